@@ -1,0 +1,112 @@
+"""The IPS satisfaction survey: a Flask application.
+
+Configuration is layered: defaults below, then ``instance/config.py``
+(created at first start with a random secret key), then environment
+variables prefixed ``SURVEY_APP_`` (e.g. ``SURVEY_APP_BASE_URL``), then, in
+tests only, the ``test_config`` mapping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets that must never sign links outside tests.
+KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "test"}
+
+csrf = CSRFProtect()
+
+
+def _defaults(app: Flask) -> dict:
+    instance = Path(app.instance_path)
+    return {
+        "SECRET_KEY": None,
+        "DATABASE": str(instance / "survey.db"),
+        # Absolute base of links printed or sent; requests use their own host.
+        "BASE_URL": "http://127.0.0.1:5000",
+        "LINK_VALID_DAYS": 56,
+        "FOLLOWUP_WEEKS": 26,
+        "QUESTIONNAIRES_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "QUESTIONNAIRE_OVERRIDES_DIR": str(instance / "questionnaires"),
+        "TRANSLATIONS_DIR": str(PROJECT_ROOT / "translations"),
+        # A participant may leave the page open for hours before answering
+        # the next question: the CSRF token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+    }
+
+
+def _ensure_instance_config(app: Flask) -> bool:
+    """Create ``instance/config.py`` with a random secret key; True when created now."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = Path(app.instance_path) / "config.py"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(
+            "# Created by survey_app at first start. Keep this file secret and out of git:\n"
+            "# the key signs every participant's link and session.\n"
+            f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
+        )
+    return True
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    # Compact HTML: block tags leave no blank lines behind (pages go over mobile data).
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.config.from_mapping(_defaults(app))
+    first_start = False
+    if test_config is None:
+        first_start = _ensure_instance_config(app)
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("SURVEY_APP")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("TESTING") and str(app.config["SECRET_KEY"] or "") in KNOWN_WEAK_SECRETS:
+        raise RuntimeError(
+            "SECRET_KEY is missing or a known default. Set it in instance/config.py "
+            "or SURVEY_APP_SECRET_KEY; never run with a default key."
+        )
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://"))
+
+    from . import db, i18n, questionnaires
+
+    db.init_app(app)
+    applied = db.migrate(app.config["DATABASE"])
+    app.extensions["questionnaires"] = questionnaires.load_all(
+        Path(app.config["QUESTIONNAIRES_DIR"]), Path(app.config["QUESTIONNAIRE_OVERRIDES_DIR"])
+    )
+    i18n.init_app(app)
+    csrf.init_app(app)
+
+    from . import cli, errors, main, security
+    from .participant import bp as participant_bp
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(participant_bp)
+    cli.init_app(app)
+
+    if first_start:
+        print(
+            f" * Første start: oprettede {Path(app.instance_path) / 'config.py'} med en ny "
+            f"hemmelig nøgle og databasen {app.config['DATABASE']}"
+            f" ({len(applied)} migreringer).",
+            file=sys.stderr,
+        )
+    return app

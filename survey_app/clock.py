@@ -1,0 +1,31 @@
+"""The one place the application reads the time.
+
+Everything that depends on "now" (link expiry, timestamps, later the send
+schedule) calls :func:`now`, so tests can freeze or travel the clock with
+time-machine and get consistent answers everywhere.
+"""
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def now() -> datetime:
+    """The current time as an aware datetime in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def isoformat(moment: datetime) -> str:
+    """How timestamps are stored: UTC, ISO 8601, second precision."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse(stored: str) -> datetime:
+    """Read a timestamp written by :func:`isoformat`."""
+    return datetime.fromisoformat(stored).astimezone(timezone.utc)
+
+
+def local(moment: datetime) -> datetime:
+    """The same instant in Danish local time, for display."""
+    return moment.astimezone(LOCAL_TZ)

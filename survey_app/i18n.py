@@ -1,0 +1,137 @@
+"""Languages: Danish by default and complete, English second.
+
+Message catalogues live in ``translations/<lang>/LC_MESSAGES/messages.po``
+(in git). The compiled ``.mo`` files are build output: :func:`compile_catalogues`
+writes them whenever a ``.po`` is newer, at every start of the app, so a
+fresh checkout works after ``pip install -e .`` with no extra step.
+
+``flask --app survey_app translations update`` re-extracts the strings from
+the code and templates and merges them into both catalogues.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, has_request_context, request, session
+from flask_babel import Babel, format_date
+
+from . import clock
+from .questionnaires import localise
+
+LANGUAGES = {"da": "Dansk", "en": "English"}
+DEFAULT_LANGUAGE = "da"
+# Keywords the extractor looks for: the usual gettext family, lazy_gettext
+# for form labels, and N_ for messages raised by the Flask-free modules.
+EXTRACT_KEYWORDS = ["_", "gettext", "ngettext:1,2", "lazy_gettext", "_l", "N_"]
+
+log = logging.getLogger(__name__)
+babel = Babel()
+
+
+def select_language() -> str:
+    """The participant's explicit choice (kept in the session), else Danish.
+
+    The browser's Accept-Language is deliberately not used: participants
+    are Danish residents whose phones are often set to English, and the
+    questionnaire's reference wording is the Danish one.
+    """
+    if has_request_context():
+        chosen = session.get("language")
+        if chosen in LANGUAGES:
+            return chosen
+    return DEFAULT_LANGUAGE
+
+
+def translations_dir() -> Path:
+    return Path(current_app.config["TRANSLATIONS_DIR"])
+
+
+def compile_catalogues(directory: Path) -> list[Path]:
+    """Write ``messages.mo`` beside every ``messages.po`` that is newer; return those written."""
+    written = []
+    for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with open(po_path, "rb") as po_file:
+            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
+        temporary = mo_path.with_suffix(".mo.tmp")
+        try:
+            with open(temporary, "wb") as mo_file:
+                write_mo(mo_file, catalogue)
+            temporary.replace(mo_path)  # atomic: a worker never reads half a file
+        except OSError as error:
+            log.warning("Could not compile %s: %s", po_path, error)
+            continue
+        written.append(mo_path)
+    return written
+
+
+@click.group("translations")
+def translations_command():
+    """Maintain the Danish and English message catalogues."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translations_command.command("update")
+def update_command():
+    """Extract strings from code and templates and merge them into the catalogues."""
+    root = Path(current_app.root_path).parent
+    directory = translations_dir()
+    pot = directory / "messages.pot"
+    keywords = [arg for keyword in EXTRACT_KEYWORDS for arg in ("-k", keyword)]
+    _pybabel(
+        "extract", "-F", str(root / "babel.cfg"), "--no-location", "--sort-output",
+        "--project", "survey_app", "--version", "0.1", "--msgid-bugs-address", "",
+        *keywords, "-o", str(pot), str(root / "survey_app"),
+    )
+    for language in LANGUAGES:
+        if (directory / language / "LC_MESSAGES" / "messages.po").exists():
+            _pybabel("update", "-i", str(pot), "-d", str(directory), "-l", language,
+                     "--no-fuzzy-matching", "--ignore-obsolete")
+        else:
+            _pybabel("init", "-i", str(pot), "-d", str(directory), "-l", language)
+    pot.unlink()
+    click.echo(f"Kataloger opdateret i {directory}. Oversæt de nye tekster og kør 'translations compile'.")
+
+
+@translations_command.command("compile")
+def compile_command():
+    """Compile the .po catalogues into .mo files (also done at every start)."""
+    for path in compile_catalogues(translations_dir()):
+        click.echo(f"Skrevet: {path}")
+
+
+def init_app(app) -> None:
+    compile_catalogues(Path(app.config["TRANSLATIONS_DIR"]))
+    babel.init_app(
+        app,
+        default_locale=DEFAULT_LANGUAGE,
+        default_timezone="Europe/Copenhagen",
+        default_translation_directories=app.config["TRANSLATIONS_DIR"],
+        locale_selector=select_language,
+    )
+    app.cli.add_command(translations_command)
+    app.add_template_filter(lambda texts: localise(texts, select_language()), "tr")
+    app.add_template_filter(
+        lambda stored: format_date(clock.local(clock.parse(stored)), "long"), "stored_date"
+    )
+
+    @app.context_processor
+    def language_context():
+        current = select_language()
+        return {
+            "current_language": current,
+            "languages": LANGUAGES,
+            "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
+        }

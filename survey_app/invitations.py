@@ -1,0 +1,187 @@
+"""Invitations and their answers: the data side of one participant's journey.
+
+An invitation is one signed link to one questionnaire for one participant.
+Answers are committed one at a time, as they are given; the invitation is
+completed (the link spent) in the same transaction as its last answer.
+Functions take the sqlite-utils database explicitly and import no Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from . import clock, links
+from .db import transaction
+from .questionnaires import Item, Questionnaire
+from .texts import N_, UserError
+
+_INVITATION_SQL = (
+    "SELECT invitation.*, participant.code AS participant_code,"
+    " participant.withdrawn_at AS participant_withdrawn_at"
+    " FROM invitation JOIN participant ON participant.id = invitation.participant_id"
+    " WHERE invitation.id = ?"
+)
+
+
+def _one(db: sqlite_utils.Database, sql: str, params) -> dict | None:
+    return next(db.query(sql, params), None)
+
+
+def create_invitation(
+    db: sqlite_utils.Database,
+    participant: dict,
+    questionnaire: Questionnaire,
+    *,
+    valid_days: int,
+) -> tuple[dict, bool]:
+    """An open invitation for the participant: the existing one, or a new one.
+
+    Returns ``(invitation, created)``. Asking twice gives the same link
+    rather than a second invitation, so one participant never holds two
+    live links to the same questionnaire. A participant who has already
+    answered, or was withdrawn, gets no new link.
+    """
+    now = clock.now()
+    with transaction(db):
+        withdrawn = db.execute(
+            "SELECT withdrawn_at FROM participant WHERE id = ?", [participant["id"]]
+        ).fetchone()[0]
+        if withdrawn:
+            raise UserError(N_("%(code)s has been withdrawn and gets no link."), code=participant["code"])
+        earlier = list(
+            db.query(
+                "SELECT * FROM invitation WHERE participant_id = ? AND questionnaire_id = ?"
+                " AND withdrawn_at IS NULL ORDER BY id DESC",
+                [participant["id"], questionnaire.id],
+            )
+        )
+        if any(row["completed_at"] for row in earlier):
+            raise UserError(
+                N_("%(code)s has already answered this questionnaire."), code=participant["code"]
+            )
+        live = [row for row in earlier if clock.parse(row["expires_at"]) > now]
+        if live:
+            return live[0], False
+        row = {
+            "participant_id": participant["id"],
+            "questionnaire_id": questionnaire.id,
+            "questionnaire_version": questionnaire.version,
+            "nonce": links.new_nonce(),
+            "created_at": clock.isoformat(now),
+            "expires_at": clock.isoformat(now + timedelta(days=valid_days)),
+        }
+        row["id"] = db.execute(
+            "INSERT INTO invitation (participant_id, questionnaire_id, questionnaire_version,"
+            " nonce, created_at, expires_at) VALUES (:participant_id, :questionnaire_id,"
+            " :questionnaire_version, :nonce, :created_at, :expires_at)",
+            row,
+        ).lastrowid
+    return row, True
+
+
+def token_for(secret_key: str, invitation: dict) -> str:
+    return links.make_token(secret_key, invitation["id"], invitation["nonce"])
+
+
+def find_by_token(db: sqlite_utils.Database, secret_key: str, token: str) -> dict | None:
+    """The invitation a link points to, or ``None`` for tampered, unknown or revoked links."""
+    try:
+        invitation_id, nonce = links.read_token(secret_key, token)
+    except links.BadLink:
+        return None
+    invitation = get(db, invitation_id)
+    if invitation is None or not links.nonce_matches(invitation["nonce"], nonce):
+        return None
+    return invitation
+
+
+def get(db: sqlite_utils.Database, invitation_id: int) -> dict | None:
+    return _one(db, _INVITATION_SQL, [invitation_id])
+
+
+def state(invitation: dict, now: datetime | None = None) -> str:
+    return links.link_state(invitation, now or clock.now(), clock.parse)
+
+
+def answers(db: sqlite_utils.Database, invitation_id: int) -> dict[str, dict]:
+    """Answers given so far, by item id."""
+    return {
+        row["item_id"]: row
+        for row in db.query(
+            "SELECT item_id, score, text FROM answer WHERE invitation_id = ?", [invitation_id]
+        )
+    }
+
+
+def mark_opened(db: sqlite_utils.Database, invitation_id: int, questionnaire: Questionnaire) -> None:
+    """Record that the participant pressed Start (a GET preview records nothing).
+
+    Until the first answer, the invitation takes the version of the texts
+    in use now, so a licensed wording installed after the link was sent is
+    the one recorded.
+    """
+    moment = clock.isoformat(clock.now())
+    with transaction(db):
+        db.execute(
+            "UPDATE invitation SET opened_at = COALESCE(opened_at, ?) WHERE id = ?",
+            [moment, invitation_id],
+        )
+        db.execute(
+            "UPDATE invitation SET questionnaire_version = ? WHERE id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM answer WHERE invitation_id = invitation.id)",
+            [questionnaire.version, invitation_id],
+        )
+
+
+@dataclass
+class Stored:
+    """What :func:`store_answer` left behind."""
+
+    state: str  # links.VALID, or why nothing was written
+    answers: dict[str, dict]
+    completed: bool = False
+
+
+def store_answer(
+    db: sqlite_utils.Database,
+    questionnaire: Questionnaire,
+    invitation_id: int,
+    item: Item,
+    value: int | str,
+) -> Stored:
+    """Commit one answer; complete the invitation when it was the last one missing.
+
+    ``value`` has been checked by :func:`questionnaires.check_answer`. The
+    same answer given twice changes nothing. The link's state is checked
+    again inside the transaction, so a double tap on the last answer cannot
+    write into a response that has just been completed.
+    """
+    now = clock.now()
+    moment = clock.isoformat(now)
+    score, text = (None, value or None) if item.type == "text" else (value, None)
+    with transaction(db):
+        invitation = get(db, invitation_id)
+        current = state(invitation, now)
+        if current != links.VALID:
+            return Stored(current, answers(db, invitation_id))
+        db.execute(
+            "INSERT INTO answer (invitation_id, item_id, score, text, questionnaire_version,"
+            " answered_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (invitation_id, item_id) DO UPDATE SET score = excluded.score,"
+            " text = excluded.text, questionnaire_version = excluded.questionnaire_version,"
+            " answered_at = excluded.answered_at"
+            " WHERE answer.score IS NOT excluded.score OR answer.text IS NOT excluded.text",
+            [invitation_id, item.id, score, text, questionnaire.version, moment],
+        )
+        given = answers(db, invitation_id)
+        completed = questionnaire.next_unanswered(given) is None
+        if completed:
+            total = questionnaire.total_score({k: row["score"] for k, row in given.items()})
+            db.execute(
+                "UPDATE invitation SET completed_at = ?, total_score = ? WHERE id = ?",
+                [moment, total, invitation_id],
+            )
+    return Stored(links.COMPLETED if completed else links.VALID, given, completed)
