@@ -1,7 +1,8 @@
 """The IPS satisfaction survey: a Flask application.
 
 Configuration is layered: defaults below, then ``instance/config.py``
-(created at first start with a random secret key), then environment
+(created at first start with a random secret key; the folder can be moved
+with ``SURVEY_APP_INSTANCE_PATH``), then environment
 variables prefixed ``SURVEY_APP_`` (e.g. ``SURVEY_APP_BASE_URL``), then, in
 tests only, the ``test_config`` mapping.
 """
@@ -41,6 +42,8 @@ def _defaults(app: Flask) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # None: Secure exactly when BASE_URL is https (decided after loading config).
+        "SESSION_COOKIE_SECURE": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
     }
 
@@ -63,7 +66,13 @@ def _ensure_instance_config(app: Flask) -> bool:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder (secret config, database) sits beside the package
+    # unless SURVEY_APP_INSTANCE_PATH puts it elsewhere, e.g. /var/lib/survey_app.
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("SURVEY_APP_INSTANCE_PATH") or None,
+    )
     # Compact HTML: block tags leave no blank lines behind (pages go over mobile data).
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -81,7 +90,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             "or SURVEY_APP_SECRET_KEY; never run with a default key."
         )
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://"))
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
     from . import db, i18n, questionnaires
 

@@ -10,7 +10,7 @@ import sys
 
 import click
 from flask import current_app, url_for
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext
 
 from . import invitations, registry
@@ -36,14 +36,16 @@ def link_for(invitation: dict) -> str:
         return url_for("participant.welcome", token=token, _external=True)
 
 
-@click.group("participants")
+@click.group("participants", cls=AppGroup)
 def participants_command():
     """Register and withdraw participants."""
 
 
 @participants_command.command("add")
 @click.argument("code")
-@click.option("--municipality", "municipality_code", required=True, help="Municipality code, e.g. 259 for Køge.")
+@click.option(
+    "--municipality", "municipality_code", required=True, help="Municipality code, e.g. 259 for Køge."
+)
 @click.option("--baseline", required=True, help="Course start date, YYYY-MM-DD.")
 @click.option("--phone", help="Danish mobile number, e.g. +4512345678.")
 @click.option("--email", help="E-mail address.")
@@ -68,7 +70,9 @@ def add_participant_command(code, municipality_code, baseline, phone, email):
 
 @participants_command.command("withdraw")
 @click.argument("code")
-@click.option("--municipality", "municipality_code", help="Needed when the code is used in several municipalities.")
+@click.option(
+    "--municipality", "municipality_code", help="Needed when the code is used in several municipalities."
+)
 def withdraw_participant_command(code, municipality_code):
     """Withdraw a participant: their links stop working at once."""
     try:
@@ -80,9 +84,12 @@ def withdraw_participant_command(code, municipality_code):
 
 
 @click.command("invite")
+@with_appcontext
 @click.argument("codes", nargs=-1, required=True)
 @click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
-@click.option("--municipality", "municipality_code", help="Needed when a code is used in several municipalities.")
+@click.option(
+    "--municipality", "municipality_code", help="Needed when a code is used in several municipalities."
+)
 def invite_command(codes, questionnaire_id, municipality_code):
     """Create an invitation for each participant and print CODE<TAB>URL, one per line.
 
@@ -109,7 +116,9 @@ def invite_command(codes, questionnaire_id, municipality_code):
             failures += 1
             continue
         if not created:
-            click.echo(f"{participant['code']} har allerede et gyldigt link; det samme link vises igen.", err=True)
+            click.echo(
+                f"{participant['code']} har allerede et gyldigt link; det samme link vises igen.", err=True
+            )
         click.echo(f"{participant['code']}\t{link_for(invitation)}")
     if failures:
         sys.exit(1)

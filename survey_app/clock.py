@@ -5,7 +5,7 @@ schedule) calls :func:`now`, so tests can freeze or travel the clock with
 time-machine and get consistent answers everywhere.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -13,17 +13,17 @@ LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 def now() -> datetime:
     """The current time as an aware datetime in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def isoformat(moment: datetime) -> str:
     """How timestamps are stored: UTC, ISO 8601, second precision."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse(stored: str) -> datetime:
     """Read a timestamp written by :func:`isoformat`."""
-    return datetime.fromisoformat(stored).astimezone(timezone.utc)
+    return datetime.fromisoformat(stored).astimezone(UTC)
 
 
 def local(moment: datetime) -> datetime:

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 from flask import current_app, g
+from flask.cli import with_appcontext
 
 from .migrations import migrations
 
@@ -78,6 +79,7 @@ def migrate(path: str | os.PathLike) -> list[str]:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database, or apply pending migrations (also done at every start)."""
     applied = migrate(current_app.config["DATABASE"])

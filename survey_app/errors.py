@@ -12,12 +12,30 @@ def _page(status: int, title: str, message: str):
 
 def handle_http_error(error: HTTPException):
     messages = {
-        400: (_("Something went wrong"), _("The page could not understand what was sent. Nothing was saved. Please go back and try again.")),
+        400: (
+            _("Something went wrong"),
+            _(
+                "The page could not understand what was sent. Nothing was saved. Please go back and try again."
+            ),
+        ),
         403: (_("Not allowed"), _("You do not have access to this page.")),
-        404: (_("Page not found"), _("We could not find this page. If you followed a link from a text message or e-mail, check that the whole link was copied.")),
-        405: (_("Something went wrong"), _("The page could not understand what was sent. Nothing was saved. Please go back and try again.")),
+        404: (
+            _("Page not found"),
+            _(
+                "We could not find this page. If you followed a link from a text message or e-mail, check that the whole link was copied."
+            ),
+        ),
+        405: (
+            _("Something went wrong"),
+            _(
+                "The page could not understand what was sent. Nothing was saved. Please go back and try again."
+            ),
+        ),
         410: (_("This link no longer works"), _("The link has expired or been withdrawn.")),
-        413: (_("Too much text"), _("What you sent was too long. Nothing was saved. Please shorten it and try again.")),
+        413: (
+            _("Too much text"),
+            _("What you sent was too long. Nothing was saved. Please shorten it and try again."),
+        ),
     }
     title, message = messages.get(error.code, (_("Something went wrong"), _("Please try again later.")))
     return _page(error.code or 500, title, message)
@@ -27,12 +45,20 @@ def handle_csrf_error(error: CSRFError):
     return _page(
         400,
         _("The page had expired"),
-        _("For your safety the page had expired, so nothing was saved. Please open the link you received again and continue where you left off."),
+        _(
+            "For your safety the page had expired, so nothing was saved. Please open the link you received again and continue where you left off."
+        ),
     )
 
 
 def handle_server_error(error):
-    return _page(500, _("Something went wrong"), _("An error occurred on our side. Your earlier answers are saved. Please try again in a little while."))
+    return _page(
+        500,
+        _("Something went wrong"),
+        _(
+            "An error occurred on our side. Your earlier answers are saved. Please try again in a little while."
+        ),
+    )
 
 
 def init_app(app) -> None:

@@ -60,9 +60,7 @@ def municipalities() -> list[Municipality]:
     return [Municipality(row["code"], row["name"], row["region"]) for row in _read_csv("municipalities.csv")]
 
 
-def membership_periods(
-    municipality_list: list[Municipality], region_list: list[Region]
-) -> list[dict]:
+def membership_periods(municipality_list: list[Municipality], region_list: list[Region]) -> list[dict]:
     """One row per municipality and period it belonged to a region.
 
     A municipality in a region with a successor moves to the successor the

@@ -20,6 +20,7 @@ import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
+from flask.cli import AppGroup
 from flask_babel import Babel, format_date
 
 from . import clock
@@ -74,7 +75,7 @@ def compile_catalogues(directory: Path) -> list[Path]:
     return written
 
 
-@click.group("translations")
+@click.group("translations", cls=AppGroup)
 def translations_command():
     """Maintain the Danish and English message catalogues."""
 
@@ -91,14 +92,35 @@ def update_command():
     pot = directory / "messages.pot"
     keywords = [arg for keyword in EXTRACT_KEYWORDS for arg in ("-k", keyword)]
     _pybabel(
-        "extract", "-F", str(root / "babel.cfg"), "--no-location", "--sort-output",
-        "--project", "survey_app", "--version", "0.1", "--msgid-bugs-address", "",
-        *keywords, "-o", str(pot), str(root / "survey_app"),
+        "extract",
+        "-F",
+        str(root / "babel.cfg"),
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "survey_app",
+        "--version",
+        "0.1",
+        "--msgid-bugs-address",
+        "",
+        *keywords,
+        "-o",
+        str(pot),
+        str(root / "survey_app"),
     )
     for language in LANGUAGES:
         if (directory / language / "LC_MESSAGES" / "messages.po").exists():
-            _pybabel("update", "-i", str(pot), "-d", str(directory), "-l", language,
-                     "--no-fuzzy-matching", "--ignore-obsolete")
+            _pybabel(
+                "update",
+                "-i",
+                str(pot),
+                "-d",
+                str(directory),
+                "-l",
+                language,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
         else:
             _pybabel("init", "-i", str(pot), "-d", str(directory), "-l", language)
     pot.unlink()

@@ -59,9 +59,7 @@ def create_invitation(
             )
         )
         if any(row["completed_at"] for row in earlier):
-            raise UserError(
-                N_("%(code)s has already answered this questionnaire."), code=participant["code"]
-            )
+            raise UserError(N_("%(code)s has already answered this questionnaire."), code=participant["code"])
         live = [row for row in earlier if clock.parse(row["expires_at"]) > now]
         if live:
             return live[0], False

@@ -93,6 +93,4 @@ def reference_geography(db):
         for r in region_list
     )
     db["municipality"].insert_all({"code": m.code, "name": m.name} for m in municipality_list)
-    db["municipality_region"].insert_all(
-        geography.membership_periods(municipality_list, region_list)
-    )
+    db["municipality_region"].insert_all(geography.membership_periods(municipality_list, region_list))

@@ -193,7 +193,7 @@ def _texts(path: Path, where: str, value, *, required: bool = True) -> dict[str,
     if value is None and not required:
         return None
     if not isinstance(value, dict):
-        raise _fail(path, where, "expected a table of texts by language, e.g. { da = \"...\" }")
+        raise _fail(path, where, 'expected a table of texts by language, e.g. { da = "..." }')
     for language, text in value.items():
         if not isinstance(text, str):
             raise _fail(path, where, f"text for {language!r} is not a string")
@@ -308,8 +308,7 @@ def parse_questionnaire(path: Path, data: dict) -> Questionnaire:
             raise _fail(path, f"item {item.id}", "id used more than once")
         seen.add(item.id)
     references = tuple(
-        _parse_reference(path, raw, index)
-        for index, raw in enumerate(data.get("references", []), 1)
+        _parse_reference(path, raw, index) for index, raw in enumerate(data.get("references", []), 1)
     )
     return Questionnaire(
         id=questionnaire_id,

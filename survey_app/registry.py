@@ -90,9 +90,7 @@ def add_participant(
     return row | {"municipality_name": place["name"]}
 
 
-def find_participant(
-    db: sqlite_utils.Database, code: str, municipality_code: str | None = None
-) -> dict:
+def find_participant(db: sqlite_utils.Database, code: str, municipality_code: str | None = None) -> dict:
     """The participant with this code (in this municipality, when given), or UserError.
 
     Codes are unique per municipality only, so a code used in two

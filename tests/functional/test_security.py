@@ -1,0 +1,37 @@
+"""Headers and page rules that protect participants' links and answers."""
+
+from tests.helpers import csrf_token
+
+
+def test_participant_pages_are_private_and_self_contained(client, add_participant, invite):
+    add_participant("P-1")
+    link = invite("P-1")
+    response = client.get(link)
+    headers = response.headers
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Robots-Tag"].startswith("noindex")
+    # No third-party requests: every src/href is a path on this site.
+    for attribute in ("src=", "href="):
+        for part in response.text.split(attribute)[1:]:
+            assert part[1] == "/", part[:40]
+    client.post(link, data={"csrf_token": csrf_token(response.text)})
+    chat = client.get("/svar")
+    assert chat.headers["Cache-Control"] == "no-store"
+    assert "/s/" not in chat.text, "the token must not be repeated on later pages"
+
+
+def test_session_cookie_flags(client, add_participant, invite):
+    add_participant("P-1")
+    link = invite("P-1")
+    welcome = client.get(link)
+    started = client.post(link, data={"csrf_token": csrf_token(welcome.text)})
+    cookie = started.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" in cookie  # BASE_URL is https in the tests
+
+
+def test_robots_txt_disallows_everything(client):
+    assert client.get("/robots.txt").text == "User-agent: *\nDisallow: /\n"
