@@ -35,3 +35,17 @@ def test_session_cookie_flags(client, add_participant, invite):
 
 def test_robots_txt_disallows_everything(client):
     assert client.get("/robots.txt").text == "User-agent: *\nDisallow: /\n"
+
+
+def test_question_page_weight_is_small(client, add_participant, invite):
+    """Phone first: a question page with its CSS and script stays under 30 KB."""
+    add_participant("P-1")
+    link = invite("P-1")
+    welcome = client.get(link)
+    client.post(link, data={"csrf_token": csrf_token(welcome.text)})
+    page = client.get("/svar")
+    assets = [client.get(path) for path in ("/static/app.css", "/static/chat.js")]
+    assert all(asset.status_code == 200 and asset.data for asset in assets)
+    total = len(page.data) + sum(len(asset.data) for asset in assets)
+    assert 'src="/static/chat.js"' in page.text and 'href="/static/app.css"' in page.text
+    assert total <= 30 * 1024, f"question page weighs {total} bytes"
