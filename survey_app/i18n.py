@@ -19,9 +19,9 @@ from pathlib import Path
 import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask.cli import AppGroup
-from flask_babel import Babel, format_date
+from flask_babel import Babel, format_date, get_translations
 
 from . import clock
 from .questionnaires import localise
@@ -48,6 +48,28 @@ def select_language() -> str:
         if chosen in LANGUAGES:
             return chosen
     return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of this request, chosen once."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    language = g.get("language")
+    if language is None:
+        language = g.language = select_language()
+    return language
+
+
+def _request_translations():
+    """The catalogue of this request, looked up once.
+
+    Flask-Babel finds the catalogue anew for every string; a chat page
+    translates dozens, and this is on the path of every answer.
+    """
+    translations = g.get("translations")
+    if translations is None:
+        translations = g.translations = get_translations()
+    return translations
 
 
 def translations_dir() -> Path:
@@ -144,16 +166,20 @@ def init_app(app) -> None:
         locale_selector=select_language,
     )
     app.cli.add_command(translations_command)
-    app.add_template_filter(lambda texts: localise(texts, select_language()), "tr")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: _request_translations().ugettext(message),
+        ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
+    app.add_template_filter(lambda texts: localise(texts, current_language()), "tr")
     app.add_template_filter(
         lambda stored: format_date(clock.local(clock.parse(stored)), "long"), "stored_date"
     )
 
     @app.context_processor
     def language_context():
-        current = select_language()
         return {
-            "current_language": current,
+            "current_language": current_language(),
             "languages": LANGUAGES,
             "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
         }

@@ -26,8 +26,16 @@ _INVITATION_SQL = (
 )
 
 
+def _rows(db: sqlite_utils.Database, sql: str, params) -> list[dict]:
+    """Rows as dicts through the plain cursor: these reads are on every answer's path."""
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
 def _one(db: sqlite_utils.Database, sql: str, params) -> dict | None:
-    return next(db.query(sql, params), None)
+    rows = _rows(db, sql, params)
+    return rows[0] if rows else None
 
 
 def create_invitation(
@@ -106,12 +114,8 @@ def state(invitation: dict, now: datetime | None = None) -> str:
 
 def answers(db: sqlite_utils.Database, invitation_id: int) -> dict[str, dict]:
     """Answers given so far, by item id."""
-    return {
-        row["item_id"]: row
-        for row in db.query(
-            "SELECT item_id, score, text FROM answer WHERE invitation_id = ?", [invitation_id]
-        )
-    }
+    rows = _rows(db, "SELECT item_id, score, text FROM answer WHERE invitation_id = ?", [invitation_id])
+    return {row["item_id"]: row for row in rows}
 
 
 def mark_opened(db: sqlite_utils.Database, invitation_id: int, questionnaire: Questionnaire) -> None:
@@ -147,21 +151,25 @@ def store_answer(
     db: sqlite_utils.Database,
     questionnaire: Questionnaire,
     invitation_id: int,
+    nonce: str,
     item: Item,
     value: int | str,
 ) -> Stored:
     """Commit one answer; complete the invitation when it was the last one missing.
 
     ``value`` has been checked by :func:`questionnaires.check_answer`. The
-    same answer given twice changes nothing. The link's state is checked
-    again inside the transaction, so a double tap on the last answer cannot
-    write into a response that has just been completed.
+    same answer given twice changes nothing. The invitation, its nonce and
+    its state are checked inside the transaction, so a double tap on the
+    last answer cannot write into a response that has just been completed,
+    and a revoked link (``links.UNKNOWN``) writes nothing.
     """
     now = clock.now()
     moment = clock.isoformat(now)
     score, text = (None, value or None) if item.type == "text" else (value, None)
     with transaction(db):
         invitation = get(db, invitation_id)
+        if invitation is None or not links.nonce_matches(invitation["nonce"], nonce):
+            return Stored(links.UNKNOWN, {})
         current = state(invitation, now)
         if current != links.VALID:
             return Stored(current, answers(db, invitation_id))

@@ -100,6 +100,7 @@ VALID = "valid"
 COMPLETED = "completed"
 EXPIRED = "expired"
 WITHDRAWN = "withdrawn"
+UNKNOWN = "unknown"  # no such invitation, or its nonce was replaced
 
 
 def link_state(invitation: dict, now: datetime, parse) -> str:

@@ -7,7 +7,8 @@
 - ``GET /svar``: the conversation so far and the current question.
 - ``POST /svar``: one answer. Without JavaScript the browser is redirected
   back to ``GET /svar`` (so reloading never re-posts); with JavaScript the
-  response is the new state of the conversation, swapped in place.
+  response holds just the new turn, progress and next question, which the
+  script puts in place (see ``static/chat.js``).
 
 The link token appears only in the first URL; afterwards the session cookie
 says which invitation is being answered. Reopening the link resumes at the
@@ -19,6 +20,7 @@ from __future__ import annotations
 from flask import (
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -86,19 +88,37 @@ def start(token: str):
     if closed:
         return closed
     invitations.mark_opened(get_db(), invitation["id"], _questionnaire(invitation))
-    session[SESSION_KEY] = {"id": invitation["id"], "nonce": invitation["nonce"]}
+    session[SESSION_KEY] = {
+        "id": invitation["id"],
+        "nonce": invitation["nonce"],
+        "questionnaire": invitation["questionnaire_id"],
+    }
     return redirect(url_for(".chat", _anchor="current"), code=303)
 
 
-def _bound_invitation() -> dict:
+def _binding() -> tuple[int, str, Questionnaire]:
+    """Invitation id, nonce and questionnaire bound to this session by Start.
+
+    Read from the signed session cookie alone, so an answer can be checked
+    before the database is touched; the nonce is compared with the stored
+    one in the answer's own transaction.
+    """
     bound = session.get(SESSION_KEY)
-    if not isinstance(bound, dict):
+    if not isinstance(bound, dict) or not isinstance(bound.get("id"), int):
         raise NotBound()
-    invitation = invitations.get(get_db(), bound.get("id"))
-    if invitation is None or not links.nonce_matches(invitation["nonce"], str(bound.get("nonce"))):
+    questionnaire = current_app.extensions["questionnaires"].get(bound.get("questionnaire"))
+    if questionnaire is None:
+        raise NotBound()
+    return bound["id"], str(bound.get("nonce")), questionnaire
+
+
+def _bound_invitation() -> tuple[dict, Questionnaire]:
+    invitation_id, nonce, questionnaire = _binding()
+    invitation = invitations.get(get_db(), invitation_id)
+    if invitation is None or not links.nonce_matches(invitation["nonce"], nonce):
         session.pop(SESSION_KEY, None)
         raise NotBound()
-    return invitation
+    return invitation, questionnaire
 
 
 @bp.errorhandler(NotBound)
@@ -106,33 +126,39 @@ def not_bound(error):
     return render_template("participant/not_bound.html"), 403
 
 
-def _render_conversation(invitation: dict, questionnaire: Questionnaire, given: dict, *, fragment: bool):
-    editing = request.args.get("ret") if not fragment else None
-    conversation = build_conversation(questionnaire, given, editing=editing)
-    template = "participant/_conversation.html" if fragment else "participant/chat.html"
+def _render_conversation(questionnaire: Questionnaire, given: dict, *, answered_item: str | None = None):
+    """The full chat page, or, after an answer sent by the script, just what changed."""
+    if answered_item is None:
+        conversation = build_conversation(questionnaire, given, editing=request.args.get("ret"))
+        return render_template(
+            "participant/chat.html", questionnaire=questionnaire, conversation=conversation
+        )
+    conversation = build_conversation(questionnaire, given)
     response = current_app.make_response(
-        render_template(template, questionnaire=questionnaire, conversation=conversation)
+        render_template(
+            "participant/_update.html",
+            questionnaire=questionnaire,
+            conversation=conversation,
+            answered_item=answered_item,
+        )
     )
-    if fragment:
-        response.headers["X-Chat-Turn"] = "1"
+    response.headers["X-Chat-Turn"] = "1"
     return response
 
 
 @bp.get("/svar")
 def chat():
-    invitation = _bound_invitation()
+    invitation, questionnaire = _bound_invitation()
     state = invitations.state(invitation)
     if state in (links.EXPIRED, links.WITHDRAWN):
         return _closed_page(state)
-    questionnaire = _questionnaire(invitation)
     given = invitations.answers(get_db(), invitation["id"])
-    return _render_conversation(invitation, questionnaire, given, fragment=False)
+    return _render_conversation(questionnaire, given)
 
 
 @bp.post("/svar")
 def answer():
-    invitation = _bound_invitation()
-    questionnaire = _questionnaire(invitation)
+    invitation_id, nonce, questionnaire = _binding()
     item = questionnaire.item(request.form.get("item", ""))
     if item is None:
         abort(400)
@@ -143,9 +169,15 @@ def answer():
             value = check_answer(item, request.form.get("value"))
     except InvalidAnswer:
         abort(400)
-    stored = invitations.store_answer(get_db(), questionnaire, invitation["id"], item, value)
+    stored = invitations.store_answer(get_db(), questionnaire, invitation_id, nonce, item, value)
+    if stored.state == links.UNKNOWN:
+        session.pop(SESSION_KEY, None)
+        raise NotBound()
     if stored.state in (links.EXPIRED, links.WITHDRAWN):
         return _closed_page(stored.state)
     if request.headers.get(FETCH_HEADER) == "fetch":
-        return _render_conversation(invitation, questionnaire, stored.answers, fragment=True)
+        # The token just validated is as good as a fresh one for the next
+        # form; reusing it saves signing a new one on every answer.
+        g.setdefault(current_app.config["WTF_CSRF_FIELD_NAME"], request.form["csrf_token"])
+        return _render_conversation(questionnaire, stored.answers, answered_item=item.id)
     return redirect(url_for(".chat", _anchor="current"), code=303)

@@ -1,17 +1,30 @@
 /* Progressive enhancement of the chat form: answer without a page load.
-   The page works fully without this script; with it, the same forms are
-   posted with fetch and the server's new conversation is swapped in. */
+   The page works fully without this script. With it, the same form is
+   posted with fetch; the server answers with the turn just given, the new
+   progress and the next question, which are put in place here. */
 (function () {
   "use strict";
 
-  function replaceConversation(html) {
-    var holder = document.createElement("div");
-    holder.innerHTML = html;
-    var next = holder.querySelector("#conversation");
-    var current = document.getElementById("conversation");
-    if (!next || !current) { return false; }
-    current.replaceWith(next);
-    document.title = next.getAttribute("data-title") || document.title;
+  function applyUpdate(html) {
+    var update = document.createElement("div");
+    update.innerHTML = html;
+    var root = update.firstElementChild;
+    var conversation = document.getElementById("conversation");
+    if (!root || !conversation) { return false; }
+    var finished = root.querySelector("#conversation");
+    if (finished) {
+      conversation.replaceWith(finished);
+    } else {
+      var log = document.getElementById("log");
+      var parts = [root.querySelector("#progress"), root.querySelector("#ask")];
+      if (!log || !parts[0] || !parts[1]) { return false; }
+      root.querySelectorAll("li.turn").forEach(function (turn) {
+        var existing = document.getElementById(turn.id);
+        if (existing) { existing.replaceWith(turn); } else { log.appendChild(turn); }
+      });
+      parts.forEach(function (part) { document.getElementById(part.id).replaceWith(part); });
+    }
+    document.title = root.getAttribute("data-title") || document.title;
     var question = document.getElementById("current");
     if (question) {
       question.focus({ preventScroll: true });
@@ -49,10 +62,11 @@
       if (!response.ok || response.headers.get("X-Chat-Turn") !== "1") { throw new Error("fallback"); }
       return response.text();
     }).then(function (html) {
-      if (!replaceConversation(html)) { throw new Error("fallback"); }
+      if (!applyUpdate(html)) { throw new Error("fallback"); }
     }).catch(function () {
       /* Anything unexpected: let the browser post the form itself, so the
-         participant sees the server's own page (e.g. an error explained). */
+         participant sees the server's own page (an error explained, or the
+         page as it now is). */
       buttons.forEach(function (b) { b.disabled = false; });
       submitWithoutScript(form, submitter);
     });

@@ -160,15 +160,29 @@ def test_answering_without_having_opened_a_link(client, app, link):
     assert fresh.get("/svar").status_code == 403
 
 
-def test_fetch_request_gets_the_next_turn_as_a_fragment(client, link):
+def test_fetch_request_gets_only_the_new_turn_and_next_question(client, link):
     page = start(client, link)
-    response = answer(client, page.text, "csq_1", 4, **{"X-Requested-With": "fetch"})
+    answer(client, page.text, "csq_1", 4)
+    response = answer(client, page.text, "csq_2", 1, **{"X-Requested-With": "fetch"})
     assert response.status_code == 200
     assert response.headers["X-Chat-Turn"] == "1"
-    assert response.text.lstrip().startswith('<div id="conversation"')
-    assert "Spørgsmål 2 af 8" in response.text
-    assert "Fremragende" in response.text
+    assert response.text.startswith('<div data-title="Spørgsmål 3 af 8')
+    assert 'id="turn-csq_2"' in response.text and "Nej, slet ikke" in response.text
+    assert 'id="turn-csq_1"' not in response.text, "earlier turns are already on the page"
+    assert CSQ8.item("csq_3").text["da"] in response.text
+    assert 'id="progress"' in response.text and 'id="ask"' in response.text
     assert "<html" not in response.text
+    assert CSQ8.intro["da"] not in response.text
+
+
+def test_fetch_request_for_the_last_answer_gets_the_closing(client, link):
+    page = start(client, link)
+    for item, value in list(ANSWERS.items())[:-1]:
+        answer(client, page.text, item, value)
+    response = answer(client, page.text, "csq_8", 2, **{"X-Requested-With": "fetch"})
+    assert response.headers["X-Chat-Turn"] == "1"
+    assert 'id="conversation"' in response.text and "Tak for dine svar!" in response.text
+    assert 'id="ask"' not in response.text
 
 
 def complete(client, link):

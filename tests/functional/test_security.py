@@ -17,7 +17,9 @@ def test_participant_pages_are_private_and_self_contained(client, add_participan
     for attribute in ("src=", "href="):
         for part in response.text.split(attribute)[1:]:
             target = part[1:].split('"', 1)[0]
-            assert target.startswith("/") and not target.startswith("//") or target.startswith("data:"), target
+            assert target.startswith("/") and not target.startswith("//") or target.startswith("data:"), (
+                target
+            )
     client.post(link, data={"csrf_token": csrf_token(response.text)})
     chat = client.get("/svar")
     assert chat.headers["Cache-Control"] == "no-store"
