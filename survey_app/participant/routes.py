@@ -27,10 +27,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import Forbidden
 
 from .. import invitations, links
 from ..db import get_db
+from ..i18n import current_language
 from ..questionnaires import InvalidAnswer, Questionnaire, check_answer
 from . import bp
 from .conversation import build_conversation
@@ -126,22 +128,45 @@ def not_bound(error):
     return render_template("participant/not_bound.html"), 403
 
 
-def _render_conversation(questionnaire: Questionnaire, given: dict, *, answered_item: str | None = None):
-    """The full chat page, or, after an answer sent by the script, just what changed."""
-    if answered_item is None:
-        conversation = build_conversation(questionnaire, given, editing=request.args.get("ret"))
-        return render_template(
-            "participant/chat.html", questionnaire=questionnaire, conversation=conversation
-        )
+def _render_conversation(questionnaire: Questionnaire, given: dict):
+    conversation = build_conversation(questionnaire, given, editing=request.args.get("ret"))
+    return render_template("participant/chat.html", questionnaire=questionnaire, conversation=conversation)
+
+
+# After an answer sent by the script, the update (the new turn, progress and
+# next question) depends only on the questionnaire's texts, the language and
+# the answers' scores, never on who answers. So it is rendered once per
+# combination and kept, with the session's CSRF token put in per request;
+# rendering it anew was the largest cost of answering (bench/answer.py).
+# Free-text answers are the participant's own words and are never kept.
+_CSRF_SLOT = "\x00csrf\x00"
+
+
+def _update_response(questionnaire: Questionnaire, given: dict, answered_item: str):
+    answer = given.get(answered_item, {})
     conversation = build_conversation(questionnaire, given)
-    response = current_app.make_response(
-        render_template(
+    key = (
+        questionnaire.id,
+        questionnaire.version,
+        current_language(),
+        answered_item,
+        answer.get("score"),
+        conversation.answered,
+        conversation.current.id if conversation.current else None,
+    )
+    cache = current_app.extensions.setdefault("survey_app.chat_updates", {})
+    html = cache.get(key)
+    if html is None:
+        html = render_template(
             "participant/_update.html",
             questionnaire=questionnaire,
             conversation=conversation,
             answered_item=answered_item,
+            csrf=_CSRF_SLOT,
         )
-    )
+        if not answer.get("text"):
+            cache[key] = html
+    response = current_app.response_class(html.replace(_CSRF_SLOT, generate_csrf()), mimetype="text/html")
     response.headers["X-Chat-Turn"] = "1"
     return response
 
@@ -178,6 +203,7 @@ def answer():
     if request.headers.get(FETCH_HEADER) == "fetch":
         # The token just validated is as good as a fresh one for the next
         # form; reusing it saves signing a new one on every answer.
-        g.setdefault(current_app.config["WTF_CSRF_FIELD_NAME"], request.form["csrf_token"])
-        return _render_conversation(questionnaire, stored.answers, answered_item=item.id)
+        if token := request.form.get("csrf_token"):
+            g.setdefault(current_app.config["WTF_CSRF_FIELD_NAME"], token)
+        return _update_response(questionnaire, stored.answers, item.id)
     return redirect(url_for(".chat", _anchor="current"), code=303)
