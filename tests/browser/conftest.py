@@ -77,16 +77,19 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "DATABASE": str(tmp_path / "survey.db"),
-            "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
-        }
-    )
-    with LiveServer(app) as server:
+def live_app_config(tmp_path):
+    """Configuration of the app under test; a test may add to it before using ``live_app``."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "DATABASE": str(tmp_path / "survey.db"),
+        "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
+    }
+
+
+@pytest.fixture
+def live_app(live_app_config):
+    with LiveServer(create_app(live_app_config)) as server:
         yield server
 
 
@@ -95,12 +98,12 @@ def issue_link(live_app):
     """Register a participant and return the absolute link printed by ``invite``."""
     runner = live_app.app.test_cli_runner()
 
-    def issue(code="P-001"):
+    def issue(code="P-001", questionnaire="csq8"):
         added = runner.invoke(
             args=["participants", "add", code, "--municipality", "259", "--baseline", "2025-05-01"]
         )
         assert added.exit_code == 0, added.output
-        invited = runner.invoke(args=["invite", code])
+        invited = runner.invoke(args=["invite", code, "--questionnaire", questionnaire])
         assert invited.exit_code == 0, invited.output
         return invited.stdout.strip().split("\t")[1]
 

@@ -277,3 +277,36 @@ def test_link_validity_follows_config(app, add_participant, invite, db):
     invite("P-002")
     row = next(db.query("SELECT created_at, expires_at FROM invitation"))
     assert clock.parse(row["expires_at"]) - clock.parse(row["created_at"]) == timedelta(days=10)
+
+
+def test_updates_are_shared_but_each_carries_its_own_csrf_token(app, add_participant, invite):
+    add_participant("P-A")
+    add_participant("P-B")
+    links_ = invite("P-A", "P-B")
+    fragments = []
+    for link in links_:
+        client = app.test_client()
+        page = start(client, link)
+        update = answer(client, page.text, "csq_1", 4, **{"X-Requested-With": "fetch"})
+        token = csrf_token(update.text)
+        # The token in the update is valid for this participant's next answer.
+        follow = answer(client, update.text, "csq_2", 3, **{"X-Requested-With": "fetch"})
+        assert follow.status_code == 200 and 'id="turn-csq_2"' in follow.text
+        fragments.append((update.text, token))
+    (first, first_token), (second, second_token) = fragments
+    assert first_token != second_token
+    assert first.replace(first_token, "") == second.replace(second_token, "")
+
+
+def test_update_follows_the_language(app, add_participant, invite):
+    add_participant("P-A")
+    add_participant("P-B")
+    danish_link, english_link = invite("P-A", "P-B")
+    danish, english = app.test_client(), app.test_client()
+    page = start(danish, danish_link)
+    assert "Spørgsmål 2 af 8" in answer(danish, page.text, "csq_1", 4, **{"X-Requested-With": "fetch"}).text
+    welcome = english.get(english_link)
+    english.post("/sprog", data={"csrf_token": csrf_token(welcome.text), "language": "en", "next": "/"})
+    page = start(english, english_link)
+    update = answer(english, page.text, "csq_1", 4, **{"X-Requested-With": "fetch"}).text
+    assert "Question 2 of 8" in update and "Excellent" in update and "Spørgsmål" not in update
