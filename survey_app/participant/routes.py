@@ -65,12 +65,18 @@ def _closed_page(state: str):
     return None
 
 
-@bp.get("/s/<token>")
-def welcome(token: str):
+def _answerable_invitation(token: str) -> dict:
+    """The invitation behind a link that can still be used; otherwise its page is shown instead."""
     invitation = _invitation_for_link(token)
     closed = _closed_page(invitations.state(invitation))
     if closed:
-        return closed
+        abort(current_app.make_response(closed))
+    return invitation
+
+
+@bp.get("/s/<token>")
+def welcome(token: str):
+    invitation = _answerable_invitation(token)
     questionnaire = _questionnaire(invitation)
     given = invitations.answers(get_db(), invitation["id"])
     return render_template(
@@ -78,17 +84,13 @@ def welcome(token: str):
         token=token,
         questionnaire=questionnaire,
         answered=len(given),
-        resume_at=questionnaire.next_unanswered(given),
         expires_at=invitation["expires_at"],
     )
 
 
 @bp.post("/s/<token>")
 def start(token: str):
-    invitation = _invitation_for_link(token)
-    closed = _closed_page(invitations.state(invitation))
-    if closed:
-        return closed
+    invitation = _answerable_invitation(token)
     invitations.mark_opened(get_db(), invitation["id"], _questionnaire(invitation))
     session[SESSION_KEY] = {
         "id": invitation["id"],
