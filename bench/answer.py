@@ -1,23 +1,26 @@
 """Benchmark: "answer one question" against a bare Flask hello-world, in one run.
 
-Usage: .venv/bin/python bench/answer.py [--duration 10] [--clients 8] [--workers 2] [--threads 4]
+Usage: .venv/bin/python bench/answer.py [--rounds 3] [--duration 5] [--clients 8]
+       [--worker-class sync] [--workers 3] [--threads 1]
 
-Both apps run under gunicorn on 127.0.0.1 with the same configuration and
-are driven by the same clients for the same time. "Answer one question" is
-what a participant's phone does with JavaScript on: a POST of one answer,
-committed to SQLite, and the next turn of the conversation rendered. Each
+Both apps run under gunicorn on 127.0.0.1 with the same configuration (by
+default the one README recommends for production: sync workers behind a
+proxy) and are driven by the same clients for the same time, in rounds
+that alternate the two apps. "Answer one question" is what a participant's
+phone does with JavaScript on: a POST of one answer with its CSRF token,
+committed to SQLite, and the next turn of the conversation sent back. Each
 request answers a question not answered before (seven per invitation, so
-no invitation is completed and every request takes the same path); if the
-prepared invitations run out, answers are changed instead (still a write).
+no invitation is completed and every request takes the same path); if a
+round's invitations run out, answers are changed instead (still a write).
 
-The clients are separate processes speaking HTTP/1.1 with keep-alive over
-raw sockets, with every request prepared in advance, so that as little as
-possible of the two cores goes to the load generator. They share the
-machine with the servers all the same: the hello-world figure is a ceiling
-of this set-up, not of Flask.
+The clients are separate processes speaking HTTP/1.1 over raw sockets
+(keep-alive where the worker class allows it), with every request prepared
+in advance, so that as little as possible of the two cores goes to the
+load generator. They share the machine with the servers all the same.
 
-Prints requests/s for both, their ratio (target >= 0.5) and the weight of a
-question page with its stylesheet and script.
+Prints, per round, requests/s and the server's CPU time per request for
+both apps; the median ratio of requests/s (target >= 0.5); and the weight
+of a question page with its stylesheet and script.
 """
 
 from __future__ import annotations
@@ -173,9 +176,14 @@ def client(kind: str, port: int, paths: list[str], start_at: float, stop_at: flo
 
 
 def drive(
-    kind: str, port: int, clients: int, duration: float, paths: list[str] | None = None
-) -> tuple[float, int]:
-    """Requests/s over ``duration``, and the number of requests made."""
+    kind: str,
+    port: int,
+    clients: int,
+    duration: float,
+    paths: list[str] | None = None,
+    server: subprocess.Popen | None = None,
+) -> tuple[float, float | None]:
+    """Requests/s over ``duration``, and the server's CPU milliseconds per request in that time."""
     results = multiprocessing.Queue()
     per_client = [paths[i::clients] for i in range(clients)] if paths else [[] for _ in range(clients)]
     setup = 2.0 + (len(paths or []) / clients) * 0.01
@@ -188,6 +196,12 @@ def drive(
     ]
     for process in processes:
         process.start()
+    cpu = None
+    if server is not None:
+        time.sleep(max(0.0, start_at - time.time()))
+        cpu_start = server_cpu_seconds(server)
+        time.sleep(max(0.0, start_at + duration - time.time()))
+        cpu = server_cpu_seconds(server) - cpu_start
     outcomes = [results.get() for _ in processes]
     for process in processes:
         process.join()
@@ -195,7 +209,7 @@ def drive(
     errors = sum(e for _, e in outcomes)
     if errors:
         raise SystemExit(f"{kind}: {errors} requests failed")
-    return done / duration, done
+    return done / duration, None if cpu is None else cpu / done * 1000
 
 
 # -- servers ----------------------------------------------------------------------
@@ -285,9 +299,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per app and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of hello-world then answer")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client processes")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (both apps)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (both apps)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (both apps)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (both apps)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (both apps)")
     parser.add_argument("--invitations", type=int, default=800, help="invitations prepared per round")
     parser.add_argument(
         "--only", choices=["answer", "hello"], help="drive one app only (e.g. while profiling it)"
@@ -334,9 +348,7 @@ def main() -> None:
                 ):
                     if args.only and args.only != kind:
                         continue
-                    cpu_before = server_cpu_seconds(server)
-                    rps, count = drive(kind, port, args.clients, args.duration, pool)
-                    cpu_ms = (server_cpu_seconds(server) - cpu_before) / count * 1000
+                    rps, cpu_ms = drive(kind, port, args.clients, args.duration, pool, server)
                     results[kind] = rps
                     line += f"  {kind} {rps:6.0f} req/s ({cpu_ms:.2f} ms server CPU each)"
                 if len(results) == 2:
