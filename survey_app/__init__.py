@@ -118,7 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             f"hemmelig nøgle og databasen {app.config['DATABASE']}"
             f" ({len(applied)} migreringer).\n"
             " * Opret en deltager og et link i en anden terminal (se README, 'A short tour'):\n"
-            "     flask --app survey_app participants add KODE --municipality 259 --baseline 2025-05-01\n"
+            "     flask --app survey_app participants add KODE --municipality 259 --baseline 2025-05-01 --consent\n"
             "     flask --app survey_app invite KODE",
             file=sys.stderr,
         )

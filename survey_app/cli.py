@@ -49,16 +49,29 @@ def participants_command():
 @click.option("--baseline", required=True, help="Course start date, YYYY-MM-DD.")
 @click.option("--phone", help="Danish mobile number, e.g. +4512345678.")
 @click.option("--email", help="E-mail address.")
-def add_participant_command(code, municipality_code, baseline, phone, email):
+@click.option(
+    "--channel", type=click.Choice(["sms", "email"]), help="How to send (default: SMS when a phone is known)."
+)
+@click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--consent", is_flag=True, help="The participant agreed to be contacted (required).")
+@click.option("--birth-year", help="Optional, for the non-response analysis.")
+@click.option("--gender", type=click.Choice(["female", "male", "other"]), help="Optional.")
+def add_participant_command(
+    code, municipality_code, baseline, phone, email, channel, language, consent, **more
+):
     """Register a participant under a pseudonymous CODE (never a CPR number)."""
     try:
         participant = registry.add_participant(
             get_db(),
             code=code,
             municipality_code=municipality_code,
-            baseline=registry.parse_date(baseline),
+            baseline=baseline,
             phone=phone,
             email=email,
+            channel=channel,
+            language=language,
+            consent=consent,
+            **more,
         )
     except UserError as error:
         fail_on_user_error(error)

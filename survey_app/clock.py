@@ -5,7 +5,7 @@ schedule) calls :func:`now`, so tests can freeze or travel the clock with
 time-machine and get consistent answers everywhere.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -29,3 +29,8 @@ def parse(stored: str) -> datetime:
 def local(moment: datetime) -> datetime:
     """The same instant in Danish local time, for display."""
     return moment.astimezone(LOCAL_TZ)
+
+
+def today() -> date:
+    """Today's date in Denmark."""
+    return local(now()).date()

@@ -94,3 +94,125 @@ def reference_geography(db):
     )
     db["municipality"].insert_all({"code": m.code, "name": m.name} for m in municipality_list)
     db["municipality_region"].insert_all(geography.membership_periods(municipality_list, region_list))
+
+
+@migrations(name="0003_accounts_registry_outbox")
+def accounts_registry_outbox(db):
+    db.executescript(
+        """
+        -- People who log in. Passwords are stored as werkzeug hashes (scrypt);
+        -- password_hash is NULL until the user has set one by a one-time link.
+        CREATE TABLE user (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'consultant', 'evaluator')),
+            password_hash TEXT,
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT,
+            last_login_at TEXT,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            disabled_at TEXT
+        );
+        -- The municipalities a consultant works for.
+        CREATE TABLE user_municipality (
+            user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+            municipality_code TEXT NOT NULL REFERENCES municipality(code),
+            PRIMARY KEY (user_id, municipality_code)
+        ) WITHOUT ROWID;
+        -- Failed logins per client address, for throttling guessers who try many accounts.
+        CREATE TABLE login_failure (
+            address TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX login_failure_address ON login_failure(address, at);
+        -- IPS clusters: named groups of municipalities, edited by admins. A
+        -- cluster's region is that of its municipalities on the date asked about.
+        CREATE TABLE cluster (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE cluster_municipality (
+            cluster_id INTEGER NOT NULL REFERENCES cluster(id) ON DELETE CASCADE,
+            municipality_code TEXT NOT NULL UNIQUE REFERENCES municipality(code),
+            PRIMARY KEY (cluster_id, municipality_code)
+        ) WITHOUT ROWID;
+
+        -- Contact preferences, consent and the fields of the non-response analysis.
+        ALTER TABLE participant ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
+        ALTER TABLE participant ADD COLUMN consent_at TEXT;
+        ALTER TABLE participant ADD COLUMN birth_year INTEGER;
+        ALTER TABLE participant ADD COLUMN gender TEXT;
+        ALTER TABLE participant ADD COLUMN opted_out_at TEXT;
+        ALTER TABLE participant ADD COLUMN contacts_purged_at TEXT;
+        ALTER TABLE participant ADD COLUMN updated_at TEXT;
+
+        -- Every SMS and e-mail, from creation to delivery. dedupe_key makes
+        -- scheduled messages unique (e.g. 'invitation:12', 'reminder:12:1'),
+        -- so two runs of send-due can never create the same message twice;
+        -- messages a consultant asks for have no key.
+        CREATE TABLE message (
+            id INTEGER PRIMARY KEY,
+            participant_id INTEGER NOT NULL REFERENCES participant(id),
+            invitation_id INTEGER REFERENCES invitation(id),
+            kind TEXT NOT NULL CHECK (kind IN ('prenotice', 'invitation', 'reminder')),
+            channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+            recipient TEXT,
+            subject TEXT,
+            body TEXT NOT NULL,
+            dedupe_key TEXT UNIQUE,
+            requested_by INTEGER REFERENCES user(id),
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            claimed_at TEXT,
+            sent_at TEXT,
+            provider_id TEXT,
+            error TEXT,
+            fallback_of INTEGER REFERENCES message(id)
+        );
+        CREATE INDEX message_participant ON message(participant_id);
+        CREATE INDEX message_status ON message(status, next_attempt_at);
+
+        -- Who did what and when: logins, participant changes, sends, exports.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES user(id),
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail TEXT,
+            address TEXT
+        );
+        CREATE INDEX audit_at ON audit(at);
+
+        -- Settings admins edit in the app (message templates, reminder days).
+        CREATE TABLE setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES user(id)
+        );
+        """
+    )
+    # Region Sjælland's three IPS clusters (from the national evaluation).
+    clusters = {
+        "Sjælland Øst": ["259", "269", "336", "320"],  # Køge, Solrød, Stevns, Faxe
+        "Sjælland Vest": [
+            "306",
+            "329",
+            "326",
+            "316",
+            "330",
+        ],  # Odsherred, Ringsted, Kalundborg, Holbæk, Slagelse
+        "Sjælland Syd": ["360", "376", "390", "370"],  # Lolland, Guldborgsund, Vordingborg, Næstved
+    }
+    for name, codes in clusters.items():
+        cluster_id = db["cluster"].insert({"name": name}).last_pk
+        db["cluster_municipality"].insert_all(
+            {"cluster_id": cluster_id, "municipality_code": c} for c in codes
+        )

@@ -8,6 +8,7 @@ with a translatable message; nothing is written when one is raised.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import sqlite_utils
@@ -48,46 +49,121 @@ def parse_date(text: str) -> date:
     raise UserError(N_("%(date)s is not a date: write 2025-03-01 or 01-03-2025."), date=text)
 
 
-def add_participant(
-    db: sqlite_utils.Database,
-    *,
-    code: str,
-    municipality_code: str,
-    baseline: date,
-    phone: str | None = None,
-    email: str | None = None,
-    language: str = "da",
-) -> dict:
-    """Register a participant; return the stored row."""
-    code = check_code(code)
-    place = municipality(db, municipality_code)
-    row = {
-        "code": code,
-        "municipality_code": place["code"],
-        "baseline_date": baseline.isoformat(),
-        "phone": normalise_phone(phone),
-        "email": normalise_email(email),
-        "language": language,
-        "created_at": clock.isoformat(clock.now()),
-    }
+CHANNELS = ("sms", "email")
+LANGUAGES = ("da", "en")
+GENDERS = ("female", "male", "other")
+
+
+@dataclass
+class ParticipantInput:
+    """A participant's details as typed or imported, before checking."""
+
+    code: str
+    municipality_code: str
+    baseline: date | str
+    phone: str | None = None
+    email: str | None = None
+    channel: str | None = None
+    language: str = "da"
+    consent: bool = False
+    birth_year: int | str | None = None
+    gender: str | None = None
+
+
+def check_participant(
+    db: sqlite_utils.Database, raw: ParticipantInput
+) -> tuple[dict | None, dict[str, UserError]]:
+    """Check and normalise every field; return ``(row, {})`` or ``(None, errors by field)``.
+
+    All fields are checked, so a form or an import can show every problem at
+    once. The row has the participant table's column names.
+    """
+    errors: dict[str, UserError] = {}
+    row: dict = {}
+
+    def field(name, check):
+        try:
+            row[name] = check()
+        except UserError as error:
+            errors[name] = error
+
+    field("code", lambda: check_code(raw.code))
+    field("municipality_code", lambda: municipality(db, raw.municipality_code)["code"])
+    field(
+        "baseline_date",
+        lambda: (raw.baseline if isinstance(raw.baseline, date) else parse_date(raw.baseline)).isoformat(),
+    )
+    field("phone", lambda: normalise_phone(raw.phone))
+    field("email", lambda: normalise_email(raw.email))
+    field("language", lambda: _one_of(raw.language or "da", LANGUAGES, N_("Language must be da or en.")))
+    field("birth_year", lambda: _birth_year(raw.birth_year))
+    field("gender", lambda: _one_of(raw.gender, GENDERS, N_("Gender must be female, male or other."), True))
+    if not raw.consent:
+        errors["consent"] = UserError(
+            N_("The participant must have agreed to be contacted about the questionnaire.")
+        )
+    # Without contact details the link can still be handed over as a QR code.
+    channel = (raw.channel or "").strip().lower().replace("e-mail", "email") or None
+    if channel is None:
+        channel = "sms" if row.get("phone") or not row.get("email") else "email"
+    elif channel not in CHANNELS:
+        errors["channel"] = UserError(N_("The channel must be sms or e-mail."))
+    elif "phone" in row and "email" in row:
+        if channel == "sms" and not row["phone"]:
+            errors["phone"] = UserError(N_("A mobile number is needed to send by SMS."))
+        elif channel == "email" and not row["email"]:
+            errors["email"] = UserError(N_("An e-mail address is needed to send by e-mail."))
+    row["channel"] = channel
+    return (None, errors) if errors else (row, {})
+
+
+def _one_of(value, allowed, message, optional=False):
+    value = (value or "").strip().lower() or None
+    if value is None and optional:
+        return None
+    if value not in allowed:
+        raise UserError(message)
+    return value
+
+
+def _birth_year(value) -> int | None:
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    this_year = clock.today().year
+    if not text.isdigit() or not 1900 <= int(text) <= this_year - 14:
+        raise UserError(N_("%(year)s is not a plausible birth year."), year=text)
+    return int(text)
+
+
+def add_participant(db: sqlite_utils.Database, raw: ParticipantInput | None = None, **fields) -> dict:
+    """Register a participant; return the stored row, or raise the first UserError.
+
+    Takes a :class:`ParticipantInput`, or its fields as keywords (``baseline``
+    may be a date).
+    """
+    raw = raw or ParticipantInput(**fields)
+    row, errors = check_participant(db, raw)
+    if errors:
+        raise next(iter(errors.values()))
+    now = clock.isoformat(clock.now())
+    row |= {"created_at": now, "updated_at": now, "consent_at": now}
     with transaction(db):
         exists = db.execute(
             "SELECT 1 FROM participant WHERE municipality_code = ? AND code = ?",
-            [place["code"], code],
+            [row["municipality_code"], row["code"]],
         ).fetchone()
         if exists:
             raise UserError(
                 N_("A participant with code %(code)s already exists in %(municipality)s."),
-                code=code,
-                municipality=place["name"],
+                code=row["code"],
+                municipality=municipality(db, row["municipality_code"])["name"],
             )
+        columns = ", ".join(row)
         row["id"] = db.execute(
-            "INSERT INTO participant (code, municipality_code, baseline_date, phone, email,"
-            " language, created_at) VALUES (:code, :municipality_code, :baseline_date,"
-            " :phone, :email, :language, :created_at)",
-            row,
+            f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in row)})", row
         ).lastrowid
-    return row | {"municipality_name": place["name"]}
+    return row | {"municipality_name": municipality(db, row["municipality_code"])["name"]}
 
 
 def find_participant(db: sqlite_utils.Database, code: str, municipality_code: str | None = None) -> dict:

@@ -55,7 +55,17 @@ def add_participant(app, runner):
 
     def add(code="P-001", municipality="259", baseline="2025-05-01", *extra):
         result = runner.invoke(
-            args=["participants", "add", code, "--municipality", municipality, "--baseline", baseline, *extra]
+            args=[
+                "participants",
+                "add",
+                code,
+                "--municipality",
+                municipality,
+                "--baseline",
+                baseline,
+                "--consent",
+                *extra,
+            ]
         )
         assert result.exit_code == 0, result.output
         return code

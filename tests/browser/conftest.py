@@ -100,7 +100,16 @@ def issue_link(live_app):
 
     def issue(code="P-001", questionnaire="csq8"):
         added = runner.invoke(
-            args=["participants", "add", code, "--municipality", "259", "--baseline", "2025-05-01"]
+            args=[
+                "participants",
+                "add",
+                code,
+                "--municipality",
+                "259",
+                "--baseline",
+                "2025-05-01",
+                "--consent",
+            ]
         )
         assert added.exit_code == 0, added.output
         invited = runner.invoke(args=["invite", code, "--questionnaire", questionnaire])

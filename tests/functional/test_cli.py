@@ -33,6 +33,7 @@ def test_add_normalises_and_stores(runner, db):
         "20 12 34 56",
         "--email",
         "anna@example.dk",
+        "--consent",
     )
     assert result.exit_code == 0, result.output
     assert "KOGE-17 oprettet i Køge Kommune" in result.stdout
@@ -66,6 +67,7 @@ def test_add_refuses_bad_input_and_writes_nothing(runner, db, args, message):
         "259",
         "--baseline",
         "2025-03-01",
+        "--consent",
         *args[1:],
     )
     assert result.exit_code == 1
@@ -75,9 +77,13 @@ def test_add_refuses_bad_input_and_writes_nothing(runner, db, args, message):
 
 
 def test_add_refuses_unknown_municipality_and_bad_date(runner, db):
-    unknown = run(runner, "participants", "add", "P-1", "--municipality", "999", "--baseline", "2025-03-01")
+    unknown = run(
+        runner, "participants", "add", "P-1", "--municipality", "999", "--baseline", "2025-03-01", "--consent"
+    )
     assert "999 er ikke en dansk kommunekode" in unknown.stderr
-    bad_date = run(runner, "participants", "add", "P-1", "--municipality", "259", "--baseline", "2025-02-30")
+    bad_date = run(
+        runner, "participants", "add", "P-1", "--municipality", "259", "--baseline", "2025-02-30", "--consent"
+    )
     assert "2025-02-30 er ikke en dato" in bad_date.stderr
     assert participants(db) == []
 
@@ -85,13 +91,25 @@ def test_add_refuses_unknown_municipality_and_bad_date(runner, db):
 def test_code_unique_per_municipality_only(runner, db):
     assert (
         run(
-            runner, "participants", "add", "P-1", "--municipality", "259", "--baseline", "2025-03-01"
+            runner,
+            "participants",
+            "add",
+            "P-1",
+            "--municipality",
+            "259",
+            "--baseline",
+            "2025-03-01",
+            "--consent",
         ).exit_code
         == 0
     )
-    again = run(runner, "participants", "add", "P-1", "--municipality", "259", "--baseline", "2025-04-01")
+    again = run(
+        runner, "participants", "add", "P-1", "--municipality", "259", "--baseline", "2025-04-01", "--consent"
+    )
     assert again.exit_code == 1 and "findes allerede" in again.stderr
-    elsewhere = run(runner, "participants", "add", "P-1", "--municipality", "370", "--baseline", "2025-04-01")
+    elsewhere = run(
+        runner, "participants", "add", "P-1", "--municipality", "370", "--baseline", "2025-04-01", "--consent"
+    )
     assert elsewhere.exit_code == 0
     assert [(p["code"], p["municipality_code"]) for p in participants(db)] == [("P-1", "259"), ("P-1", "370")]
     ambiguous = run(runner, "invite", "P-1")

@@ -49,7 +49,16 @@ def start(app, runner):
     def begin(code):
         assert (
             runner.invoke(
-                args=["participants", "add", code, "--municipality", "370", "--baseline", "2025-01-01"]
+                args=[
+                    "participants",
+                    "add",
+                    code,
+                    "--municipality",
+                    "370",
+                    "--baseline",
+                    "2025-01-01",
+                    "--consent",
+                ]
             ).exit_code
             == 0
         )
