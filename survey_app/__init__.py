@@ -14,7 +14,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "test"}
 
 csrf = CSRFProtect()
+UPLOAD_ENDPOINTS = {"consultant.upload"}
 
 
 def _defaults(app: Flask) -> dict:
@@ -44,7 +45,19 @@ def _defaults(app: Flask) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         # None: Secure exactly when BASE_URL is https (decided after loading config).
         "SESSION_COOKIE_SECURE": None,
+        # Answers are small; uploads (participant imports) have their own limit.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        "MAX_UPLOAD_LENGTH": 6 * 1024 * 1024,
+        # Staff sessions: logged out after an idle hour, and at the latest after a working day.
+        "STAFF_IDLE_MINUTES": 60,
+        "STAFF_SESSION_HOURS": 12,
+        # Sending (see scheduling.py and delivery.py).
+        "REMINDER_DAYS": "3,7",
+        "PRENOTICE_DAYS": None,
+        "SMS_WINDOW": "09:00-20:00",
+        "CONTACT_GRACE_DAYS": 14,
+        "SMS_BACKEND": "console",
+        "MAIL_BACKEND": "console",
     }
 
 
@@ -101,15 +114,29 @@ def create_app(test_config: dict | None = None) -> Flask:
         Path(app.config["QUESTIONNAIRES_DIR"]), Path(app.config["QUESTIONNAIRE_OVERRIDES_DIR"])
     )
     i18n.init_app(app)
+
+    @app.before_request
+    def allow_uploads():
+        # Before the CSRF check, which reads the form and with it the body.
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = app.config["MAX_UPLOAD_LENGTH"]
+
     csrf.init_app(app)
 
-    from . import cli, errors, main, security
+    from . import auth, cli, errors, main, security
+    from .admin import bp as admin_bp
+    from .consultant import bp as consultant_bp
+    from .evaluator import bp as evaluator_bp
     from .participant import bp as participant_bp
 
     security.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(participant_bp)
+    app.register_blueprint(consultant_bp)
+    app.register_blueprint(evaluator_bp)
+    app.register_blueprint(admin_bp)
     cli.init_app(app)
 
     if first_start:
@@ -122,4 +149,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             "     flask --app survey_app invite KODE",
             file=sys.stderr,
         )
+    if not app.config.get("TESTING") and (link := auth.first_admin_url(app)):
+        print(f" * Der er endnu ingen administrator. Opret den første her: {link}", file=sys.stderr)
     return app

@@ -6,16 +6,20 @@ with status 1 and a message saying what to fix.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext
 
-from . import invitations, registry
-from .db import get_db
+from . import accounts, audit, clock, importing, invitations, messaging, privacy, registry
+from .auth import set_password_url
+from .db import get_db, transaction
+from .scheduling import Schedule
 from .texts import UserError
+from .urls import message_links, public_link
 
 
 class DanishError(click.ClickException):
@@ -27,13 +31,6 @@ class DanishError(click.ClickException):
 
 def fail_on_user_error(error: UserError):
     raise DanishError(error.translate(gettext)) from None
-
-
-def link_for(invitation: dict) -> str:
-    """The absolute link to an invitation, on ``BASE_URL``."""
-    token = invitations.token_for(current_app.config["SECRET_KEY"], invitation)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for("participant.welcome", token=token, _external=True)
 
 
 @click.group("participants", cls=AppGroup)
@@ -132,14 +129,207 @@ def invite_command(codes, questionnaire_id, municipality_code):
             click.echo(
                 f"{participant['code']} har allerede et gyldigt link; det samme link vises igen.", err=True
             )
-        click.echo(f"{participant['code']}\t{link_for(invitation)}")
+        click.echo(f"{participant['code']}\t{public_link(invitation)}")
     if failures:
         sys.exit(1)
+
+
+@participants_command.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--consent-confirmed",
+    is_flag=True,
+    help="Everyone in the file agreed to be contacted (needed when the file has no consent column).",
+)
+def import_participants_command(file, consent_confirmed):
+    """Import participants from a CSV FILE: all rows or none.
+
+    Columns: code, municipality, baseline_date, phone, email (and optionally
+    channel, language, consent, birth_year, gender); comma or semicolon
+    separated; UTF-8 with or without BOM. Importing the same file again
+    changes nothing.
+    """
+    db = get_db()
+    parsed = importing.parse(db, file.read(importing.MAX_BYTES + 1), consent_confirmed=consent_confirmed)
+    result = importing.import_participants(db, parsed, actor="cli")
+    if result.errors:
+        for line in importing.error_report(result.errors, gettext):
+            click.echo(f"Fejl: {line}", err=True)
+        click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
+        sys.exit(1)
+    with transaction(db):
+        audit.record(
+            db,
+            "participants_imported",
+            actor="cli",
+            detail={"added": len(result.added), "unchanged": len(result.unchanged)},
+        )
+    click.echo(f"{len(result.added)} deltagere importeret, {len(result.unchanged)} fandtes allerede uændret.")
+
+
+@click.group("users", cls=AppGroup)
+def users_command():
+    """Staff accounts: admins, consultants and evaluators."""
+
+
+@users_command.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option(
+    "--municipality",
+    "municipalities",
+    multiple=True,
+    help="A consultant's municipality code (repeat for several).",
+)
+@click.option("--name", help="The person's name, shown to admins.")
+@click.option(
+    "--link",
+    "print_link",
+    is_flag=True,
+    help="Print a one-time link to set the password instead of asking for it.",
+)
+def create_user_command(email, role, municipalities, name, print_link):
+    """Create a user. Asks for the password, or prints a one-time link with --link."""
+    password = None
+    if not print_link:
+        password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden")
+    db = get_db()
+    try:
+        user = accounts.create_user(
+            db, email=email, role=role, municipalities=list(municipalities), name=name, password=password
+        )
+    except UserError as error:
+        fail_on_user_error(error)
+    with transaction(db):
+        audit.record(db, "user_created", actor="cli", target=f"user:{user['id']}", detail={"role": role})
+    click.echo(f"Bruger {user['email']} oprettet som {role}.")
+    if print_link:
+        click.echo(f"Engangslink til at vælge adgangskode (virker i 72 timer): {set_password_url(user)}")
+
+
+@users_command.command("link")
+@click.argument("email")
+def user_link_command(email):
+    """Print a one-time link with which the user sets a new password."""
+    user = accounts.find_by_email(get_db(), email)
+    if user is None:
+        raise DanishError(f"Der findes ingen bruger med e-mailen {email}.")
+    click.echo(set_password_url(user))
+
+
+@users_command.command("list")
+def list_users_command():
+    """List the users with role and municipalities."""
+    for user in accounts.list_users(get_db()):
+        state = " (deaktiveret)" if user["disabled_at"] else ""
+        click.echo(f"{user['email']}\t{user['role']}\t{','.join(user['municipalities']) or '-'}{state}")
+
+
+def _schedule_and_links():
+    return Schedule.from_config(current_app.config), message_links()
+
+
+@click.command("send-due")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only count what would be sent; change nothing.")
+def send_due_command(dry_run):
+    """Send the invitations, reminders and pre-notices that are due, then retry failed sends.
+
+    Meant to run every 15-60 minutes (cron or a systemd timer, see README).
+    Safe to run twice at once: no message is ever created or sent twice.
+    Also deletes contact details that are no longer needed.
+    """
+    db = get_db()
+    now = clock.now()
+    schedule, links = _schedule_and_links()
+    questionnaire = current_app.extensions["questionnaires"]["csq8"]
+    planned = messaging.plan(
+        db,
+        questionnaire,
+        schedule,
+        links,
+        now,
+        valid_days=current_app.config["LINK_VALID_DAYS"],
+        dry_run=dry_run,
+    )
+    if dry_run:
+        waiting = db.execute("SELECT COUNT(*) FROM message WHERE status = 'pending'").fetchone()[0]
+        purgeable = privacy.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"], dry_run=True)
+        click.echo(
+            f"Prøvekørsel: ville oprette {planned['invitation']} invitationer, {planned['reminder']} påmindelser"
+            f" og {planned['prenotice']} forvarsler; {waiting} beskeder venter allerede;"
+            f" kontaktoplysninger for {len(purgeable)} deltagere ville blive slettet."
+        )
+        return
+    sent = messaging.deliver(db, current_app.config, schedule, links, now)
+    purged = privacy.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"])
+    click.echo(
+        f"Oprettet: {planned['invitation']} invitationer, {planned['reminder']} påmindelser,"
+        f" {planned['prenotice']} forvarsler. Sendt: {sent['sent']}; venter på SMS-tidsrummet: {sent['waiting']};"
+        f" prøves igen senere: {sent['retrying']}; fejlet: {sent['failed'] + sent['failed_fallback']}"
+        f" (heraf sendt via den anden kanal: {sent['failed_fallback']}); annulleret: {sent['cancelled']}."
+        f" Kontaktoplysninger slettet for {len(purged)} deltagere."
+    )
+    if planned["no_contact"]:
+        click.echo(
+            f"{planned['no_contact']} deltagere er forfaldne, men har hverken mobilnummer eller e-mail:"
+            " vis dem QR-koden.",
+            err=True,
+        )
+    if sent["failed"] or sent["failed_fallback"]:
+        sys.exit(2)
+
+
+@click.command("outbox")
+@with_appcontext
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "cancelled"]))
+@click.option("--limit", type=int, default=100, show_default=True)
+def outbox_command(output, status, limit):
+    """List messages, newest first: code, channel, kind, recipient, body, created, status, attempts, error."""
+    sql = (
+        "SELECT participant.code, message.channel, message.kind, message.recipient, message.subject,"
+        " message.body, message.created_at, message.status, message.attempts, message.error, message.sent_at"
+        " FROM message JOIN participant ON participant.id = message.participant_id"
+    )
+    params: list = []
+    if status:
+        sql += " WHERE message.status = ?"
+        params.append(status)
+    rows = list(get_db().query(sql + " ORDER BY message.id DESC LIMIT ?", [*params, limit]))
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Udbakken er tom.")
+        return
+    columns = ["code", "channel", "kind", "recipient", "created_at", "status", "attempts", "error", "body"]
+    click.echo("\t".join(columns))
+    for row in rows:
+        body = (row["body"] or "").replace("\n", " ")
+        values = [row[c] if c != "body" else body for c in columns]
+        click.echo("\t".join("" if v is None else str(v) for v in values))
+
+
+@click.command("purge-contacts")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only count; delete nothing.")
+def purge_contacts_command(dry_run):
+    """Delete phone numbers and e-mails no longer needed (also done by send-due)."""
+    ids = privacy.purge_contacts(
+        get_db(), clock.now(), current_app.config["CONTACT_GRACE_DAYS"], dry_run=dry_run
+    )
+    verb = "ville blive slettet" if dry_run else "slettet"
+    click.echo(f"Kontaktoplysninger {verb} for {len(ids)} deltagere.")
 
 
 def init_app(app) -> None:
     app.cli.add_command(participants_command)
     app.cli.add_command(invite_command)
+    app.cli.add_command(users_command)
+    app.cli.add_command(send_due_command)
+    app.cli.add_command(outbox_command)
+    app.cli.add_command(purge_contacts_command)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -21,9 +22,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request, session
 from flask.cli import AppGroup
-from flask_babel import Babel, format_date, get_translations
+from flask_babel import Babel, format_date, format_datetime, get_translations
 
 from . import clock
+from .geography import municipalities
 from .questionnaires import localise
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
@@ -175,6 +177,12 @@ def init_app(app) -> None:
     app.add_template_filter(
         lambda stored: format_date(clock.local(clock.parse(stored)), "long"), "stored_date"
     )
+    app.add_template_filter(
+        lambda stored: format_datetime(clock.parse(stored), "d. MMM yyyy HH:mm"), "stored_datetime"
+    )
+    app.add_template_filter(lambda iso: format_date(date.fromisoformat(iso[:10]), "d. MMM yyyy"), "iso_date")
+    names = {m.code: m.name for m in municipalities()}
+    app.add_template_filter(lambda code: names.get(code, code), "municipality_name")
 
     @app.context_processor
     def language_context():

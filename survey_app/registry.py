@@ -193,7 +193,7 @@ def find_participant(db: sqlite_utils.Database, code: str, municipality_code: st
 
 
 def withdraw_participant(db: sqlite_utils.Database, participant_id: int) -> None:
-    """Withdraw a participant: their open links stop working at once (410)."""
+    """Withdraw a participant: their open links stop working at once (410), nothing more is sent."""
     moment = clock.isoformat(clock.now())
     with transaction(db):
         db.execute(
@@ -205,3 +205,94 @@ def withdraw_participant(db: sqlite_utils.Database, participant_id: int) -> None
             " AND withdrawn_at IS NULL AND completed_at IS NULL",
             [moment, participant_id],
         )
+        db.execute(
+            "UPDATE message SET status = 'cancelled' WHERE participant_id = ? AND status = 'pending'",
+            [participant_id],
+        )
+
+
+def update_participant(db: sqlite_utils.Database, participant_id: int, raw: ParticipantInput) -> dict:
+    """Change a participant's details; raise the first UserError, writing nothing."""
+    row, errors = check_participant(db, raw)
+    if errors:
+        raise next(iter(errors.values()))
+    with transaction(db):
+        clash = db.execute(
+            "SELECT 1 FROM participant WHERE municipality_code = ? AND code = ? AND id != ?",
+            [row["municipality_code"], row["code"], participant_id],
+        ).fetchone()
+        if clash:
+            raise UserError(
+                N_("A participant with code %(code)s already exists in %(municipality)s."),
+                code=row["code"],
+                municipality=municipality(db, row["municipality_code"])["name"],
+            )
+        row["updated_at"] = clock.isoformat(clock.now())
+        assignments = ", ".join(f"{column} = :{column}" for column in row)
+        db.execute(f"UPDATE participant SET {assignments} WHERE id = :id", row | {"id": participant_id})
+    return get_participant(db, participant_id)
+
+
+def get_participant(
+    db: sqlite_utils.Database, participant_id: int, municipalities: set[str] | None = None
+) -> dict | None:
+    """One participant by id; with ``municipalities``, only if it belongs to one of them."""
+    row = next(
+        db.query(
+            "SELECT participant.*, municipality.name AS municipality_name FROM participant"
+            " JOIN municipality ON municipality.code = participant.municipality_code WHERE participant.id = ?",
+            [participant_id],
+        ),
+        None,
+    )
+    if row is None or (municipalities is not None and row["municipality_code"] not in municipalities):
+        return None
+    return row
+
+
+def with_status(
+    db: sqlite_utils.Database, municipalities: set[str], questionnaire_id: str, now, schedule
+) -> list[dict]:
+    """The participants of these municipalities with their newest invitation and status.
+
+    Nothing about the answers themselves: only how many items are answered,
+    so a consultant can see that someone stopped halfway.
+    """
+    from .scheduling import participant_status
+
+    if not municipalities:
+        return []
+    marks = ", ".join("?" for _ in municipalities)
+    rows = list(
+        db.query(
+            "SELECT participant.*, municipality.name AS municipality_name,"
+            " invitation.id AS invitation_id, invitation.created_at AS invited_at,"
+            " invitation.expires_at, invitation.opened_at, invitation.completed_at,"
+            " (SELECT COUNT(*) FROM answer WHERE answer.invitation_id = invitation.id) AS answered,"
+            " (SELECT COUNT(*) FROM message WHERE message.invitation_id = invitation.id"
+            "   AND message.kind = 'reminder' AND message.status = 'sent') AS reminders_sent,"
+            " (SELECT status FROM message WHERE message.participant_id = participant.id"
+            "   ORDER BY message.id DESC LIMIT 1) AS last_message_status"
+            " FROM participant JOIN municipality ON municipality.code = participant.municipality_code"
+            " LEFT JOIN invitation ON invitation.id = (SELECT MAX(id) FROM invitation"
+            "   WHERE invitation.participant_id = participant.id AND invitation.questionnaire_id = ?"
+            "   AND invitation.withdrawn_at IS NULL)"
+            f" WHERE participant.municipality_code IN ({marks}) ORDER BY participant.code",
+            [questionnaire_id, *sorted(municipalities)],
+        )
+    )
+    for row in rows:
+        invitation = (
+            {
+                "expires_at": row["expires_at"],
+                "opened_at": row["opened_at"],
+                "completed_at": row["completed_at"],
+            }
+            if row["invitation_id"]
+            else None
+        )
+        row["due_date"] = schedule.due_date(date.fromisoformat(row["baseline_date"])).isoformat()
+        row["status"] = participant_status(
+            row, invitation, row["answered"], row["reminders_sent"], now, schedule
+        )
+    return rows

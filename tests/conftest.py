@@ -85,3 +85,48 @@ def invite(runner):
         return paths if len(codes) > 1 else paths[0]
 
     return issue
+
+
+PASSWORD = "korrekt hest batteri"
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff user directly; returns the row."""
+    from survey_app import accounts
+    from survey_app.db import connect
+
+    def make(email="konsulent@koege.dk", role="consultant", municipalities=("259",), password=PASSWORD):
+        database = connect(app.config["DATABASE"])
+        try:
+            return accounts.create_user(
+                database, email=email, role=role, municipalities=list(municipalities), password=password
+            )
+        finally:
+            database.close()
+
+    return make
+
+
+@pytest.fixture
+def login(app, make_user):
+    """A test client logged in as a new user of the given role; ``client.user`` is the row."""
+    from tests.helpers import csrf_token
+
+    def log_in(role="consultant", municipalities=("259",), email=None):
+        user = make_user(
+            email=email or f"{role}-{'-'.join(municipalities)}@example.dk",
+            role=role,
+            municipalities=municipalities,
+        )
+        client = app.test_client()
+        page = client.get("/login")
+        response = client.post(
+            "/login",
+            data={"csrf_token": csrf_token(page.text), "email": user["email"], "password": PASSWORD},
+        )
+        assert response.status_code == 303, response.text
+        client.user = user
+        return client
+
+    return log_in

@@ -30,10 +30,11 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import Forbidden
 
-from .. import invitations, links
-from ..db import get_db
+from .. import audit, clock, invitations, links
+from ..db import get_db, transaction
 from ..i18n import current_language
 from ..questionnaires import InvalidAnswer, Questionnaire, check_answer
+from ..urls import participant_for_opt_out
 from . import bp
 from .conversation import build_conversation
 
@@ -209,3 +210,27 @@ def answer():
             g.setdefault(current_app.config["WTF_CSRF_FIELD_NAME"], token)
         return _update_response(questionnaire, stored.answers, item.id)
     return redirect(url_for(".chat", _anchor="current"), code=303)
+
+
+@bp.route("/afmeld/<token>", methods=["GET", "POST"])
+def opt_out(token: str):
+    """Stop all messages about the survey. GET only asks (mail scanners open links too)."""
+    participant_id = participant_for_opt_out(token)
+    db = get_db()
+    row = db.execute("SELECT opted_out_at FROM participant WHERE id = ?", [participant_id]).fetchone()
+    if participant_id is None or row is None:
+        abort(404)
+    done = row[0] is not None
+    if request.method == "POST" and not done:
+        now = clock.isoformat(clock.now())
+        with transaction(db):
+            db.execute("UPDATE participant SET opted_out_at = ? WHERE id = ?", [now, participant_id])
+            db.execute(
+                "UPDATE message SET status = 'cancelled' WHERE participant_id = ? AND status = 'pending'",
+                [participant_id],
+            )
+            audit.record(
+                db, "participant_opted_out", actor="participant", target=f"participant:{participant_id}"
+            )
+        done = True
+    return render_template("participant/opt_out.html", token=token, done=done)

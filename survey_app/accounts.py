@@ -1,0 +1,287 @@
+"""Staff accounts: admins, consultants and evaluators.
+
+- Passwords are stored as werkzeug hashes (scrypt) and never leave this module.
+- A new user, or one who forgot the password, gets a one-time link to set
+  it. The link is signed and carries a fingerprint of the current password
+  hash, so it stops working the moment a password is set with it (or any
+  other way), and after ``SET_PASSWORD_LINK_HOURS`` in any case.
+- Guessing is throttled twice over: an account is locked for a while after
+  ``MAX_FAILED_LOGINS`` failures in a row, and a client address that fails
+  ``MAX_FAILURES_PER_ADDRESS`` times within ``ADDRESS_WINDOW`` is refused
+  for the rest of that window, whichever accounts it tries.
+
+No Flask here except what the caller passes in: the views, the commands and
+the tests share these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import sqlite_utils
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import clock
+from .contact import normalise_email
+from .db import transaction
+from .registry import municipality
+from .texts import N_, UserError
+
+ROLES = ("admin", "consultant", "evaluator")
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+MAX_FAILURES_PER_ADDRESS = 30
+ADDRESS_WINDOW = timedelta(minutes=15)
+SET_PASSWORD_LINK_HOURS = 72
+
+# Compared against when the e-mail is unknown, so a wrong e-mail costs the
+# same time as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+
+
+class LoginRefused(UserError):
+    """Why a login did not succeed, for the login page."""
+
+
+def _fingerprint(password_hash: str | None) -> str:
+    return hashlib.sha256((password_hash or "-").encode()).hexdigest()[:16]
+
+
+def get(db: sqlite_utils.Database, user_id: int) -> dict | None:
+    row = next(db.query("SELECT * FROM user WHERE id = ?", [user_id]), None)
+    if row is not None:
+        row["municipalities"] = municipalities_of(db, row["id"])
+    return row
+
+
+def find_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
+    row = next(db.query("SELECT * FROM user WHERE email = ?", [(email or "").strip()]), None)
+    if row is not None:
+        row["municipalities"] = municipalities_of(db, row["id"])
+    return row
+
+
+def municipalities_of(db: sqlite_utils.Database, user_id: int) -> list[str]:
+    return [
+        r["municipality_code"]
+        for r in db.query(
+            "SELECT municipality_code FROM user_municipality WHERE user_id = ? ORDER BY municipality_code",
+            [user_id],
+        )
+    ]
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict]:
+    users = list(db.query("SELECT * FROM user ORDER BY role, email"))
+    for user in users:
+        user["municipalities"] = municipalities_of(db, user["id"])
+    return users
+
+
+def any_admin(db: sqlite_utils.Database) -> bool:
+    return (
+        db.execute("SELECT 1 FROM user WHERE role = 'admin' AND disabled_at IS NULL").fetchone() is not None
+    )
+
+
+def check_password(password: str) -> str:
+    """The password if it is acceptable, else UserError."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            N_("The password must be at least %(length)s characters long."), length=MIN_PASSWORD_LENGTH
+        )
+    if len(set(password)) < 4:
+        raise UserError(N_("The password is too simple: use several different characters."))
+    return password
+
+
+def create_user(
+    db: sqlite_utils.Database,
+    *,
+    email: str,
+    role: str,
+    municipalities: list[str] = (),
+    name: str | None = None,
+    password: str | None = None,
+) -> dict:
+    """Create a user; consultants need at least one municipality."""
+    email = normalise_email(email)
+    if not email:
+        raise UserError(N_("An e-mail address is required."))
+    if role not in ROLES:
+        raise UserError(N_("The role must be admin, consultant or evaluator."))
+    codes = sorted({municipality(db, code)["code"] for code in municipalities})
+    if role == "consultant" and not codes:
+        raise UserError(N_("A consultant must work for at least one municipality."))
+    if role != "consultant":
+        codes = []
+    password_hash = generate_password_hash(check_password(password)) if password else None
+    now = clock.isoformat(clock.now())
+    with transaction(db):
+        if db.execute("SELECT 1 FROM user WHERE email = ?", [email]).fetchone():
+            raise UserError(N_("A user with the e-mail %(email)s already exists."), email=email)
+        user_id = db.execute(
+            "INSERT INTO user (email, name, role, password_hash, created_at, password_changed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [email, (name or "").strip() or None, role, password_hash, now, now if password_hash else None],
+        ).lastrowid
+        for code in codes:
+            db.execute(
+                "INSERT INTO user_municipality (user_id, municipality_code) VALUES (?, ?)", [user_id, code]
+            )
+    return get(db, user_id)
+
+
+def update_user(
+    db: sqlite_utils.Database,
+    user_id: int,
+    *,
+    role: str,
+    municipalities: list[str],
+    name: str | None,
+    disabled: bool,
+) -> dict:
+    if role not in ROLES:
+        raise UserError(N_("The role must be admin, consultant or evaluator."))
+    codes = sorted({municipality(db, code)["code"] for code in municipalities})
+    if role == "consultant" and not codes:
+        raise UserError(N_("A consultant must work for at least one municipality."))
+    if role != "consultant":
+        codes = []
+    now = clock.isoformat(clock.now())
+    with transaction(db):
+        current = db.execute("SELECT role, disabled_at FROM user WHERE id = ?", [user_id]).fetchone()
+        if current is None:
+            raise UserError(N_("No such user."))
+        was_active_admin = current[0] == "admin" and current[1] is None
+        if was_active_admin and (role != "admin" or disabled):
+            others = db.execute(
+                "SELECT COUNT(*) FROM user WHERE role = 'admin' AND disabled_at IS NULL AND id != ?",
+                [user_id],
+            ).fetchone()[0]
+            if not others:
+                raise UserError(N_("The last admin cannot be removed or disabled."))
+        db.execute(
+            "UPDATE user SET role = ?, name = ?, disabled_at = CASE WHEN ? THEN COALESCE(disabled_at, ?)"
+            " ELSE NULL END WHERE id = ?",
+            [role, (name or "").strip() or None, disabled, now, user_id],
+        )
+        db.execute("DELETE FROM user_municipality WHERE user_id = ?", [user_id])
+        for code in codes:
+            db.execute(
+                "INSERT INTO user_municipality (user_id, municipality_code) VALUES (?, ?)", [user_id, code]
+            )
+    return get(db, user_id)
+
+
+def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
+    password_hash = generate_password_hash(check_password(password))
+    with transaction(db):
+        db.execute(
+            "UPDATE user SET password_hash = ?, password_changed_at = ?, failed_logins = 0,"
+            " locked_until = NULL WHERE id = ?",
+            [password_hash, clock.isoformat(clock.now()), user_id],
+        )
+
+
+def session_token(user: dict) -> str:
+    """What the login session remembers: the user and their password's fingerprint.
+
+    Changing the password (or setting it by link) changes the fingerprint,
+    which ends every other session of that user.
+    """
+    return f"{user['id']}:{_fingerprint(user['password_hash'])}"
+
+
+def user_for_session_token(db: sqlite_utils.Database, token: str) -> dict | None:
+    user_id, _, fingerprint = (token or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = get(db, int(user_id))
+    if user is None or user["disabled_at"] or not user["password_hash"]:
+        return None
+    if fingerprint != _fingerprint(user["password_hash"]):
+        return None
+    return user
+
+
+def authenticate(db: sqlite_utils.Database, email: str, password: str, address: str) -> dict:
+    """The user with these credentials, or LoginRefused (with the failure recorded)."""
+    now = clock.now()
+    window_start = clock.isoformat(now - ADDRESS_WINDOW)
+    recent = db.execute(
+        "SELECT COUNT(*) FROM login_failure WHERE address = ? AND at > ?", [address, window_start]
+    ).fetchone()[0]
+    if recent >= MAX_FAILURES_PER_ADDRESS:
+        raise LoginRefused(N_("Too many failed logins from this network. Try again in 15 minutes."))
+    user = find_by_email(db, email)
+    locked = user and user["locked_until"] and clock.parse(user["locked_until"]) > now
+    valid = check_password_hash(
+        user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password
+    )
+    if user and valid and not locked and not user["disabled_at"]:
+        with transaction(db):
+            db.execute(
+                "UPDATE user SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?",
+                [clock.isoformat(now), user["id"]],
+            )
+        return user
+    with transaction(db):
+        db.execute("INSERT INTO login_failure (address, at) VALUES (?, ?)", [address, clock.isoformat(now)])
+        db.execute("DELETE FROM login_failure WHERE at < ?", [clock.isoformat(now - timedelta(days=1))])
+        if user and not locked:
+            failures = user["failed_logins"] + 1
+            lock_until = (
+                clock.isoformat(now + timedelta(minutes=LOCK_MINUTES))
+                if failures >= MAX_FAILED_LOGINS
+                else None
+            )
+            db.execute(
+                "UPDATE user SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                [0 if lock_until else failures, lock_until, user["id"]],
+            )
+            if lock_until:
+                locked = True
+    if locked:
+        raise LoginRefused(
+            N_("Too many failed attempts: the account is locked for %(minutes)s minutes."),
+            minutes=LOCK_MINUTES,
+        )
+    raise LoginRefused(N_("Wrong e-mail or password."))
+
+
+def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"survey_app.{purpose}")
+
+
+def set_password_token(secret_key: str, user: dict) -> str:
+    return _serializer(secret_key, "set-password").dumps([user["id"], _fingerprint(user["password_hash"])])
+
+
+def user_for_set_password_token(db: sqlite_utils.Database, secret_key: str, token: str) -> dict | None:
+    """The user a set-password link is for, while it is unused and fresh; else None."""
+    try:
+        user_id, fingerprint = _serializer(secret_key, "set-password").loads(
+            token, max_age=SET_PASSWORD_LINK_HOURS * 3600
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    user = get(db, int(user_id)) if isinstance(user_id, int) else None
+    if user is None or user["disabled_at"] or fingerprint != _fingerprint(user["password_hash"]):
+        return None
+    return user
+
+
+def first_admin_token(secret_key: str) -> str:
+    """The link that creates the first admin; it works only while there is no admin."""
+    return _serializer(secret_key, "first-admin").dumps("first-admin")
+
+
+def first_admin_token_valid(secret_key: str, token: str) -> bool:
+    try:
+        return _serializer(secret_key, "first-admin").loads(token) == "first-admin"
+    except BadSignature:
+        return False

@@ -1,0 +1,311 @@
+"""Logging in, roles, and scoping every staff page to what its user may see.
+
+Staff log in with e-mail and password (Flask-Login keeps the session).
+Sessions end after ``STAFF_IDLE_MINUTES`` without a request and at the
+latest ``STAFF_SESSION_HOURS`` after login; changing the password ends
+every other session of the user (see ``accounts.session_token``).
+
+Roles:
+
+- ``admin``: users, clusters, message templates, the audit log and outbox.
+- ``consultant``: participants of their own municipalities, never answers.
+- ``evaluator``: aggregated results and exports, never contact details.
+
+A consultant who asks for a participant of another municipality gets 404,
+exactly as for one that does not exist, so nothing can be learnt by guessing.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import flask_login
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo
+
+from . import accounts, audit, clock
+from .db import get_db, transaction
+from .texts import UserError
+
+bp = Blueprint("auth", __name__)
+login_manager = flask_login.LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.session_protection = "basic"
+
+HOME_BY_ROLE = {"admin": "admin.home", "consultant": "consultant.home", "evaluator": "evaluator.home"}
+
+
+class StaffUser(flask_login.UserMixin):
+    """The logged-in user, wrapping their row."""
+
+    def __init__(self, row: dict):
+        self.row = row
+
+    def get_id(self) -> str:
+        return accounts.session_token(self.row)
+
+    @property
+    def id(self) -> int:
+        return self.row["id"]
+
+    @property
+    def email(self) -> str:
+        return self.row["email"]
+
+    @property
+    def role(self) -> str:
+        return self.row["role"]
+
+    @property
+    def municipalities(self) -> list[str]:
+        return self.row["municipalities"]
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    row = accounts.user_for_session_token(get_db(), token)
+    return StaffUser(row) if row else None
+
+
+def current_staff() -> StaffUser:
+    return flask_login.current_user._get_current_object()
+
+
+def role_required(*roles: str):
+    """Only logged-in users with one of ``roles``; anyone else logged in gets 404."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @flask_login.login_required
+        def wrapped(*args, **kwargs):
+            if current_staff().role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        wrapped.roles = roles
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as open to everyone (the route classification test reads this)."""
+    view.roles = ("public",)
+    return view
+
+
+def allowed_municipalities() -> set[str]:
+    """The municipality codes the current user may see participants of."""
+    user = current_staff()
+    return set(user.municipalities) if user.role == "consultant" else set()
+
+
+def client_address() -> str:
+    return request.remote_addr or "-"
+
+
+def log_action(action: str, *, target: str | None = None, detail=None, db=None) -> None:
+    """Record what the current user did in the audit log."""
+    user = flask_login.current_user
+    logged_in = user.is_authenticated
+    audit.record(
+        db or get_db(),
+        action,
+        actor=user.email if logged_in else "-",
+        user_id=user.id if logged_in else None,
+        target=target,
+        detail=detail,
+        address=client_address(),
+    )
+
+
+def _expire_idle_sessions():
+    """Log out a staff session that has been idle or open too long."""
+    if "_user_id" not in session:
+        return
+    now = clock.now().timestamp()
+    started = session.get("staff_login_at", 0)
+    seen = session.get("staff_seen", 0)
+    idle = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds()
+    longest = timedelta(hours=current_app.config["STAFF_SESSION_HOURS"]).total_seconds()
+    if now - seen > idle or now - started > longest:
+        flask_login.logout_user()
+        session.pop("staff_seen", None)
+        session.pop("staff_login_at", None)
+        g.session_expired = True
+        return
+    # Refresh at most once a minute, so not every request rewrites the cookie.
+    if now - seen > 60:
+        session["staff_seen"] = now
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    repeat = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
+    )
+
+
+class FirstAdminForm(SetPasswordForm):
+    email = EmailField(_l("Your e-mail"), validators=[DataRequired()])
+
+
+def _home_url(user: StaffUser) -> str:
+    return url_for(HOME_BY_ROLE[user.role])
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _start_session(row: dict) -> StaffUser:
+    user = StaffUser(row)
+    session.clear()  # nothing from before login survives (no session fixation)
+    flask_login.login_user(user)
+    now = clock.now().timestamp()
+    session["staff_login_at"] = now
+    session["staff_seen"] = now
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if flask_login.current_user.is_authenticated:
+        return redirect(_home_url(current_staff()))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            row = accounts.authenticate(db, form.email.data, form.password.data, client_address())
+        except accounts.LoginRefused as refused:
+            error = refused.translate(_)
+            with transaction(db):
+                audit.record(
+                    db,
+                    "login_failed",
+                    actor=(form.email.data or "").strip()[:254],
+                    address=client_address(),
+                )
+        else:
+            user = _start_session(row)
+            with transaction(db):
+                log_action("login", db=db)
+            return redirect(_safe_next(request.args.get("next")) or _home_url(user), code=303)
+    elif g.get("session_expired"):
+        error = _("You were logged out after a period of inactivity. Please log in again.")
+    status = 401 if error and request.method == "POST" else 200
+    return render_template("staff/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@public
+def logout():
+    if flask_login.current_user.is_authenticated:
+        db = get_db()
+        with transaction(db):
+            log_action("logout", db=db)
+    flask_login.logout_user()
+    session.clear()
+    flash(_("You are logged out."))
+    return redirect(url_for(".login"), code=303)
+
+
+@bp.route("/adgangskode/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    """The one-time link that lets a user set (or reset) their password."""
+    db = get_db()
+    row = accounts.user_for_set_password_token(db, current_app.config["SECRET_KEY"], token)
+    if row is None:
+        abort(404)
+    form = SetPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(db, row["id"], form.password.data)
+        except UserError as problem:
+            error = problem.translate(_)
+        else:
+            user = _start_session(accounts.get(db, row["id"]))
+            with transaction(db):
+                log_action("password_set", target=f"user:{row['id']}", db=db)
+            return redirect(_home_url(user), code=303)
+    return render_template("staff/set_password.html", form=form, user=row, error=error)
+
+
+@bp.route("/opsaetning/<token>", methods=["GET", "POST"])
+@public
+def first_admin(token: str):
+    """Create the first admin, by the link printed at start while there is none."""
+    db = get_db()
+    if accounts.any_admin(db) or not accounts.first_admin_token_valid(
+        current_app.config["SECRET_KEY"], token
+    ):
+        abort(404)
+    form = FirstAdminForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            row = accounts.create_user(db, email=form.email.data, role="admin", password=form.password.data)
+        except UserError as problem:
+            error = problem.translate(_)
+        else:
+            user = _start_session(row)
+            with transaction(db):
+                log_action("user_created", target=f"user:{user.id}", detail={"role": "admin"}, db=db)
+            return redirect(_home_url(user), code=303)
+    return render_template("staff/first_admin.html", form=form, error=error)
+
+
+def first_admin_url(app) -> str | None:
+    """The link to create the first admin, or None when an admin exists."""
+    from .db import connect
+
+    db = connect(app.config["DATABASE"])
+    try:
+        if accounts.any_admin(db):
+            return None
+    finally:
+        db.close()
+    token = accounts.first_admin_token(app.config["SECRET_KEY"])
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        return url_for("auth.first_admin", token=token, _external=True)
+
+
+def set_password_url(user: dict) -> str:
+    token = accounts.set_password_token(current_app.config["SECRET_KEY"], user)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for("auth.set_password", token=token, _external=True)
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    app.before_request(_expire_idle_sessions)
+    app.register_blueprint(bp)

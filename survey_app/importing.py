@@ -1,0 +1,260 @@
+"""Importing participants from a CSV file, all rows or none.
+
+Consultants export lists from their case system or keep them in Excel.
+Danish Excel saves "CSV (semikolonsepareret)" in Windows-1252 with ``;``;
+other tools write UTF-8 (with or without a BOM) and ``,``. All are read.
+Columns are found by name (English or Danish, any order); unknown columns
+are an error rather than silently ignored, so a misspelt ``telefon`` does
+not lose every phone number.
+
+Every row is checked with the same rules as the form
+(``registry.check_participant``), every problem of every row is reported
+with its line number, and nothing is written unless the whole file is
+good. A row equal to a participant already registered is left alone, so
+importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from . import clock, registry
+from .db import transaction
+from .texts import N_, UserError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+
+COLUMNS = {
+    "code": ("code", "kode", "deltagerkode"),
+    "municipality": ("municipality", "kommune", "kommunekode"),
+    "baseline_date": ("baseline_date", "baseline", "startdato", "forløbsstart"),
+    "phone": ("phone", "telefon", "mobil", "mobilnummer"),
+    "email": ("email", "e-mail", "mail"),
+    "channel": ("channel", "kanal"),
+    "language": ("language", "sprog"),
+    "consent": ("consent", "samtykke"),
+    "birth_year": ("birth_year", "fødselsår"),
+    "gender": ("gender", "køn"),
+}
+REQUIRED = ("code", "municipality", "baseline_date")
+_ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
+_YES = {"ja", "yes", "j", "y", "1", "x", "true", "sand"}
+_NO = {"nej", "no", "n", "0", "false", "falsk", ""}
+_LANGUAGES = {"dansk": "da", "engelsk": "en", "english": "en", "danish": "da"}
+_GENDERS = {"kvinde": "female", "k": "female", "mand": "male", "m": "male", "andet": "other", "a": "other"}
+# Compared to tell "the same participant again" from "a clash".
+_COMPARED = ("baseline_date", "phone", "email", "channel", "language", "birth_year", "gender")
+
+
+@dataclass
+class RowError:
+    line: int  # 1 = the header, 0 = the file as a whole
+    messages: list[UserError]
+
+
+@dataclass
+class Parsed:
+    rows: list[tuple[int, dict]] = field(default_factory=list)  # (line, checked participant row)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def parse(
+    db: sqlite_utils.Database,
+    data: bytes,
+    *,
+    consent_confirmed: bool = False,
+    allowed_municipalities: set[str] | None = None,
+) -> Parsed:
+    """Read and check every row of the file; nothing is written."""
+    parsed = Parsed()
+
+    def file_error(message, **params):
+        parsed.errors.append(RowError(0, [UserError(message, **params)]))
+        return parsed
+
+    if len(data) > MAX_BYTES:
+        return file_error(
+            N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_BYTES // 2**20
+        )
+    lines = _decode(data).splitlines()
+    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_at is None:
+        return file_error(N_("The file has no participants."))
+    delimiter = ";" if lines[header_at].count(";") > lines[header_at].count(",") else ","
+    reader = csv.reader(lines[header_at:], delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader)]
+    unknown = [name for name in header if name and name not in _ALIASES]
+    if unknown:
+        return file_error(
+            N_("Unknown columns: %(columns)s. The columns are: %(known)s."),
+            columns=", ".join(unknown),
+            known=", ".join(COLUMNS),
+        )
+    positions = {_ALIASES[name]: index for index, name in enumerate(header) if name}
+    missing = [name for name in REQUIRED if name not in positions]
+    if missing:
+        return file_error(N_("The file lacks the columns: %(columns)s."), columns=", ".join(missing))
+    if "consent" not in positions and not consent_confirmed:
+        return file_error(
+            N_("The file has no consent column: confirm that everyone in it has agreed to be contacted.")
+        )
+    seen: dict[tuple[str, str], int] = {}
+    count = 0
+    for offset, cells in enumerate(reader, start=header_at + 2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            return file_error(N_("The file has more than %(rows)s participants: split it."), rows=MAX_ROWS)
+        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
+        problems = []
+        consent = consent_confirmed if "consent" not in positions else None
+        if consent is None:
+            answer = values["consent"].lower()
+            if answer in _YES:
+                consent = True
+            elif answer in _NO:
+                consent = False
+            else:
+                problems.append(
+                    UserError(N_("Consent must be ja or nej, not %(value)s."), value=values["consent"])
+                )
+                consent = True  # reported already; do not report it twice
+        raw = registry.ParticipantInput(
+            code=values["code"],
+            municipality_code=_municipality_code(db, values["municipality"]),
+            baseline=values["baseline_date"],
+            phone=values.get("phone"),
+            email=values.get("email"),
+            channel=values.get("channel"),
+            language=_LANGUAGES.get(values.get("language", "").lower(), values.get("language") or "da"),
+            consent=consent,
+            birth_year=values.get("birth_year"),
+            gender=_GENDERS.get(values.get("gender", "").lower(), values.get("gender")),
+        )
+        row, errors = registry.check_participant(db, raw)
+        problems += errors.values()
+        if (
+            row
+            and allowed_municipalities is not None
+            and row["municipality_code"] not in allowed_municipalities
+        ):
+            problems.append(
+                UserError(
+                    N_("%(municipality)s is not one of your municipalities."),
+                    municipality=values["municipality"],
+                )
+            )
+        if row:
+            key = (row["municipality_code"], row["code"])
+            if key in seen:
+                problems.append(
+                    UserError(
+                        N_("The code %(code)s is also on line %(line)s."), code=row["code"], line=seen[key]
+                    )
+                )
+            seen.setdefault(key, offset)
+        if problems:
+            parsed.errors.append(RowError(offset, problems))
+        else:
+            parsed.rows.append((offset, row))
+    if not count:
+        return file_error(N_("The file has no participants."))
+    return parsed
+
+
+def _municipality_code(db: sqlite_utils.Database, value: str) -> str:
+    """A municipality's code from its code or its name (as case systems often export it)."""
+    by_name = db.execute(
+        "SELECT code FROM municipality WHERE lower(name) = lower(?) OR lower(name) = lower(?)",
+        [value.strip(), value.strip().removesuffix(" Kommune").removesuffix(" kommune")],
+    ).fetchone()
+    return by_name[0] if by_name else value
+
+
+def import_participants(db: sqlite_utils.Database, parsed: Parsed, *, actor: str) -> ImportResult:
+    """Write the parsed rows, all or none. The caller records the import in the audit log."""
+    result = ImportResult(errors=list(parsed.errors))
+    if result.errors:
+        return result
+    now = clock.isoformat(clock.now())
+    try:
+        with transaction(db):
+            for line, row in parsed.rows:
+                existing = next(
+                    db.query(
+                        "SELECT * FROM participant WHERE municipality_code = ? AND code = ?",
+                        [row["municipality_code"], row["code"]],
+                    ),
+                    None,
+                )
+                if existing is not None:
+                    if all(existing[name] == row[name] for name in _COMPARED):
+                        result.unchanged.append(row["code"])
+                    else:
+                        result.errors.append(
+                            RowError(
+                                line,
+                                [
+                                    UserError(
+                                        N_(
+                                            "A participant with code %(code)s already exists with other "
+                                            "details; change them on the participant's page."
+                                        ),
+                                        code=row["code"],
+                                    )
+                                ],
+                            )
+                        )
+                    continue
+                stored = row | {"created_at": now, "updated_at": now, "consent_at": now}
+                columns = ", ".join(stored)
+                db.execute(
+                    f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in stored)})",
+                    stored,
+                )
+                result.added.append(row["code"])
+            if result.errors:
+                raise _Abandon()
+    except _Abandon:
+        result.added = []
+        result.unchanged = []
+    return result
+
+
+class _Abandon(Exception):
+    """Roll the import back: some row clashed with a registered participant."""
+
+
+def error_report(errors: list[RowError], gettext) -> list[str]:
+    """One line per problem: ``Linje 4: ...`` (file-level problems without a line)."""
+    lines = []
+    for error in errors:
+        for message in error.messages:
+            text = message.translate(gettext)
+            lines.append(
+                gettext(N_("Line %(line)s: %(message)s"), line=error.line, message=text)
+                if error.line
+                else text
+            )
+    return lines

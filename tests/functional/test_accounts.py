@@ -1,0 +1,157 @@
+"""Staff accounts: logging in, throttling, one-time password links, the first admin."""
+
+import re
+
+import time_machine
+
+from survey_app import accounts
+from survey_app.db import connect
+from tests.conftest import PASSWORD
+from tests.helpers import csrf_token
+
+
+def post_login(client, email, password):
+    page = client.get("/login")
+    return client.post(
+        "/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password}
+    )
+
+
+def test_login_leads_each_role_home_and_logout_ends_the_session(app, make_user):
+    for role, home, heading in [
+        ("consultant", "/konsulent/", "Dagens opgaver"),
+        ("evaluator", "/evaluering/", "Svarprocenter"),
+        ("admin", "/admin/", "Brugere"),
+    ]:
+        user = make_user(email=f"{role}@example.dk", role=role)
+        client = app.test_client()
+        response = post_login(client, user["email"], PASSWORD)
+        assert response.status_code == 303 and response.headers["Location"] == home
+        page = client.get(home)
+        assert f"<h1>{heading}</h1>" in page.text
+        logout = client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+        assert logout.status_code == 303
+        assert client.get(home).status_code == 302  # back to the login page
+
+
+def test_wrong_password_is_refused_in_danish_and_recorded(app, make_user, db):
+    make_user()
+    client = app.test_client()
+    response = post_login(client, "konsulent@koege.dk", "forkert forkert")
+    assert response.status_code == 401
+    assert "Forkert e-mail eller adgangskode." in response.text
+    unknown = post_login(client, "nobody@example.dk", "forkert forkert")
+    assert "Forkert e-mail eller adgangskode." in unknown.text  # the same answer: no account enumeration
+    actions = [r["action"] for r in db.query("SELECT action FROM audit ORDER BY id")]
+    assert actions == ["login_failed", "login_failed"]
+
+
+def test_account_locks_after_five_failures_and_opens_again(app, make_user):
+    make_user()
+    client = app.test_client()
+    with time_machine.travel("2026-03-02 10:00 +0000", tick=False) as traveller:
+        for _ in range(5):
+            post_login(client, "konsulent@koege.dk", "forkert forkert")
+        locked = post_login(client, "konsulent@koege.dk", PASSWORD)
+        assert locked.status_code == 401 and "låst i 15 minutter" in locked.text
+        traveller.shift(16 * 60)
+        assert post_login(client, "konsulent@koege.dk", PASSWORD).status_code == 303
+
+
+def test_one_address_guessing_many_accounts_is_stopped(app, make_user):
+    make_user()
+    client = app.test_client()
+    with time_machine.travel("2026-03-02 10:00 +0000", tick=False):
+        for number in range(accounts.MAX_FAILURES_PER_ADDRESS):
+            post_login(client, f"guess{number}@example.dk", "forkert forkert")
+        refused = post_login(client, "konsulent@koege.dk", PASSWORD)
+    assert refused.status_code == 401 and "For mange mislykkede logins" in refused.text
+
+
+def test_idle_session_expires(app, make_user):
+    make_user()
+    client = app.test_client()
+    with time_machine.travel("2026-03-02 10:00 +0000", tick=False) as traveller:
+        post_login(client, "konsulent@koege.dk", PASSWORD)
+        assert client.get("/konsulent/").status_code == 200
+        traveller.shift(61 * 60)
+        response = client.get("/konsulent/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_password_link_works_once(app, runner, db):
+    result = runner.invoke(
+        args=["users", "create", "ny@naestved.dk", "--role", "consultant", "--municipality", "370", "--link"]
+    )
+    assert result.exit_code == 0, result.output
+    link = re.search(r"https://ips\.example\.dk(/adgangskode/\S+)", result.stdout).group(1)
+    client = app.test_client()
+    page = client.get(link)
+    assert "ny@naestved.dk" in page.text
+    short = client.post(
+        link, data={"csrf_token": csrf_token(page.text), "password": "kort", "repeat": "kort"}
+    )
+    assert "mindst 10 tegn" in short.text
+    done = client.post(
+        link, data={"csrf_token": csrf_token(page.text), "password": PASSWORD, "repeat": PASSWORD}
+    )
+    assert done.status_code == 303 and done.headers["Location"] == "/konsulent/"
+    assert app.test_client().get(link).status_code == 404  # spent
+    assert post_login(app.test_client(), "ny@naestved.dk", PASSWORD).status_code == 303
+    assert [r["municipality_code"] for r in db.query("SELECT * FROM user_municipality")] == ["370"]
+
+
+def test_changing_the_password_ends_other_sessions(app, login, db):
+    client = login()
+    assert client.get("/konsulent/").status_code == 200
+    accounts.set_password(db, client.user["id"], "en helt anden kode")
+    assert client.get("/konsulent/").status_code == 302
+
+
+def test_users_create_refuses_bad_input(runner, db):
+    no_town = runner.invoke(args=["users", "create", "a@example.dk", "--role", "consultant", "--link"])
+    assert no_town.exit_code == 1 and "mindst én kommune" in no_town.stderr
+    created = runner.invoke(
+        args=["users", "create", "a@example.dk", "--role", "evaluator"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert created.exit_code == 0, created.output
+    again = runner.invoke(args=["users", "create", "A@example.dk", "--role", "evaluator", "--link"])
+    assert again.exit_code == 1 and "findes allerede" in again.stderr
+    assert db.execute("SELECT COUNT(*) FROM user").fetchone()[0] == 1
+
+
+def test_first_admin_link_works_only_while_there_is_no_admin(app, db):
+    from survey_app.auth import first_admin_url
+
+    link = first_admin_url(app).removeprefix("https://ips.example.dk")
+    client = app.test_client()
+    page = client.get(link)
+    assert "Opret den første administrator" in page.text
+    response = client.post(
+        link,
+        data={
+            "csrf_token": csrf_token(page.text),
+            "email": "admin@example.dk",
+            "password": PASSWORD,
+            "repeat": PASSWORD,
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+    assert first_admin_url(app) is None
+    assert app.test_client().get(link).status_code == 404
+    assert [(r["email"], r["role"]) for r in db.query("SELECT email, role FROM user")] == [
+        ("admin@example.dk", "admin")
+    ]
+
+
+def test_first_start_prints_where_to_create_the_admin(tmp_path, monkeypatch, capsys):
+    from survey_app import create_app
+
+    monkeypatch.setenv("SURVEY_APP_INSTANCE_PATH", str(tmp_path / "instance"))
+    create_app()
+    printed = capsys.readouterr().err
+    assert re.search(r"Opret den første her: http://127\.0\.0\.1:5000/opsaetning/\S+", printed)
+    database = connect(tmp_path / "instance" / "survey.db")
+    accounts.create_user(database, email="a@example.dk", role="admin", password=PASSWORD)
+    create_app()
+    assert "Opret den første" not in capsys.readouterr().err
