@@ -179,11 +179,11 @@ class SmtpSender:
                 if self.username:
                     connection.login(self.username, self.password)
                 connection.send_message(email)
-        except (
-            smtplib.SMTPRecipientsRefused,
-            smtplib.SMTPSenderRefused,
-            smtplib.SMTPAuthenticationError,
-        ) as error:
+        except smtplib.SMTPRecipientsRefused as error:
+            # 5xx: the address does not exist; 4xx (greylisting, full mailbox): try later.
+            permanent = all(code >= 500 for code, _ in error.recipients.values())
+            raise DeliveryError(f"mail server refused: {_smtp_text(error)}", permanent=permanent) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError) as error:
             raise DeliveryError(f"mail server refused: {_smtp_text(error)}", permanent=True) from None
         except smtplib.SMTPResponseException as error:
             permanent = 500 <= error.smtp_code < 600

@@ -47,7 +47,7 @@ LONGEST_RETRY = timedelta(hours=6)
 # Danish texts, editable by admins (stored in the setting table under these keys).
 # Placeholders: {kommune}, {link}, {frist} (last day the link works), {afmeld} (e-mail only).
 DEFAULT_TEMPLATES = {
-    "sms_invitation": "Hej! {kommune} Kommune vil gerne høre, hvad du synes om din IPS-støtte. 8 korte spørgsmål: {link}",
+    "sms_invitation": "{kommune} Kommune: Hvad synes du om din IPS-støtte? 8 korte spørgsmål: {link}",
     "sms_reminder": "Husk: vi vil gerne høre din mening om din IPS-støtte. Det tager 3 minutter: {link}",
     "sms_prenotice": "Hej! Om nogle dage sender {kommune} Kommune dig 8 korte spørgsmål om din IPS-støtte. Tak på forhånd!",
     "email_invitation_subject": "Hvad synes du om din IPS-støtte?",
