@@ -262,6 +262,10 @@ def send_due_command(dry_run):
         )
         return
     sent = messaging.deliver(db, current_app.config, schedule, links, now)
+    sent["waiting"] += db.execute(
+        "SELECT COUNT(*) FROM message WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > ?",
+        [clock.isoformat(now)],
+    ).fetchone()[0]
     purged = privacy.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"])
     click.echo(
         f"Oprettet: {planned['invitation']} invitationer, {planned['reminder']} påmindelser,"

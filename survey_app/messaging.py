@@ -286,20 +286,28 @@ def plan(
         last_baseline += timedelta(days=schedule.prenotice_days)
     candidates = list(
         db.query(
-            _PARTICIPANT_SQL + " WHERE participant.withdrawn_at IS NULL AND participant.opted_out_at IS NULL"
-            " AND participant.consent_at IS NOT NULL AND participant.baseline_date <= ?"
+            "SELECT * FROM (SELECT participant.*, municipality.name AS municipality_name,"
+            " EXISTS (SELECT 1 FROM invitation WHERE invitation.participant_id = participant.id"
+            "   AND invitation.questionnaire_id = :questionnaire AND invitation.withdrawn_at IS NULL) AS invited"
+            " FROM participant JOIN municipality ON municipality.code = participant.municipality_code) AS participant"
+            " WHERE participant.withdrawn_at IS NULL AND participant.opted_out_at IS NULL"
+            " AND participant.consent_at IS NOT NULL AND (participant.baseline_date <= :baseline OR invited)"
             " AND NOT EXISTS (SELECT 1 FROM invitation WHERE invitation.participant_id = participant.id"
-            "   AND invitation.questionnaire_id = ? AND (invitation.completed_at IS NOT NULL"
-            "   OR invitation.expires_at <= ?))"
+            "   AND invitation.questionnaire_id = :questionnaire AND (invitation.completed_at IS NOT NULL"
+            "   OR invitation.expires_at <= :now))"
             " ORDER BY participant.id",
-            [last_baseline.isoformat(), questionnaire.id, clock.isoformat(now)],
+            {
+                "baseline": last_baseline.isoformat(),
+                "questionnaire": questionnaire.id,
+                "now": clock.isoformat(now),
+            },
         )
     )
     for participant in candidates:
         channel = _channel_for(participant)
         baseline = date.fromisoformat(participant["baseline_date"])
         due = schedule.due_date(baseline)
-        if today < due:
+        if today < due and not participant["invited"]:
             counts += _plan_prenotice(db, participant, channel, links, now, schedule, dry_run)
             continue
         counts += _plan_invitation(
@@ -435,13 +443,25 @@ def deliver(
     sql = (
         "SELECT * FROM message WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
     )
-    params: list = [clock.isoformat(now)]
-    if only is not None:
-        sql += f" AND id IN ({', '.join('?' for _ in only)})"
-        params += only
-    for message in list(db.query(sql + " ORDER BY id", params)):
-        counts[_deliver_one(db, config, schedule, links, now, message)] += 1
-    return counts
+    wanted = set(only) if only is not None else None
+    handled: set[int] = set()
+    while True:  # again for fallbacks queued by this run, so they go out at once
+        batch = [
+            message
+            for message in db.query(sql + " ORDER BY id", [clock.isoformat(now)])
+            if message["id"] not in handled and (wanted is None or message["id"] in wanted)
+        ]
+        if not batch:
+            return counts
+        for message in batch:
+            handled.add(message["id"])
+            counts[_deliver_one(db, config, schedule, links, now, message)] += 1
+        if wanted is not None:
+            marks = ", ".join("?" for _ in batch)
+            fallbacks = db.execute(
+                f"SELECT id FROM message WHERE fallback_of IN ({marks})", [m["id"] for m in batch]
+            )
+            wanted |= {row[0] for row in fallbacks}
 
 
 INTERRUPTED_AFTER = timedelta(hours=1)
@@ -570,7 +590,8 @@ def send_now(
             requested_by=requested_by,
         )
     counts = deliver(db, config, schedule, links, now, only=[message_id])
-    return next(iter(counts), "waiting")
+    outcomes = [outcome for outcome, count in counts.items() if count and outcome != "interrupted"]
+    return outcomes[0] if outcomes else "waiting"
 
 
 def describe_kind(kind: str, channel: str) -> str:

@@ -7,6 +7,7 @@ import secrets
 import pytest
 
 from survey_app import create_app
+from tests.servers import sms_gateway, smtp_server  # noqa: F401  (fixtures for every test)
 
 
 @pytest.fixture(autouse=True)

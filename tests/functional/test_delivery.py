@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from survey_app.delivery import DeliveryError, Outgoing, sender_for
-from tests.servers import SmtpServer, free_port, sms_gateway, smtp_server  # noqa: F401
+from tests.servers import SmtpServer, free_port
 
 SMS = Outgoing(channel="sms", recipient="+4520123456", body="Hej fra Køge Kommune: æøå ÆØÅ", reference="17")
 
