@@ -114,10 +114,8 @@ def parse(
     missing = [name for name in REQUIRED if name not in positions]
     if missing:
         return file_error(N_("The file lacks the columns: %(columns)s."), columns=", ".join(missing))
-    if "consent" not in positions and not consent_confirmed:
-        return file_error(
-            N_("The file has no consent column: confirm that everyone in it has agreed to be contacted.")
-        )
+    # Without a consent column the uploader confirms consent for all; asked after counting rows.
+    unconfirmed = "consent" not in positions and not consent_confirmed
     seen: dict[tuple[str, str], int] = {}
     count = 0
     for offset, cells in enumerate(reader, start=header_at + 2):
@@ -128,7 +126,7 @@ def parse(
             return file_error(N_("The file has more than %(rows)s participants: split it."), rows=MAX_ROWS)
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
         problems = []
-        consent = consent_confirmed if "consent" not in positions else None
+        consent = True if "consent" not in positions else None
         if consent is None:
             answer = values["consent"].lower()
             if answer in _YES:
@@ -180,6 +178,10 @@ def parse(
             parsed.rows.append((offset, row))
     if not count:
         return file_error(N_("The file has no participants."))
+    if unconfirmed:
+        return file_error(
+            N_("The file has no consent column: confirm that everyone in it has agreed to be contacted.")
+        )
     return parsed
 
 
