@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from .. import accounts, audit, clock, messaging
@@ -16,9 +17,9 @@ from ..texts import UserError
 from . import bp
 
 ROLE_CHOICES = [
-    ("consultant", _l("Consultant")),
-    ("evaluator", _l("Evaluator")),
-    ("admin", _l("Administrator")),
+    SelectChoice("consultant", _l("Consultant")),
+    SelectChoice("evaluator", _l("Evaluator")),
+    SelectChoice("admin", _l("Administrator")),
 ]
 
 
@@ -39,9 +40,9 @@ class TemplateForm(FlaskForm):
     text = TextAreaField(_l("Text"), validators=[InputRequired()])
 
 
-def _municipality_choices() -> list[tuple[str, str]]:
+def _municipality_choices() -> list[SelectChoice]:
     return [
-        (r["code"], f"{r['name']} ({r['code']})")
+        SelectChoice(r["code"], f"{r['name']} ({r['code']})")
         for r in get_db().query("SELECT * FROM municipality ORDER BY name")
     ]
 

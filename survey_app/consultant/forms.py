@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 
@@ -20,18 +21,20 @@ class ParticipantForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional()])
     channel = RadioField(
         _l("Send the questionnaire by"),
-        choices=[("sms", _l("SMS")), ("email", _l("E-mail"))],
+        choices=[SelectChoice("sms", _l("SMS")), SelectChoice("email", _l("E-mail"))],
         default="sms",
     )
-    language = SelectField(_l("Language"), choices=[("da", "Dansk"), ("en", "English")], default="da")
+    language = SelectField(
+        _l("Language"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")], default="da"
+    )
     birth_year = StringField(_l("Birth year (optional)"), validators=[Optional()])
     gender = SelectField(
         _l("Gender (optional)"),
         choices=[
-            ("", _l("Not given")),
-            ("female", _l("Female")),
-            ("male", _l("Male")),
-            ("other", _l("Other")),
+            SelectChoice("", _l("Not given")),
+            SelectChoice("female", _l("Female")),
+            SelectChoice("male", _l("Male")),
+            SelectChoice("other", _l("Other")),
         ],
         default="",
     )

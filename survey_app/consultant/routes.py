@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock, importing, invitations, messaging, registry
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
@@ -102,7 +103,7 @@ def participants():
 def _municipality_choices() -> list[tuple[str, str]]:
     codes = sorted(allowed_municipalities())
     names = {r["code"]: r["name"] for r in get_db().query("SELECT code, name FROM municipality")}
-    return sorted(((code, names[code]) for code in codes), key=lambda pair: pair[1])
+    return [SelectChoice(code, names[code]) for code in sorted(codes, key=names.get)]
 
 
 def _input_from(form: ParticipantForm) -> registry.ParticipantInput:
