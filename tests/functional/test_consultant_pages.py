@@ -1,6 +1,6 @@
 """The consultant's and admin's pages over HTTP: editing, withdrawing, message texts, pre-notices."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import time_machine
 
@@ -123,9 +123,7 @@ def test_prenotice_goes_once_before_the_invitation(app, runner, db):
     moments = [due - timedelta(days=8), due - timedelta(days=7), due - timedelta(days=6), due]
     for day in moments:
         with time_machine.travel(
-            clock.LOCAL_TZ.localize(day)
-            if hasattr(clock.LOCAL_TZ, "localize")
-            else __import__("datetime").datetime(day.year, day.month, day.day, 12, tzinfo=clock.LOCAL_TZ),
+            datetime(day.year, day.month, day.day, 12, tzinfo=clock.LOCAL_TZ),
             tick=False,
         ):
             assert runner.invoke(args=["send-due"]).exit_code == 0
