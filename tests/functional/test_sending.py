@@ -131,7 +131,9 @@ def test_ten_weeks_of_send_due(sending_app, servers):
                 if (offset, hour) == (17, 7):
                     # STOP-1 opts out from the invitation e-mail.
                     body = [m["message"] for m in mail.messages if m["to"] == ["stop@example.dk"]][0]
-                    opt_out = re.search(r"https://ips\.example\.dk(/afmeld/\S+)", body.get_content()).group(1)
+                    opt_out = re.search(
+                        r"https://ips\.example\.dk(/afmeld/\S+)", body.get_body(("plain",)).get_content()
+                    ).group(1)
                     client = app.test_client()
                     page = client.get(opt_out)
                     client.post(opt_out, data={"csrf_token": csrf_token(page.text)})
@@ -168,8 +170,11 @@ def test_ten_weeks_of_send_due(sending_app, servers):
         assert 9 <= clock.local(clock.parse(row["sent_at"])).hour < 20
         assert len(row["body"]) <= 160 and LINK.search(row["body"])
     # The e-mail carries the opt-out link and the municipality's name.
-    first_mail = mail.messages[0]["message"].get_content()
-    assert "Køge Kommune" in first_mail and "/afmeld/" in first_mail
+    first_mail = mail.messages[0]["message"]
+    plain = first_mail.get_body(("plain",)).get_content()
+    assert "Køge Kommune" in plain and "/afmeld/" in plain
+    link = LINK.search(plain).group(0)
+    assert f'<a href="{link}">' in first_mail.get_body(("html",)).get_content()
     # Contact details were deleted 14 days after they stopped being needed (answered, opted out, withdrawn).
     purged = {
         r["code"]: (r["phone"], r["email"])
