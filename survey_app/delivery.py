@@ -2,25 +2,44 @@
 
 Chosen by configuration (``app.config`` or any mapping):
 
-- ``SMS_BACKEND``: ``console`` (default; logs the message) or ``http``:
-  ``SMS_GATEWAY_URL``, ``SMS_GATEWAY_TOKEN``, ``SMS_SENDER`` (at most 11
-  characters, default ``IPS``). The request is a JSON POST in the shape the
-  REST APIs of Danish SMS providers take: ``{"sender", "message",
-  "recipients": [{"msisdn": 4512345678}], "reference"}`` with
-  ``Authorization: Token <token>``.
-- ``MAIL_BACKEND``: ``console`` (default) or ``smtp``: ``SMTP_HOST``,
-  ``SMTP_PORT`` (587), ``SMTP_SECURITY`` (``starttls``, ``ssl`` or ``none``
-  for a local relay), ``SMTP_USERNAME`` / ``SMTP_PASSWORD`` (login only
-  when a username is set), ``MAIL_FROM``, ``MAIL_REPLY_TO``.
-- ``SEND_TIMEOUT``: seconds to wait for a gateway or mail server (10).
+- ``SMS_BACKEND``: ``console`` (default; writes the SMS to the log) or ``http``.
+- ``SMS_GATEWAY_URL``: where the ``http`` backend POSTs each SMS (https in
+  production). The request is JSON in the shape the REST APIs of Danish SMS
+  providers take: ``{"sender", "message", "recipients": [{"msisdn":
+  4512345678}], "reference"}``.
+- ``SMS_GATEWAY_TOKEN``: sent as ``Authorization: Token <token>``.
+- ``SMS_SENDER``: the name the phone shows, at most 11 characters (longer
+  names are cut, as the networks would refuse them); default ``IPS``.
+- ``MAIL_BACKEND``: ``console`` (default; writes the e-mail to the log) or ``smtp``.
+- ``SMTP_HOST`` (default ``localhost``) and ``SMTP_PORT``: 587 by default,
+  465 when ``SMTP_SECURITY`` is ``ssl``.
+- ``SMTP_SECURITY``: ``starttls`` (default), ``ssl`` (TLS from the first
+  byte), or ``none`` for a relay on the same machine and for tests.
+  Anything else is refused rather than falling back to plain text.
+- ``SMTP_USERNAME`` / ``SMTP_PASSWORD``: the sender logs in only when a
+  username is set.
+- ``MAIL_FROM``: e.g. ``IPS-undersøgelsen <noreply@example.dk>``; its
+  domain also names the Message-ID.
+- ``MAIL_REPLY_TO``: optional, where participants' replies should go.
+- ``SEND_TIMEOUT``: seconds to wait for the gateway or the mail server (10).
 
-A sender returns the provider's id for the message, or raises
-:class:`DeliveryError`, saying whether trying again later can help. No
-Flask here: the outbox (``messaging``) decides what to do with failures.
+A sender returns the provider's id for the message (or ``None`` if the
+provider gave none) or raises :class:`DeliveryError`, saying whether trying
+again later can help. Nothing here retries or falls back to the other
+channel: the outbox (``messaging``) decides that, and it caps the retries,
+so an answer we cannot classify is safest called temporary.
+
+A timeout is temporary, but the gateway may have taken the message before
+the answer was lost; a retry can then send it twice. The ``reference``
+(our message id) travels with every SMS so such cases can be traced at the
+provider.
+
+No Flask here: the caller passes its configuration.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import logging
@@ -31,63 +50,112 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Protocol
+
+from . import clock
 
 log = logging.getLogger("survey_app.delivery")
 
 _DANISH_MOBILE = re.compile(r"^\+45\d{8}$")
-_PERMANENT_HTTP = {400, 401, 403, 404, 410, 422}
+# The request itself is wrong (bad number, bad token, wrong URL): the same request will fail again.
+_PERMANENT_HTTP = frozenset({400, 401, 403, 404, 410, 422})
+_SMTP_SECURITY = ("starttls", "ssl", "none")
+_REASON_LENGTH = 300
 
 
 @dataclass(frozen=True)
 class Outgoing:
+    """One message to one person, ready to send."""
+
     channel: str  # "sms" or "email"
     recipient: str  # "+4512345678" or an e-mail address
-    body: str
-    subject: str | None = None
-    html: str | None = None
+    body: str  # plain text
+    subject: str | None = None  # e-mail only
+    html: str | None = None  # e-mail only: an HTML alternative to the body
     reference: str | None = None  # our message id, for tracing at the provider
 
 
 class DeliveryError(Exception):
-    """Sending failed. ``permanent``: retrying the same message cannot help."""
+    """Sending failed.
+
+    ``permanent``: retrying the same message cannot help (a bad number, a
+    refused address, a refused login, a sender that is not configured).
+    Otherwise try again later (a timeout, a 5xx or 429 answer, no
+    connection). ``reason`` is a short technical English text for the
+    outbox's error column: staff read it, participants never do.
+    """
 
     def __init__(self, reason: str, *, permanent: bool):
         super().__init__(reason)
-        self.reason = reason[:300]
+        self.reason = reason[:_REASON_LENGTH]
         self.permanent = permanent
+
+    def __repr__(self) -> str:
+        return f"DeliveryError({self.reason!r}, permanent={self.permanent})"
+
+
+class Sender(Protocol):
+    """What :func:`sender_for` returns."""
+
+    name: str
+
+    def send(self, message: Outgoing) -> str | None:
+        """Deliver ``message``; the provider's id for it. Raises :class:`DeliveryError`."""
+        ...
+
+
+_console_numbers = itertools.count(1)
 
 
 class ConsoleSender:
-    """Development: the message goes to the log, and is kept in the outbox to read."""
+    """Development and demonstrations: the message goes to the log instead of a phone or mailbox.
 
-    _numbers = itertools.count(1)
+    Never fails, so the whole flow (planning, sending, retries aside) can be
+    tried without a gateway or a mail server.
+    """
 
     def __init__(self, channel: str):
         self.name = f"console-{channel}"
 
     def send(self, message: Outgoing) -> str:
+        provider_id = f"console-{next(_console_numbers)}"
         log.info(
-            "%s to %s%s:\n%s",
+            "%s %s to %s%s%s:\n%s%s",
             message.channel.upper(),
+            provider_id,
             message.recipient,
-            f" ({message.subject})" if message.subject else "",
+            f" (reference {message.reference})" if message.reference else "",
+            f"\nSubject: {message.subject}" if message.subject else "",
             message.body,
+            f"\n--- HTML alternative ---\n{message.html}" if message.html else "",
         )
-        return f"console-{next(self._numbers)}"
+        return provider_id
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirected POST would arrive as a GET (or not at all): report the 3xx instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
 
 
 class HttpSmsSender:
+    """An SMS gateway's REST API, with the standard library only."""
+
     name = "sms-http"
 
     def __init__(self, config: Mapping):
-        self.url = config.get("SMS_GATEWAY_URL")
+        self.url = config.get("SMS_GATEWAY_URL") or ""
         self.token = config.get("SMS_GATEWAY_TOKEN") or ""
-        self.sender = (config.get("SMS_SENDER") or "IPS")[:11]
-        self.timeout = float(config.get("SEND_TIMEOUT", 10))
-        if not self.url:
-            raise DeliveryError("SMS_GATEWAY_URL is not set", permanent=True)
+        self.sender = str(config.get("SMS_SENDER") or "IPS")[:11]
+        self.timeout = float(config.get("SEND_TIMEOUT") or 10)
+        if not self.url.startswith(("https://", "http://")):
+            raise DeliveryError(f"SMS_GATEWAY_URL is not an http(s) URL: {self.url!r}", permanent=True)
+        self._opener = urllib.request.build_opener(_NoRedirects)
 
     def send(self, message: Outgoing) -> str | None:
         if not _DANISH_MOBILE.match(message.recipient or ""):
@@ -109,90 +177,161 @@ class HttpSmsSender:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 body = response.read()
         except urllib.error.HTTPError as error:
-            text = _error_text(error.read())
-            permanent = error.code in _PERMANENT_HTTP
-            raise DeliveryError(f"gateway answered {error.code}: {text}", permanent=permanent) from None
-        except TimeoutError:
-            raise DeliveryError("gateway did not answer in time", permanent=False) from None
-        except (urllib.error.URLError, OSError) as error:
+            permanent = error.code in _PERMANENT_HTTP or 300 <= error.code < 400
             raise DeliveryError(
-                f"gateway unreachable: {getattr(error, 'reason', error)}", permanent=False
+                f"gateway answered {error.code}: {_error_text(error)}", permanent=permanent
             ) from None
-        try:
-            ids = json.loads(body or b"{}").get("ids") or []
-        except (ValueError, AttributeError):
-            ids = []
-        return str(ids[0]) if ids else None
+        except urllib.error.URLError as error:  # raised while connecting
+            if isinstance(error.reason, TimeoutError):
+                raise DeliveryError("gateway did not answer in time", permanent=False) from None
+            raise DeliveryError(f"gateway unreachable: {error.reason}", permanent=False) from None
+        except TimeoutError:  # raised while waiting for the answer
+            raise DeliveryError("gateway did not answer in time", permanent=False) from None
+        except (http.client.HTTPException, OSError) as error:
+            # Connection reset or closed mid-answer: the gateway may or may not have the SMS.
+            raise DeliveryError(
+                f"gateway connection failed: {type(error).__name__} {error}".strip(), permanent=False
+            ) from None
+        return _first_id(body)
 
 
-def _error_text(body: bytes) -> str:
+def _first_id(body: bytes) -> str | None:
+    """The provider's id from a 2xx answer: the first of ``ids``, if it gave any."""
+    try:
+        ids = json.loads(body or b"{}").get("ids")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(ids, list) and ids and ids[0] is not None:
+        return str(ids[0])
+    return None
+
+
+def _error_text(error: urllib.error.HTTPError) -> str:
+    """The gateway's own explanation: ``message`` from a JSON answer, or the answer's text."""
+    try:
+        body = error.read()
+    except (OSError, http.client.HTTPException):
+        body = b""
+    text = body.decode("utf-8", "replace").strip()
     try:
         data = json.loads(body)
-        text = data.get("message") or data.get("error") or body.decode("utf-8", "replace")
-    except (ValueError, AttributeError):
-        text = body.decode("utf-8", "replace")
-    return str(text)[:200]
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and (data.get("message") or data.get("error")):
+        text = str(data.get("message") or data.get("error"))
+    return (text or error.reason or "no explanation")[:200]
 
 
 class SmtpSender:
+    """A mail server over SMTP, with STARTTLS or TLS unless told the relay is local."""
+
     name = "smtp"
 
     def __init__(self, config: Mapping):
+        self.security = str(config.get("SMTP_SECURITY") or "starttls").lower()
+        if self.security not in _SMTP_SECURITY:
+            raise DeliveryError(
+                f"SMTP_SECURITY must be one of {', '.join(_SMTP_SECURITY)}, not {self.security!r}",
+                permanent=True,
+            )
         self.host = config.get("SMTP_HOST") or "localhost"
-        self.port = int(config.get("SMTP_PORT") or 587)
-        self.security = (config.get("SMTP_SECURITY") or "starttls").lower()
+        self.port = int(config.get("SMTP_PORT") or (465 if self.security == "ssl" else 587))
         self.username = config.get("SMTP_USERNAME")
         self.password = config.get("SMTP_PASSWORD") or ""
         self.sender = config.get("MAIL_FROM") or "IPS-undersøgelsen <noreply@localhost>"
         self.reply_to = config.get("MAIL_REPLY_TO")
-        self.timeout = float(config.get("SEND_TIMEOUT", 10))
+        self.timeout = float(config.get("SEND_TIMEOUT") or 10)
 
-    def _message(self, message: Outgoing) -> EmailMessage:
+    def _recipient(self, message: Outgoing) -> str:
+        """The bare address; a recipient that is not exactly one address is refused."""
+        try:
+            address = Address(addr_spec=(message.recipient or "").strip())
+        except (ValueError, IndexError, HeaderParseError) as error:
+            raise DeliveryError(
+                f"not an e-mail address: {message.recipient!r} ({error})", permanent=True
+            ) from None
+        if not address.username or not address.domain:
+            raise DeliveryError(f"not an e-mail address: {message.recipient!r}", permanent=True)
+        return address.addr_spec
+
+    def _message(self, message: Outgoing, recipient: str) -> EmailMessage:
         email = EmailMessage()
-        email["Subject"] = message.subject or ""
-        email["From"] = self.sender
-        email["To"] = message.recipient
-        if self.reply_to:
-            email["Reply-To"] = self.reply_to
-        email["Date"] = formatdate(localtime=True)
-        email["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2].strip("> ") or None)
-        email.set_content(message.body)
+        try:
+            email["Subject"] = message.subject or ""
+            email["From"] = self.sender
+            email["To"] = recipient
+            if self.reply_to:
+                email["Reply-To"] = self.reply_to
+        except ValueError as error:  # a line break in a header: never let it add headers
+            raise DeliveryError(f"invalid e-mail header: {error}", permanent=True) from None
+        email["Date"] = format_datetime(clock.local(clock.now()))
+        domain = parseaddr(self.sender)[1].rpartition("@")[2] or None
+        email["Message-ID"] = make_msgid(domain=domain)
+        # Quoted-printable: safe through any relay, and still readable in the raw source.
+        email.set_content(message.body, cte="quoted-printable")
         if message.html:
-            email.add_alternative(message.html, subtype="html")
+            email.add_alternative(message.html, subtype="html", cte="quoted-printable")
         return email
 
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "ssl":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            try:
+                connection.starttls(context=ssl.create_default_context())
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
     def send(self, message: Outgoing) -> str:
-        email = self._message(message)
+        recipient = self._recipient(message)
+        email = self._message(message, recipient)
         try:
-            if self.security == "ssl":
-                connection = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
-                )
-            else:
-                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with connection:
-                if self.security == "starttls":
-                    connection.starttls(context=ssl.create_default_context())
+            connection = self._connect()
+            try:
                 if self.username:
                     connection.login(self.username, self.password)
-                connection.send_message(email)
+                connection.send_message(email, to_addrs=[recipient])
+            finally:
+                _quit(connection)
         except smtplib.SMTPRecipientsRefused as error:
-            # 5xx: the address does not exist; 4xx (greylisting, full mailbox): try later.
+            # 5xx: the address does not exist; 4xx (greylisting, a full mailbox): try later.
             permanent = all(code >= 500 for code, _ in error.recipients.values())
             raise DeliveryError(f"mail server refused: {_smtp_text(error)}", permanent=permanent) from None
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError) as error:
-            raise DeliveryError(f"mail server refused: {_smtp_text(error)}", permanent=True) from None
-        except smtplib.SMTPResponseException as error:
-            permanent = 500 <= error.smtp_code < 600
+        except smtplib.SMTPAuthenticationError as error:
             raise DeliveryError(
-                f"mail server answered {error.smtp_code}: {_smtp_text(error)}", permanent=permanent
+                f"mail server refused the login: {error.smtp_code} {_smtp_text(error)}",
+                permanent=error.smtp_code >= 500,
             ) from None
+        except smtplib.SMTPResponseException as error:
+            # The sender, the content or the greeting refused (SMTPSenderRefused, SMTPDataError, ...).
+            raise DeliveryError(
+                f"mail server answered {error.smtp_code}: {_smtp_text(error)}",
+                permanent=error.smtp_code >= 500,
+            ) from None
+        except smtplib.SMTPNotSupportedError as error:
+            # No STARTTLS, no AUTH, or no SMTPUTF8 for a non-ASCII address: the same next time.
+            raise DeliveryError(f"mail server cannot: {error}", permanent=True) from None
         except (smtplib.SMTPException, OSError) as error:
-            raise DeliveryError(f"mail server unreachable: {error}", permanent=False) from None
+            raise DeliveryError(
+                f"mail server unreachable: {type(error).__name__} {error}".strip(), permanent=False
+            ) from None
         return email["Message-ID"]
+
+
+def _quit(connection: smtplib.SMTP) -> None:
+    """Say goodbye, but a failing QUIT must not turn an accepted message into a failure (and a resend)."""
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()
 
 
 def _smtp_text(error: Exception) -> str:
@@ -201,18 +340,23 @@ def _smtp_text(error: Exception) -> str:
             f"{who}: {code} {text.decode('utf-8', 'replace')}"
             for who, (code, text) in error.recipients.items()
         )
-    message = getattr(error, "smtp_error", b"")
-    return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(error)
+    text = getattr(error, "smtp_error", b"")
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text or error)
 
 
-def sender_for(config: Mapping, channel: str):
-    """The sender the configuration chooses for ``channel`` ("sms" or "email")."""
+def sender_for(config: Mapping, channel: str) -> Sender:
+    """The sender the configuration chooses for ``channel`` ("sms" or "email").
+
+    A configuration that cannot work (an unknown backend, no gateway URL)
+    raises a permanent :class:`DeliveryError`, so the outbox records it
+    against the message like any other failure.
+    """
     if channel == "sms":
-        backend = config.get("SMS_BACKEND", "console")
+        backend = config.get("SMS_BACKEND") or "console"
         if backend == "http":
             return HttpSmsSender(config)
     elif channel == "email":
-        backend = config.get("MAIL_BACKEND", "console")
+        backend = config.get("MAIL_BACKEND") or "console"
         if backend == "smtp":
             return SmtpSender(config)
     else:

@@ -1,7 +1,13 @@
 """Real servers on 127.0.0.1 for tests of sending: an SMTP server and an SMS gateway.
 
 Both record what they receive and can be told to fail, so the tests see
-exactly what would have reached a phone or a mailbox.
+exactly what would have reached a phone or a mailbox, and exercise the
+real sockets, timeouts and error answers instead of a mocked library.
+
+Use them as context managers (``with SmsGateway() as gateway: ...``) or
+through the fixtures ``sms_gateway`` and ``smtp_server`` at the end of
+this module. Each has ``config()``: the settings that point
+``survey_app.delivery`` at it, to merge into an app's configuration.
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
+    """A port nothing listens on right now (also handy for "server down" tests)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
 class _Handler:
+    """aiosmtpd's hooks: refuse on demand at RCPT, record at DATA."""
+
     def __init__(self, server: SmtpServer):
         self.server = server
 
@@ -44,6 +53,7 @@ class _Handler:
                 "from": envelope.mail_from,
                 "to": list(envelope.rcpt_tos),
                 "message": message,
+                "raw": envelope.content,
                 "login": session.auth_data,
             }
         )
@@ -51,7 +61,17 @@ class _Handler:
 
 
 class SmtpServer:
-    """aiosmtpd on a free port; ``messages`` holds what arrived, parsed."""
+    """aiosmtpd on a free port of 127.0.0.1.
+
+    ``messages`` holds what arrived, one dict each: ``from`` and ``to``
+    (the envelope), ``message`` (parsed with the modern e-mail policy, so
+    headers and bodies come out decoded), ``raw`` (bytes) and ``login``
+    (the user name that logged in, or None).
+
+    ``login=("user", "password")`` requires AUTH (over plain text, as a
+    relay on the same machine might allow). Add an address to ``rejected``
+    to answer 550 for it, or set ``busy`` to answer 451 to every recipient.
+    """
 
     def __init__(self, login: tuple[str, str] | None = None):
         self.port = free_port()
@@ -61,23 +81,19 @@ class SmtpServer:
         self.login = login
         kwargs = {}
         if login:
-            kwargs = {
-                "authenticator": self._authenticate,
-                "auth_require_tls": False,
-                "auth_required": True,  # over plain text on loopback only, as a local relay would
-            }
+            kwargs = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = (
             isinstance(auth_data, LoginPassword)
-            and (
-                auth_data.login.decode(),
-                auth_data.password.decode(),
-            )
-            == self.login
+            and (auth_data.login.decode(), auth_data.password.decode()) == self.login
         )
         return AuthResult(success=ok, handled=False, auth_data=auth_data.login.decode() if ok else None)
+
+    def reject(self, address: str) -> None:
+        """Answer ``550`` when ``address`` is given as a recipient."""
+        self.rejected.add(address)
 
     def config(self) -> dict:
         settings = {
@@ -99,38 +115,50 @@ class SmtpServer:
 
 
 class SmsGateway:
-    """An HTTP server taking SMS as the gateway would; ``requests`` holds what arrived."""
+    """An HTTP server taking SMS the way the provider's REST API would.
+
+    ``requests`` holds what arrived, one dict each: ``path``, ``headers``,
+    ``body`` (bytes) and ``json`` (parsed, or None if it was not JSON).
+    Every request is answered ``200 {"ids": [n]}`` with n counting from 1,
+    unless ``fail_next`` queued another answer. ``delay`` (seconds) holds
+    each answer back, to test timeouts.
+    """
 
     def __init__(self):
         self.requests: list[dict] = []
-        self.forced: list[tuple[int, dict]] = []
+        self.forced: list[tuple[int, dict | str]] = []
         self.delay = 0.0
         self._lock = threading.Lock()
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                if gateway.delay:
-                    time.sleep(gateway.delay)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    parsed = json.loads(body)
+                except ValueError:
+                    parsed = None
                 with gateway._lock:
                     gateway.requests.append(
-                        {
-                            "path": self.path,
-                            "headers": dict(self.headers),
-                            "json": json.loads(body or b"null"),
-                        }
+                        {"path": self.path, "headers": dict(self.headers), "body": body, "json": parsed}
                     )
-                    status, payload = (
-                        gateway.forced.pop(0) if gateway.forced else (200, {"ids": [len(gateway.requests)]})
-                    )
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    if gateway.forced:
+                        status, payload = gateway.forced.pop(0)
+                    else:
+                        status, payload = 200, {"ids": [len(gateway.requests)]}
+                    delay = gateway.delay
+                if delay:
+                    time.sleep(delay)
+                is_json = not isinstance(payload, str)
+                data = (json.dumps(payload) if is_json else payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json" if is_json else "text/plain")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except ConnectionError:
+                    pass  # the client gave up waiting (a timeout test)
 
             def log_message(self, *args):
                 pass
@@ -142,8 +170,12 @@ class SmsGateway:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/mtsms"
 
-    def fail_next(self, status: int, payload: dict | None = None, times: int = 1) -> None:
-        self.forced += [(status, payload or {"message": f"forced {status}"})] * times
+    def fail_next(self, status: int, payload: dict | str | None = None, times: int = 1) -> None:
+        """Answer the next ``times`` requests with ``status`` and ``payload`` (JSON, or text if a str)."""
+        with self._lock:
+            self.forced += [
+                (status, payload if payload is not None else {"message": f"forced {status}"})
+            ] * times
 
     def config(self) -> dict:
         return {"SMS_BACKEND": "http", "SMS_GATEWAY_URL": self.url, "SMS_GATEWAY_TOKEN": "test-token"}
@@ -154,7 +186,8 @@ class SmsGateway:
         return [(f"+{r['json']['recipients'][0]['msisdn']}", r["json"]["message"]) for r in self.requests]
 
     def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # A short poll interval: shutdown() waits for the loop to notice, which is 0.5 s by default.
+        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def __exit__(self, *exc):
@@ -164,11 +197,13 @@ class SmsGateway:
 
 @pytest.fixture
 def smtp_server():
+    """A running :class:`SmtpServer` without AUTH."""
     with SmtpServer() as server:
         yield server
 
 
 @pytest.fixture
 def sms_gateway():
+    """A running :class:`SmsGateway`."""
     with SmsGateway() as gateway:
         yield gateway
