@@ -58,6 +58,8 @@ def _defaults(app: Flask) -> dict:
         "CONTACT_GRACE_DAYS": 14,
         "SMS_BACKEND": "console",
         "MAIL_BACKEND": "console",
+        # Reports: counts below this are shown as "<5" and statistics from them hidden.
+        "SUPPRESSION_THRESHOLD": 5,
     }
 
 

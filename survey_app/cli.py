@@ -6,15 +6,29 @@ with status 1 and a message saying what to fix.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
+from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext
 
-from . import accounts, audit, clock, importing, invitations, messaging, privacy, registry
+from . import (
+    accounts,
+    audit,
+    clock,
+    formatting,
+    importing,
+    invitations,
+    messaging,
+    privacy,
+    registry,
+    reporting,
+)
 from .auth import set_password_url
 from .db import get_db, transaction
 from .scheduling import Schedule
@@ -327,6 +341,160 @@ def purge_contacts_command(dry_run):
     click.echo(f"Kontaktoplysninger {verb} for {len(ids)} deltagere.")
 
 
+def _parse_date_option(value: str | None, option: str):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DanishError(f"{option} skal være en dato som 2026-01-31, ikke {value!r}.") from None
+
+
+def _questionnaire_or_fail(questionnaire_id: str):
+    questionnaire = current_app.extensions["questionnaires"].get(questionnaire_id)
+    if questionnaire is None:
+        known = ", ".join(sorted(current_app.extensions["questionnaires"]))
+        raise DanishError(f"Ukendt spørgeskema {questionnaire_id!r}. Kendte: {known}.")
+    return questionnaire
+
+
+REPORT_COLUMNS = (
+    ("group", "Gruppe"),
+    ("eligible", "Berettigede"),
+    ("invited", "Inviteret"),
+    ("opened", "Åbnet"),
+    ("partial", "Delvist"),
+    ("completed", "Besvaret"),
+    ("response_rate", "Svarprocent"),
+    ("csq_n", "N"),
+    ("csq_mean", "Gns."),
+    ("csq_sd", "SD"),
+)
+
+
+@click.command("report")
+@with_appcontext
+@click.option(
+    "--by", "by", type=click.Choice(reporting.GROUPINGS), required=True, help="Grouping of the rows."
+)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("--from", "start", help="First baseline date included, YYYY-MM-DD.")
+@click.option("--to", "end", help="Last baseline date included, YYYY-MM-DD.")
+@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option(
+    "--region-basis",
+    type=click.Choice(reporting.REGION_BASES),
+    default="baseline",
+    show_default=True,
+    help="Region as of each participant's baseline date, or as of today.",
+)
+@click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Show small counts too (for your own analysis; written to the audit log).",
+)
+def report_command(by, output, start, end, questionnaire_id, region_basis, no_suppress):
+    """Response rates and scores per region, cluster, municipality or period (Tabel 3).
+
+    Counts below SUPPRESSION_THRESHOLD (5) are hidden ("<5" in the table,
+    empty in CSV, null in JSON), with statistics computed from them. JSON is
+    a list of objects with the keys group, eligible, invited, opened,
+    partial, completed, response_rate, csq_n, csq_mean, csq_sd and
+    suppressed; the last object is the Total.
+    """
+    questionnaire = _questionnaire_or_fail(questionnaire_id)
+    query = reporting.Query(
+        questionnaire_id=questionnaire.id,
+        as_of=clock.today(),
+        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+        start=_parse_date_option(start, "--from"),
+        end=_parse_date_option(end, "--to"),
+        region_basis=region_basis,
+    )
+    if query.start and query.end and query.start > query.end:
+        raise DanishError("--from skal ligge før --to.")
+    db = get_db()
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    result = reporting.report(
+        db,
+        query,
+        by,
+        threshold=threshold,
+        suppress=not no_suppress,
+        questionnaire=questionnaire,
+        translate=gettext,
+    )
+    if no_suppress:
+        with transaction(db):
+            audit.record(
+                db,
+                "report_unsuppressed",
+                actor="cli",
+                detail={
+                    "by": by,
+                    "questionnaire": questionnaire.id,
+                    "from": start,
+                    "to": end,
+                    "region_basis": region_basis,
+                },
+            )
+    rows = result.json_rows()
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif output == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        _echo_report_table(result, rows, questionnaire)
+
+
+def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
+    hidden = formatting.hidden_text(result.threshold)
+
+    def cell(key, value):
+        if key == "group":
+            return str(value)
+        if key == "response_rate":
+            return formatting.percent(value, 1, hidden="–")
+        if key in ("csq_mean", "csq_sd"):
+            return formatting.number(value, 2, hidden="–")
+        return formatting.count(value, hidden=hidden)
+
+    table = [[title for _, title in REPORT_COLUMNS]]
+    table += [[cell(key, row[key]) for key, _ in REPORT_COLUMNS] for row in rows]
+    for reference in questionnaire.references:
+        label = reference.label.get("da")
+        table.append(
+            [
+                label,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                formatting.number(reference.mean, 2),
+                formatting.number(reference.sd, 2, hidden=""),
+            ]
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(REPORT_COLUMNS))]
+    for line in table:
+        click.echo(
+            "  ".join(
+                text.ljust(width) if i == 0 else text.rjust(width)
+                for i, (text, width) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+        )
+    if result.suppressed and any(row["suppressed"] for row in rows):
+        click.echo(f"\n{hidden}: færre end {result.threshold} deltagere; tal beregnet herfra er skjult (–).")
+
+
 def init_app(app) -> None:
     app.cli.add_command(participants_command)
     app.cli.add_command(invite_command)
@@ -334,6 +502,7 @@ def init_app(app) -> None:
     app.cli.add_command(send_due_command)
     app.cli.add_command(outbox_command)
     app.cli.add_command(purge_contacts_command)
+    app.cli.add_command(report_command)
 
 
 def main() -> None:

@@ -1,0 +1,39 @@
+"""Numbers the Danish way (decimal comma, "12,5 %"), through Babel.
+
+Used by the evaluator's pages (as template filters) and by the command
+line's table output. Hidden values (``None``) become the suppression text,
+e.g. "<5".
+"""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal, format_percent
+
+DEFAULT_LOCALE = "da_DK"
+
+
+def hidden_text(threshold: int) -> str:
+    return f"<{threshold}"
+
+
+def number(value, digits: int = 2, *, locale: str = DEFAULT_LOCALE, hidden: str = "–") -> str:
+    """``28.5625`` → ``"28,56"``; ``None`` → ``hidden``."""
+    if value is None:
+        return hidden
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=locale)
+
+
+def percent(value, digits: int = 0, *, locale: str = DEFAULT_LOCALE, hidden: str = "–") -> str:
+    """``0.315`` → ``"32 %"`` (or ``"31,5 %"`` with one digit); ``None`` → ``hidden``."""
+    if value is None:
+        return hidden
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "\u00a0%"
+    return format_percent(value, format=pattern, locale=locale)
+
+
+def count(value, *, locale: str = DEFAULT_LOCALE, hidden: str = "<5") -> str:
+    """A count with thousands separators; ``None`` (suppressed) → ``hidden``."""
+    if value is None:
+        return hidden
+    return format_decimal(value, format="#,##0", locale=locale)
