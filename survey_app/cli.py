@@ -11,6 +11,7 @@ import io
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -21,6 +22,7 @@ from . import (
     accounts,
     audit,
     clock,
+    exports,
     formatting,
     importing,
     invitations,
@@ -495,6 +497,50 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
         click.echo(f"\n{hidden}: færre end {result.threshold} deltagere; tal beregnet herfra er skjult (–).")
 
 
+@click.command("export")
+@with_appcontext
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format.")
+@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write."
+)
+@click.option("--excel-da", is_flag=True, help="CSV for Danish Excel: semicolon and decimal comma.")
+def export_command(fmt, questionnaire_id, out, excel_da):
+    """Export one row per invitation (no contact details) with a Danish codebook.
+
+    CSV is UTF-8 with BOM, its codebook written beside it as
+    <name>_kodebog.csv; xlsx has the sheets Data and Kodebog; sav (SPSS) and
+    dta (Stata) carry variable and value labels and need the extra
+    'stats' (pip install -e '.[stats]'). Withdrawn participants are left out.
+    """
+    questionnaire = _questionnaire_or_fail(questionnaire_id)
+    if excel_da and fmt != "csv":
+        raise DanishError("--excel-da gælder kun --format csv.")
+    db = get_db()
+    try:
+        rows = exports.write_export(db, questionnaire, fmt, out, excel_da=excel_da)
+    except exports.ExportError as error:
+        raise DanishError(str(error)) from None
+    except OSError as error:
+        raise DanishError(f"Kan ikke skrive {out}: {error.strerror or error}.") from None
+    with transaction(db):
+        audit.record(
+            db,
+            "export",
+            actor="cli",
+            detail={
+                "format": fmt,
+                "questionnaire": questionnaire.id,
+                "rows": rows,
+                "file": out.name,
+                "excel_da": excel_da,
+            },
+        )
+    click.echo(f"{rows} rækker skrevet til {out}.")
+    if fmt == "csv":
+        click.echo(f"Kodebog skrevet til {exports.codebook_path(out)}.")
+
+
 def init_app(app) -> None:
     app.cli.add_command(participants_command)
     app.cli.add_command(invite_command)
@@ -503,6 +549,7 @@ def init_app(app) -> None:
     app.cli.add_command(outbox_command)
     app.cli.add_command(purge_contacts_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(export_command)
 
 
 def main() -> None:
