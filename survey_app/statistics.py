@@ -135,6 +135,7 @@ class Figures:
             "opened": self.opened,
             "partial": self.partial,
             "completed": self.completed,
+            "not_completed": self.eligible - self.completed,
             "response_rate": rate(self.completed, self.eligible),
             "response_rate_2": rate(self.completed + self.partial, self.eligible),
             "csq_n": self.csq_n,
@@ -179,15 +180,26 @@ class Row:
         return self.values[key]
 
 
-def suppress(groups: list[Figures], total: Figures, threshold: int = DEFAULT_THRESHOLD) -> list[Row]:
+def suppress(
+    groups: list[Figures],
+    total: Figures,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    counts: tuple[str, ...] = COUNT_KEYS,
+    complements: tuple[tuple[str, str, str], ...] = (),
+) -> list[Row]:
     """The rows to show, group rows first and the total last.
 
-    1. Primary: every count below ``threshold`` (zero included: "<5"
-       covers 0 to 4, so an empty cell tells no more than a small one).
+    1. Primary: every count (of ``counts``) below ``threshold``, zero
+       included: "<5" covers 0 to 4, so an empty cell tells no more than a
+       small one.
     2. Secondary: per count column, when exactly one group's cell is
        hidden and the total's is shown, the hidden value would follow from
        the total minus the shown siblings; the smallest shown sibling is
        hidden too. With no sibling left to hide, the total's cell is hidden.
+       ``complements`` adds the same rule within a row: for
+       ``(whole, part, other_part)`` with ``whole = part + other_part``
+       shown, hiding one part hides the other.
     3. Statistics (rates, mean, SD, median) computed from a hidden count
        are hidden.
 
@@ -195,25 +207,33 @@ def suppress(groups: list[Figures], total: Figures, threshold: int = DEFAULT_THR
     """
     rows = [Row(values=g.values(), figures=g) for g in groups]
     total_row = Row(values=total.values(), figures=total)
+    everyone = [*rows, total_row]
     if threshold > 0:
-        for row in [*rows, total_row]:
-            row.hidden.update(key for key in COUNT_KEYS if row.values[key] < threshold)
-        for key in COUNT_KEYS:
-            hidden = [row for row in rows if key in row.hidden]
-            if len(hidden) != 1 or key in total_row.hidden:
-                continue
-            shown = [row for row in rows if key not in row.hidden]
-            if shown:
-                min(shown, key=lambda row: row.values[key]).hidden.add(key)
-            else:
-                total_row.hidden.add(key)
-        for row in [*rows, total_row]:
+        for row in everyone:
+            row.hidden.update(key for key in counts if row.values[key] < threshold)
+        changed = True
+        while changed:
+            changed = False
+            for key in counts:
+                hidden = [row for row in rows if key in row.hidden]
+                if len(hidden) != 1 or key in total_row.hidden:
+                    continue
+                shown = [row for row in rows if key not in row.hidden]
+                target = min(shown, key=lambda row: row.values[key]) if shown else total_row
+                target.hidden.add(key)
+                changed = True
+            for row in everyone:
+                for whole, part, other in complements:
+                    if whole not in row.hidden and (part in row.hidden) != (other in row.hidden):
+                        row.hidden.update((part, other))
+                        changed = True
+        for row in everyone:
             row.hidden.update(
                 statistic for statistic, sources in DERIVED.items() if row.hidden.intersection(sources)
             )
             for key in row.hidden:
                 row.values[key] = None
-    return [*rows, total_row]
+    return everyone
 
 
 def shown_distribution(distribution: Mapping[int, int], values: Iterable[int], threshold: int) -> list:

@@ -20,7 +20,7 @@ def post_login(client, email, password):
 def test_login_leads_each_role_home_and_logout_ends_the_session(app, make_user):
     for role, home, heading in [
         ("consultant", "/konsulent/", "Dagens opgaver"),
-        ("evaluator", "/evaluering/", "Svarprocenter"),
+        ("evaluator", "/evaluering/", "Tilfredshed og svarprocenter"),
         ("admin", "/admin/", "Brugere"),
     ]:
         user = make_user(email=f"{role}@example.dk", role=role)

@@ -48,7 +48,14 @@ def staff_rules(app, role):
 
 
 def url_for_rule(rule, participant_id=1, user_id=1):
-    values = {"participant_id": participant_id, "user_id": user_id, "cluster_id": 1, "key": "sms_invitation"}
+    values = {
+        "participant_id": participant_id,
+        "user_id": user_id,
+        "cluster_id": 1,
+        "key": "sms_invitation",
+        "code": "259",
+        "fmt": "csv",
+    }
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
 
 
