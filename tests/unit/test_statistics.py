@@ -91,3 +91,21 @@ def test_shown_distribution_hides_small_bins():
         (31, None),
         (32, None),
     ]
+
+
+def test_complements_within_a_row_hide_the_other_part():
+    """Non-response view: eligible = completed + not completed; one hidden part hides the other."""
+    groups = [figures("A", 12, 12, 12, 0, 9), figures("B", 30, 30, 30, 0, 10)]
+    a, b, total = suppress(
+        groups,
+        total_of(groups),
+        threshold=5,
+        counts=("eligible", "completed", "not_completed"),
+        complements=(("eligible", "completed", "not_completed"),),
+    )
+    assert a.values["not_completed"] is None  # 3
+    assert a.values["completed"] is None  # 12 - 3 would give it away
+    assert a.values["eligible"] == 12
+    # Column rule then hides B's completed and not completed (the only siblings).
+    assert b.values["completed"] is None and b.values["not_completed"] is None
+    assert total.values["completed"] == 19 and total.values["not_completed"] == 23
