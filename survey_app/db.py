@@ -118,6 +118,62 @@ def init_db_command():
         click.echo("Databasen er allerede opdateret.")
 
 
+def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progress=None) -> int:
+    """Copy a live database to ``target_path`` with SQLite's online backup; returns its pages.
+
+    The app may go on answering meanwhile: the copy is a consistent
+    snapshot, written in steps so writers are never held up for long. It is
+    written under a temporary name, checked with ``PRAGMA integrity_check``
+    and only then renamed, so a failed backup never replaces a good one.
+    """
+    target = Path(target_path)
+    partial = target.with_name(f".{target.name}.partial")
+    source = sqlite3.connect(str(source_path), timeout=BUSY_TIMEOUT_SECONDS)
+    try:
+        destination = sqlite3.connect(str(partial))
+        try:
+            source.backup(destination, pages=1024, progress=progress)
+            status = destination.execute("PRAGMA integrity_check").fetchone()[0]
+            if status != "ok":
+                raise sqlite3.DatabaseError(f"the copy failed its integrity check: {status}")
+            pages = destination.execute("PRAGMA page_count").fetchone()[0]
+            # A backup file stands alone: no write-ahead log beside it.
+            destination.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            destination.close()
+        os.replace(partial, target)
+        return pages
+    finally:
+        source.close()
+        partial.unlink(missing_ok=True)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file):
+    """Copy the database to FILE while the app runs (SQLite online backup).
+
+    Restore: stop the app, copy FILE over the DATABASE file, delete the
+    database's -wal and -shm files if any, start the app (see README).
+    """
+    database = current_app.config["DATABASE"]
+    if Path(file).resolve() == Path(database).resolve():
+        raise click.ClickException("Sikkerhedskopien må ikke skrives oven i selve databasen.")
+
+    def progress(status, remaining, total):
+        if total:
+            click.echo(f"\r{(total - remaining) * 100 // total} %", nl=False, err=True)
+
+    try:
+        pages = backup(database, file, progress=progress)
+    except (sqlite3.Error, OSError) as error:
+        raise click.ClickException(f"Sikkerhedskopien mislykkedes: {error}") from None
+    size = Path(file).stat().st_size
+    click.echo(f"\rSikkerhedskopi skrevet til {file} ({pages} sider, {size / 2**20:.1f} MiB).")
+
+
 def init_app(app) -> None:
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
+    app.cli.add_command(backup_command)
