@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "test"}
 
 csrf = CSRFProtect()
-UPLOAD_ENDPOINTS = {"consultant.upload"}
+UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
 
 
 def _defaults(app: Flask) -> dict:
@@ -41,6 +41,8 @@ def _defaults(app: Flask) -> dict:
         # A participant may leave the page open for hours before answering
         # the next question: the CSRF token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Pages send no Referer (security.py); posts are checked by their CSRF token instead.
+        "WTF_CSRF_SSL_STRICT": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # None: Secure exactly when BASE_URL is https (decided after loading config).
@@ -60,6 +62,8 @@ def _defaults(app: Flask) -> dict:
         "MAIL_BACKEND": "console",
         # Reports: counts below this are shown as "<5" and statistics from them hidden.
         "SUPPRESSION_THRESHOLD": 5,
+        # Organisation rounds: the reminder to teams that have not answered, days before the deadline.
+        "ROUND_REMINDER_DAYS": 7,
     }
 
 
@@ -130,12 +134,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
     from .participant import bp as participant_bp
+    from .team import bp as team_bp
 
     security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(participant_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(consultant_bp)
     app.register_blueprint(evaluator_bp)
     app.register_blueprint(admin_bp)

@@ -30,10 +30,12 @@ from . import (
     privacy,
     registry,
     reporting,
+    rounds,
 )
 from .auth import set_password_url
 from .db import get_db, transaction
 from .scheduling import Schedule
+from .team import plan_round_messages, team_link
 from .texts import UserError
 from .urls import message_links, public_link
 
@@ -268,6 +270,19 @@ def send_due_command(dry_run):
         valid_days=current_app.config["LINK_VALID_DAYS"],
         dry_run=dry_run,
     )
+    for_teams = plan_round_messages(db, now, dry_run=dry_run)
+    if for_teams["round"] or for_teams["round_reminder"]:
+        verb = "ville oprette" if dry_run else "oprettet"
+        click.echo(
+            f"Organisationsrunder: {verb} {for_teams['round']} e-mails med link og"
+            f" {for_teams['round_reminder']} påmindelser til IPS-teams."
+        )
+    if for_teams["no_contact"]:
+        click.echo(
+            f"{for_teams['no_contact']} IPS-teams i åbne runder har ingen kontakt-e-mail: sæt den med"
+            " 'teams set' eller på siden Runder.",
+            err=True,
+        )
     if dry_run:
         waiting = db.execute("SELECT COUNT(*) FROM message WHERE status = 'pending'").fetchone()[0]
         purgeable = privacy.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"], dry_run=True)
@@ -308,9 +323,11 @@ def send_due_command(dry_run):
 def outbox_command(output, status, limit):
     """List messages, newest first: code, channel, kind, recipient, body, created, status, attempts, error."""
     sql = (
-        "SELECT participant.code, message.channel, message.kind, message.recipient, message.subject,"
-        " message.body, message.created_at, message.status, message.attempts, message.error, message.sent_at"
-        " FROM message JOIN participant ON participant.id = message.participant_id"
+        "SELECT COALESCE(participant.code, 'team-' || round_team.municipality_code) AS code, message.channel,"
+        " message.kind, message.recipient, message.subject, message.body, message.created_at, message.status,"
+        " message.attempts, message.error, message.sent_at FROM message"
+        " LEFT JOIN participant ON participant.id = message.participant_id"
+        " LEFT JOIN round_team ON round_team.id = message.round_team_id"
     )
     params: list = []
     if status:
@@ -377,7 +394,13 @@ REPORT_COLUMNS = (
 @click.command("report")
 @with_appcontext
 @click.option(
-    "--by", "by", type=click.Choice(reporting.GROUPINGS), required=True, help="Grouping of the rows."
+    "--by",
+    "by",
+    type=click.Choice(reporting.GROUPINGS + reporting.SERVICE_GROUPINGS),
+    required=True,
+    help="Grouping of the rows: region, cluster, municipality, period (quarter of the course start),"
+    " fidelity-band (the municipality's fidelity review closest to the follow-up date) or org-item-N"
+    " (the answer to item N of the organisation questionnaire round closest to it).",
 )
 @click.option(
     "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
@@ -541,6 +564,146 @@ def export_command(fmt, questionnaire_id, out, excel_da):
         click.echo(f"Kodebog skrevet til {exports.codebook_path(out)}.")
 
 
+ROUND_STATUS_DA = {rounds.ANSWERED: "besvaret", rounds.OPENED: "åbnet", rounds.NOT_OPENED: "ikke åbnet"}
+
+
+def _local_time(stored: str | None) -> str:
+    return clock.local(clock.parse(stored)).strftime("%Y-%m-%d %H:%M") if stored else "-"
+
+
+@click.group("rounds", cls=AppGroup)
+def rounds_command():
+    """Rounds of the organisation questionnaire, answered by each municipality's IPS team."""
+
+
+@rounds_command.command("open")
+@click.argument("name")
+@click.option("--questionnaire", "questionnaire_id", default="organisation", show_default=True)
+@click.option("--deadline", required=True, help="The last day the teams can answer, YYYY-MM-DD.")
+@click.option(
+    "--municipality",
+    "municipalities",
+    multiple=True,
+    help="Municipality code (repeat for several); default: every municipality with a team contact.",
+)
+def open_round_command(name, questionnaire_id, deadline, municipalities):
+    """Open the round NAME and print each municipality's link: CODE<TAB>MUNICIPALITY<TAB>URL.
+
+    Every chosen municipality needs a team contact e-mail (``teams set``);
+    the links are e-mailed to them by ``send-due``, with one reminder
+    ROUND_REMINDER_DAYS (7) before the deadline to teams that have not answered.
+    """
+    questionnaire = _questionnaire_or_fail(questionnaire_id)
+    db = get_db()
+    now = clock.now()
+    try:
+        round_row, teams = rounds.open_round(
+            db,
+            name=name,
+            questionnaire=questionnaire,
+            deadline=registry.parse_date(deadline),
+            municipality_codes=list(municipalities) or None,
+            created_by=None,
+            now=now,
+        )
+    except UserError as error:
+        fail_on_user_error(error)
+    with transaction(db):
+        audit.record(
+            db,
+            "round_opened",
+            actor="cli",
+            target=f"round:{round_row['id']}",
+            detail={
+                "name": round_row["name"],
+                "deadline": round_row["deadline"],
+                "municipalities": [team["municipality_code"] for team in teams],
+            },
+        )
+    planned = plan_round_messages(db, now)
+    click.echo(
+        f"Runden {round_row['name']} er åbnet for {len(teams)} kommuner med frist {round_row['deadline']}."
+        f" {planned['round']} e-mails med linket ligger i udbakken og sendes ved næste send-due.",
+        err=True,
+    )
+    for team in teams:
+        click.echo(f"{team['municipality_code']}\t{team['municipality_name']}\t{team_link(team)}")
+
+
+@rounds_command.command("status")
+@click.argument("name")
+def round_status_command(name):
+    """Per municipality of the round NAME: answered, opened or not opened, and when it answered."""
+    db = get_db()
+    try:
+        round_row = rounds.find_round(db, name)
+    except UserError as error:
+        fail_on_user_error(error)
+    teams = rounds.team_statuses(db, round_row["id"])
+    closed = rounds.is_closed(round_row, clock.today())
+    state = "lukket" if closed else f"åben til og med {round_row['deadline']}"
+    answered = sum(1 for team in teams if team["status"] == rounds.ANSWERED)
+    click.echo(f"Runde {round_row['name']} ({state}): {answered} af {len(teams)} kommuner har svaret.")
+    click.echo("kode\tkommune\tstatus\tbesvaret\tsenest ændret")
+    for team in teams:
+        click.echo(
+            f"{team['municipality_code']}\t{team['municipality_name']}\t{ROUND_STATUS_DA[team['status']]}"
+            f"\t{_local_time(team['completed_at'])}\t{_local_time(team['last_change'])}"
+        )
+
+
+@rounds_command.command("close")
+@click.argument("name")
+def close_round_command(name):
+    """Close the round NAME before its deadline: the teams' links stop working at once."""
+    db = get_db()
+    try:
+        round_row = rounds.find_round(db, name)
+        rounds.close_round(db, round_row["id"], clock.now())
+    except UserError as error:
+        fail_on_user_error(error)
+    with transaction(db):
+        audit.record(db, "round_closed", actor="cli", target=f"round:{round_row['id']}")
+    click.echo(f"Runden {round_row['name']} er lukket.")
+
+
+@click.group("teams", cls=AppGroup)
+def teams_command():
+    """Contacts of the municipalities' IPS teams, who get the organisation rounds' links."""
+
+
+@teams_command.command("set")
+@click.argument("code")
+@click.option("--email", required=True, help="Where the team's round links are e-mailed.")
+@click.option("--name", help="The team or contact person, used in the greeting.")
+def set_team_command(code, email, name):
+    """Set the team contact of the municipality CODE (e.g. 259 for Køge)."""
+    db = get_db()
+    try:
+        contact = rounds.set_team_contact(db, code, email=email, name=name, user_id=None, now=clock.now())
+    except UserError as error:
+        fail_on_user_error(error)
+    with transaction(db):
+        audit.record(
+            db,
+            "team_contact_set",
+            actor="cli",
+            target=f"municipality:{contact['code']}",
+            detail={"email": contact["email"], "name": contact["name"]},
+        )
+    click.echo(
+        f"Teamkontakt for {contact['municipality_name']} Kommune ({contact['code']}): {contact['email']}."
+    )
+
+
+@teams_command.command("list")
+def list_teams_command():
+    """List the municipalities that have a team contact."""
+    for row in rounds.team_contacts(get_db()):
+        if row["email"]:
+            click.echo(f"{row['code']}\t{row['municipality_name']}\t{row['email']}\t{row['name'] or ''}")
+
+
 def init_app(app) -> None:
     app.cli.add_command(participants_command)
     app.cli.add_command(invite_command)
@@ -550,6 +713,8 @@ def init_app(app) -> None:
     app.cli.add_command(purge_contacts_command)
     app.cli.add_command(report_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(rounds_command)
+    app.cli.add_command(teams_command)
 
 
 def main() -> None:

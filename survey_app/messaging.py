@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 import segno
 import sqlite_utils
 
-from . import clock, delivery, invitations
+from . import clock, delivery, invitations, rounds
 from .db import transaction
 from .questionnaires import Questionnaire
 from .scheduling import Schedule
@@ -437,8 +437,14 @@ def _retry_after(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** (attempts - 1)), LONGEST_RETRY)
 
 
-def _still_wanted(db: sqlite_utils.Database, message: dict) -> bool:
-    """False when the participant completed, opted out or was withdrawn since it was planned."""
+def _still_wanted(db: sqlite_utils.Database, message: dict, now: datetime) -> bool:
+    """False when the participant completed, opted out or was withdrawn since it was planned.
+
+    A team's round link (no participant; see ``rounds``) is wanted while
+    the round is open and the team has not answered.
+    """
+    if message["participant_id"] is None:
+        return bool(message["recipient"]) and rounds.message_still_wanted(db, message["round_team_id"], now)
     row = db.execute(
         "SELECT participant.withdrawn_at, participant.opted_out_at,"
         " (SELECT completed_at FROM invitation WHERE invitation.id = ?)"
@@ -499,7 +505,7 @@ def _give_up_interrupted(db: sqlite_utils.Database, now: datetime) -> int:
 
 def _deliver_one(db, config, schedule, links, now, message) -> str:
     with transaction(db):
-        if not _still_wanted(db, message):
+        if not _still_wanted(db, message, now):
             db.execute(
                 "UPDATE message SET status = 'cancelled' WHERE id = ? AND status = 'pending'", [message["id"]]
             )
@@ -549,6 +555,8 @@ def _failed(db, schedule, links, now, message, error) -> str:
         db.execute(
             "UPDATE message SET status = 'failed', error = ? WHERE id = ?", [error.reason, message["id"]]
         )
+        if message["participant_id"] is None:
+            return "failed"  # a team's e-mail has no other channel to fall back on
         participant = next(
             db.query(_PARTICIPANT_SQL + " WHERE participant.id = ?", [message["participant_id"]])
         )

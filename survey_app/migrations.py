@@ -216,3 +216,146 @@ def accounts_registry_outbox(db):
         db["cluster_municipality"].insert_all(
             {"cluster_id": cluster_id, "municipality_code": c} for c in codes
         )
+
+
+# The outbox as it is after 0004: a message goes to a participant or to a
+# municipality's IPS team (a round's link), never both.
+_MESSAGE_0004 = """
+    CREATE TABLE {name} (
+        id INTEGER PRIMARY KEY,
+        participant_id INTEGER REFERENCES participant(id),
+        invitation_id INTEGER REFERENCES invitation(id),
+        round_team_id INTEGER REFERENCES round_team(id),
+        kind TEXT NOT NULL CHECK (kind IN ('prenotice', 'invitation', 'reminder', 'round', 'round_reminder')),
+        channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+        recipient TEXT,
+        subject TEXT,
+        body TEXT NOT NULL,
+        dedupe_key TEXT UNIQUE,
+        requested_by INTEGER REFERENCES user(id),
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        claimed_at TEXT,
+        sent_at TEXT,
+        provider_id TEXT,
+        error TEXT,
+        fallback_of INTEGER REFERENCES {name}(id),
+        CHECK ((participant_id IS NULL) != (round_team_id IS NULL))
+    )
+"""
+_MESSAGE_COLUMNS = (
+    "id, participant_id, invitation_id, kind, channel, recipient, subject, body, dedupe_key,"
+    " requested_by, created_at, status, attempts, next_attempt_at, claimed_at, sent_at, provider_id,"
+    " error, fallback_of"
+)
+
+
+@migrations(name="0004_organisation_rounds")
+def organisation_rounds(db):
+    # Statement by statement (not executescript, which would commit midway),
+    # so the table rebuild below is all or nothing.
+    statements = [
+        # A round of the organisation questionnaire: every chosen municipality's
+        # IPS team answers once, by its own link, until the deadline (inclusive)
+        # or until an admin closes the round early.
+        """CREATE TABLE round (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            questionnaire_id TEXT NOT NULL,
+            questionnaire_version TEXT,
+            deadline TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES user(id),
+            closed_at TEXT
+        )""",
+        # One team's link in a round. The nonce is part of the signed link.
+        """CREATE TABLE round_team (
+            id INTEGER PRIMARY KEY,
+            round_id INTEGER NOT NULL REFERENCES round(id),
+            municipality_code TEXT NOT NULL REFERENCES municipality(code),
+            nonce TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            opened_at TEXT,
+            completed_at TEXT,
+            UNIQUE (round_id, municipality_code)
+        )""",
+        # The team's current answer per item; score for yes/no, text for comments.
+        """CREATE TABLE round_answer (
+            round_team_id INTEGER NOT NULL REFERENCES round_team(id),
+            item_id TEXT NOT NULL,
+            score INTEGER,
+            text TEXT,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (round_team_id, item_id)
+        ) WITHOUT ROWID""",
+        # Every later change of an answer: old and new value, when and by whom
+        # ('team' for the team's link, else the staff member's e-mail).
+        """CREATE TABLE round_answer_change (
+            id INTEGER PRIMARY KEY,
+            round_team_id INTEGER NOT NULL REFERENCES round_team(id),
+            item_id TEXT NOT NULL,
+            old_score INTEGER,
+            old_text TEXT,
+            new_score INTEGER,
+            new_text TEXT,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT NOT NULL
+        )""",
+        "CREATE INDEX round_answer_change_team ON round_answer_change(round_team_id, item_id)",
+        # Where a municipality's IPS team gets its round links.
+        """CREATE TABLE team_contact (
+            municipality_code TEXT PRIMARY KEY REFERENCES municipality(code),
+            email TEXT,
+            name TEXT,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES user(id)
+        )""",
+        # The outbox rebuilt: participant_id may now be NULL (a team's message),
+        # with round_team_id and two more kinds. Built under a new name whose
+        # self-reference (fallback_of) follows the rename; the old table is
+        # referenced by no other table, so dropping it checks no foreign key.
+        _MESSAGE_0004.format(name="message_0004"),
+        f"INSERT INTO message_0004 ({_MESSAGE_COLUMNS}) SELECT {_MESSAGE_COLUMNS} FROM message",
+        "DROP TABLE message",
+        "ALTER TABLE message_0004 RENAME TO message",
+        "CREATE INDEX message_participant ON message(participant_id)",
+        "CREATE INDEX message_status ON message(status, next_attempt_at)",
+        "CREATE INDEX message_round_team ON message(round_team_id)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations(name="0005_fidelity_reviews")
+def fidelity_reviews(db):
+    db.executescript(
+        """
+        -- A fidelity review of a municipality's IPS service on a scale (ips25 or
+        -- ips15, see questionnaires/fidelity/). total is the sum of the item
+        -- scores; ips25_equivalent is total × the scale's conversion factor
+        -- (1.66 for IPS-15), unrounded.
+        CREATE TABLE fidelity_review (
+            id INTEGER PRIMARY KEY,
+            municipality_code TEXT NOT NULL REFERENCES municipality(code),
+            review_date TEXT NOT NULL,
+            scale TEXT NOT NULL,
+            reviewers TEXT,
+            total INTEGER NOT NULL,
+            ips25_equivalent REAL NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES user(id),
+            UNIQUE (municipality_code, review_date, scale)
+        );
+        -- Participants are matched to the review of their municipality closest to their follow-up date.
+        CREATE INDEX fidelity_review_municipality_date ON fidelity_review(municipality_code, review_date);
+        CREATE TABLE fidelity_score (
+            review_id INTEGER NOT NULL REFERENCES fidelity_review(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            PRIMARY KEY (review_id, item_id)
+        ) WITHOUT ROWID;
+        """
+    )

@@ -37,12 +37,17 @@ from .statistics import Figures, Row
 from .texts import N_
 
 GROUPINGS = ("region", "cluster", "municipality", "period")
+ORG_ITEMS = tuple(f"org-item-{number}" for number in range(1, 7))
+# Groupings by what is known of the participant's IPS service (issue: organisation and fidelity).
+SERVICE_GROUPINGS = ("fidelity-band", *ORG_ITEMS)
 # Further groupings used by the evaluator's pages.
 OTHER_GROUPINGS = ("month", "gender", "birth_decade")
 REGION_BASES = ("baseline", "current")
 
 GENDER_LABELS = {"female": N_("Women"), "male": N_("Men"), "other": N_("Other"), "": N_("Not stated")}
 NO_CLUSTER = N_("Not in a cluster")
+NO_REVIEW = N_("No fidelity review")
+ORG_ANSWERS = {"1": N_("Yes"), "2": N_("No"), "": N_("Not answered")}
 NOT_STATED = N_("Not stated")
 
 _DANISH_LETTERS = str.maketrans({"æ": "z{", "ø": "z|", "å": "z}", "Æ": "Z{", "Ø": "Z|", "Å": "Z}"})
@@ -113,6 +118,62 @@ _GROUPINGS = {
 # invitations to the questionnaire). Scanning participants in rowid order
 # and looking up their invitations by index is the fastest plan SQLite finds
 # for this; an answer is looked up only for opened, unfinished invitations.
+_FOLLOWUP_DATE = "date(cohort.baseline_date, :followup_modifier)"
+
+
+def _nearest(table: str, alias: str, where: str, date_column: str, tie_break: str, value: str) -> str:
+    """A scalar subquery: ``value`` of the ``table`` row nearest in time to the follow-up date.
+
+    Nearest = fewest days away; on a tie the earlier date, then ``tie_break``
+    (an SQL text expression), then the lower id. SQLite cannot refer to the
+    outer row in a subquery's ORDER BY, so the order is a sortable text key
+    and the row is the one holding the smallest key.
+    """
+
+    def key(name: str) -> str:
+        return (
+            f"printf('%07d', CAST(ABS(julianday({name}.{date_column}) - julianday({_FOLLOWUP_DATE})) AS INTEGER))"
+            f" || {name}.{date_column} || {tie_break.format(t=name)} || printf('%012d', {name}.id)"
+        )
+
+    other = alias + "_other"
+    return (
+        f"(SELECT {value.format(t=alias)} FROM {table} AS {alias} WHERE {where.format(t=alias)}"
+        f" AND {key(alias)} = (SELECT MIN({key(other)}) FROM {table} AS {other} WHERE {where.format(t=other)}))"
+    )
+
+
+def _grouping(by: str) -> _Grouping:
+    """The SQL of a grouping. Those by fidelity and by organisation answers take, for each
+    participant, their municipality's review or team answer nearest their follow-up date."""
+    if by == "fidelity-band":
+        from . import fidelity
+
+        # The matching rule (nearest review; ties: the earlier, then IPS-25) is fidelity's.
+        score = fidelity.matched_review_sql("cohort.municipality_code", _FOLLOWUP_DATE)
+        return _Grouping(f"COALESCE({fidelity.band_sql(score)}, '')", "NULL")
+    if by in ORG_ITEMS:
+        item = "org_" + by.rsplit("-", 1)[1]
+        # Teams that finished the round; the round's deadline is its date.
+        answered = (
+            "(SELECT round_team.id, round_team.municipality_code, round.deadline, round_answer.score"
+            " FROM round_team JOIN round ON round.id = round_team.round_id"
+            " JOIN round_answer ON round_answer.round_team_id = round_team.id"
+            f" AND round_answer.item_id = '{item}' AND round_answer.score IS NOT NULL"
+            " WHERE round_team.completed_at IS NOT NULL)"
+        )
+        answer = _nearest(
+            answered,
+            "team",
+            "{t}.municipality_code = cohort.municipality_code",
+            "deadline",
+            "''",
+            "{t}.score",
+        )
+        return _Grouping(f"COALESCE({answer}, '')", "NULL")
+    return _GROUPINGS[by]
+
+
 _COHORT = """
 WITH cohort AS (
     SELECT participant.id AS participant_id, participant.municipality_code, participant.baseline_date,
@@ -161,7 +222,7 @@ GROUP BY 1, 2, 3
 
 
 def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
-    grouping = _GROUPINGS[by]
+    grouping = _grouping(by)
     params = {
         "questionnaire": query.questionnaire_id,
         "as_of": query.as_of.isoformat(),
@@ -197,7 +258,7 @@ def figures(
     db: sqlite_utils.Database, query: Query, by: str, *, items: bool = False, translate=lambda text: text
 ) -> list[Figures]:
     """The counts of each group that has eligible participants, in display order."""
-    if by not in _GROUPINGS:
+    if by not in _GROUPINGS and by not in SERVICE_GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}")
     groups: dict[str, Figures] = {}
     sql, params = _sql(query, by, _COUNTS)
@@ -231,10 +292,24 @@ def _label(by: str, key: str, label: str | None, translate) -> str:
         return f"{key}–{int(key) + 9}" if key else translate(NOT_STATED)
     if by == "total":
         return "Total"
+    if by == "fidelity-band":
+        from . import fidelity
+
+        labels = {band.key: band.label for band in fidelity.BANDS}
+        return labels.get(key) or translate(NO_REVIEW)
+    if by in ORG_ITEMS:
+        return translate(ORG_ANSWERS.get(key, key))
     return label if label is not None else key
 
 
 def _order(by: str, group: Figures):
+    if by == "fidelity-band":
+        from . import fidelity
+
+        keys = [band.key for band in fidelity.BANDS]
+        return (keys.index(group.key) if group.key in keys else len(keys), group.key)
+    if by in ORG_ITEMS:
+        return (list(ORG_ANSWERS).index(group.key) if group.key in ORG_ANSWERS else 9, group.key)
     if by in ("period", "month"):
         return (0, group.key)
     if by == "gender":

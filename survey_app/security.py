@@ -1,9 +1,12 @@
 """HTTP headers that keep participants' links and answers private.
 
 - No third-party requests and no inline code (Content-Security-Policy).
-- The link token never leaks to another site through the Referer header
-  (``same-origin`` rather than ``no-referrer``: Flask-WTF checks the Referer
-  of HTTPS form posts against our own host).
+- The link token never leaks through the Referer header: ``no-referrer``.
+  (So Flask-WTF's check that an HTTPS form post's Referer names our own
+  host is switched off, ``WTF_CSRF_SSL_STRICT = False``: every POST still
+  needs its CSRF token, and the session cookie is ``SameSite=Lax``.)
+- Over HTTPS (an ``https://`` ``BASE_URL``), browsers are told to use
+  nothing else for a year (HSTS).
 - Pages with answers are never cached by the browser or a proxy.
 - Nothing here is meant for search engines.
 """
@@ -24,11 +27,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("Referrer-Policy", "same-origin"),
+    ("Referrer-Policy", "no-referrer"),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
     ("X-Robots-Tag", "noindex, nofollow"),
 )
+
+
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 def add_security_headers(response):
@@ -39,5 +45,12 @@ def add_security_headers(response):
     return response
 
 
+def add_security_headers_https(response):
+    response = add_security_headers(response)
+    response.headers.add(*HSTS)
+    return response
+
+
 def init_app(app) -> None:
-    app.after_request(add_security_headers)
+    https = app.config["BASE_URL"].startswith("https://")
+    app.after_request(add_security_headers_https if https else add_security_headers)

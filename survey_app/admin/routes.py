@@ -254,8 +254,10 @@ def outbox():
     """The newest messages and what became of them. Bodies only for the console channel (development)."""
     rows = list(
         get_db().query(
-            "SELECT message.*, participant.code, participant.municipality_code FROM message"
-            " JOIN participant ON participant.id = message.participant_id ORDER BY message.id DESC LIMIT 200"
+            "SELECT message.*, COALESCE(participant.code, 'team-' || round_team.municipality_code) AS code,"
+            " COALESCE(participant.municipality_code, round_team.municipality_code) AS municipality_code"
+            " FROM message LEFT JOIN participant ON participant.id = message.participant_id"
+            " LEFT JOIN round_team ON round_team.id = message.round_team_id ORDER BY message.id DESC LIMIT 200"
         )
     )
     console = {

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("evaluator", __name__, url_prefix="/evaluering")
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+from . import fidelity, organisation, routes  # noqa: E402,F401  (routes register themselves on bp)

@@ -362,3 +362,32 @@ def codebook():
     response = Response(exports.codebook_csv(questionnaire), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.get("/sammenhaenge")
+@role_required("evaluator")
+def associations():
+    """Response rate and CSQ-8 by the fidelity band and by each organisation answer of the participant's municipality."""
+    form, valid = _filters()
+    query = _query(form)
+    organisation = current_app.extensions["questionnaires"].get("organisation")
+    tables = [
+        (
+            gettext("Fidelity band"),
+            gettext("Fidelity review closest to the follow-up date"),
+            _report(query, "fidelity-band"),
+        )
+    ]
+    for by in reporting.ORG_ITEMS:
+        item_id = "org_" + by.rsplit("-", 1)[1]
+        item = organisation.item(item_id) if organisation else None
+        title = gettext("Organisation, question %(number)s", number=by.rsplit("-", 1)[1])
+        tables.append((title, item.text if item else None, _report(query, by)))
+    return render_template(
+        "evaluator/associations.html",
+        form=form,
+        valid=valid,
+        tables=tables,
+        threshold=_threshold(),
+        args=form.query_args(),
+    )

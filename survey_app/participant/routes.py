@@ -28,9 +28,9 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import generate_csrf
-from werkzeug.exceptions import Forbidden
 
-from .. import audit, clock, invitations, links
+from .. import audit, binding, clock, invitations, links
+from ..binding import NotBound
 from ..db import get_db, transaction
 from ..i18n import current_language
 from ..questionnaires import InvalidAnswer, Questionnaire, check_answer
@@ -40,10 +40,6 @@ from .conversation import build_conversation
 
 SESSION_KEY = "invitation"
 FETCH_HEADER = "X-Requested-With"
-
-
-class NotBound(Forbidden):
-    """The session holds no (longer any) invitation: the participant must reopen the link."""
 
 
 def _questionnaire(invitation: dict) -> Questionnaire:
@@ -93,37 +89,16 @@ def welcome(token: str):
 def start(token: str):
     invitation = _answerable_invitation(token)
     invitations.mark_opened(get_db(), invitation["id"], _questionnaire(invitation))
-    session[SESSION_KEY] = {
-        "id": invitation["id"],
-        "nonce": invitation["nonce"],
-        "questionnaire": invitation["questionnaire_id"],
-    }
+    binding.bind(SESSION_KEY, invitation)
     return redirect(url_for(".chat", _anchor="current"), code=303)
 
 
 def _binding() -> tuple[int, str, Questionnaire]:
-    """Invitation id, nonce and questionnaire bound to this session by Start.
-
-    Read from the signed session cookie alone, so an answer can be checked
-    before the database is touched; the nonce is compared with the stored
-    one in the answer's own transaction.
-    """
-    bound = session.get(SESSION_KEY)
-    if not isinstance(bound, dict) or not isinstance(bound.get("id"), int):
-        raise NotBound()
-    questionnaire = current_app.extensions["questionnaires"].get(bound.get("questionnaire"))
-    if questionnaire is None:
-        raise NotBound()
-    return bound["id"], str(bound.get("nonce")), questionnaire
+    return binding.binding(SESSION_KEY)
 
 
 def _bound_invitation() -> tuple[dict, Questionnaire]:
-    invitation_id, nonce, questionnaire = _binding()
-    invitation = invitations.get(get_db(), invitation_id)
-    if invitation is None or not links.nonce_matches(invitation["nonce"], nonce):
-        session.pop(SESSION_KEY, None)
-        raise NotBound()
-    return invitation, questionnaire
+    return binding.bound_row(SESSION_KEY, lambda row_id: invitations.get(get_db(), row_id))
 
 
 @bp.errorhandler(NotBound)

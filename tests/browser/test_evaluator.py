@@ -60,3 +60,9 @@ def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, liv
     assert page.locator("h1").inner_text() == "Hvem svarer?"
     screenshots(page, "non-response")
     check(page, "non-response")
+
+    page.goto(f"{live_app.url}/evaluering/sammenhaenge")
+    assert page.locator("h1").inner_text() == "Organisering, fidelitet og tilfredshed"
+    assert page.locator("table.report").count() == 7
+    screenshots(page, "associations")
+    check(page, "associations")

@@ -55,6 +55,9 @@ def url_for_rule(rule, participant_id=1, user_id=1):
         "key": "sms_invitation",
         "code": "259",
         "fmt": "csv",
+        "round_id": 1,
+        "review_id": 1,
+        "scale": "ips25",
     }
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
 

@@ -9,7 +9,9 @@ def test_participant_pages_are_private_and_self_contained(client, add_participan
     response = client.get(link)
     headers = response.headers
     assert headers["Cache-Control"] == "no-store"
-    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Robots-Tag"].startswith("noindex")
@@ -52,3 +54,33 @@ def test_question_page_weight_is_small(client, add_participant, invite):
     total = len(page.data) + sum(len(asset.data) for asset in assets)
     assert 'src="/static/chat.js"' in page.text and 'href="/static/app.css"' in page.text
     assert total <= 30 * 1024, f"question page weighs {total} bytes"
+
+
+def test_https_form_posts_work_without_a_referer_and_plain_http_gets_no_hsts(app, add_participant, invite):
+    """With no-referrer, browsers send no Referer: a post over HTTPS must still go through on its token."""
+    add_participant("P-1")
+    link = invite("P-1")
+    client = app.test_client()
+    page = client.get(link, base_url="https://ips.example.dk")
+    response = client.post(
+        link, base_url="https://ips.example.dk", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert response.status_code in (302, 303), response.status_code
+    assert client.get("/svar", base_url="https://ips.example.dk").status_code == 200
+    # ... and without the token it is refused.
+    refused = app.test_client().post(link, base_url="https://ips.example.dk", data={})
+    assert refused.status_code == 400
+
+
+def test_no_hsts_over_plain_http(tmp_path):
+    from survey_app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k" * 32,
+            "DATABASE": str(tmp_path / "s.db"),
+            "BASE_URL": "http://127.0.0.1:5000",
+        }
+    )
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers
