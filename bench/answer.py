@@ -272,7 +272,11 @@ def prepare_invitations(env: dict, count: int) -> list[str]:
         db = get_db()
         for number in range(count):
             participant = registry.add_participant(
-                db, code=f"BENCH-{number:06d}", municipality_code="259", baseline=date(2025, 5, 1)
+                db,
+                code=f"BENCH-{number:06d}",
+                municipality_code="259",
+                baseline=date(2025, 5, 1),
+                consent=True,
             )
             invitation, _ = invitations.create_invitation(db, participant, questionnaire, valid_days=56)
             paths.append("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation))

@@ -1,6 +1,9 @@
 """Error pages in the visitor's language, with the status that fits."""
 
-from flask import render_template
+import logging
+import sqlite3
+
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -61,7 +64,44 @@ def handle_server_error(error):
     )
 
 
+# Asked of a visitor (and of proxies) when the database stayed locked; seconds.
+RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger("survey_app.errors")
+
+
+def _database_busy(error: sqlite3.OperationalError) -> bool:
+    """True for SQLite's "database is locked" (SQLITE_BUSY) and "table is locked" (SQLITE_LOCKED)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return str(error).startswith(("database is locked", "database table is locked"))
+
+
+def handle_database_busy(error: sqlite3.OperationalError):
+    """Another writer held the database longer than the busy timeout (``db.BUSY_TIMEOUT_SECONDS``).
+
+    Nothing was written: the write that waited never began its
+    transaction, or was rolled back (``db.transaction``). The visitor gets
+    a 503 asking to try again shortly instead of a 500; any other
+    OperationalError is a real fault and goes on to the 500 handler.
+    """
+    if not _database_busy(error):
+        raise error
+    # The endpoint, never the path: a participant's path holds their link.
+    log.warning("database locked for longer than the busy timeout: %s %s", request.method, request.endpoint)
+    body, status = _page(
+        503,
+        _("Something went wrong"),
+        _(
+            "An error occurred on our side. Your earlier answers are saved. Please try again in a little while."
+        ),
+    )
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def init_app(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(sqlite3.OperationalError, handle_database_busy)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_server_error)

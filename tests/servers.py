@@ -195,6 +195,114 @@ class SmsGateway:
         self.httpd.server_close()
 
 
+class SilentServer:
+    """A server on 127.0.0.1 that never answers: a hung SMS gateway or mail server.
+
+    It takes connections but never reads or answers them, not even with
+    SMTP's greeting, so a client waits until its own timeout. ``connections``
+    counts the connections taken. With ``accepting=False`` it takes none:
+    its queue of waiting connections is kept full, so a client hangs while
+    still connecting, as with a host that drops packets.
+
+    ``sms_config()`` and ``smtp_config()`` point the app at it.
+    """
+
+    def __init__(self, accepting: bool = True):
+        self.accepting = accepting
+        self.connections = 0
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16 if accepting else 0)
+        self.port = self._listener.getsockname()[1]
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+
+    def sms_config(self) -> dict:
+        return {
+            "SMS_BACKEND": "http",
+            "SMS_GATEWAY_URL": f"http://127.0.0.1:{self.port}/mtsms",
+            "SMS_GATEWAY_TOKEN": "test-token",
+        }
+
+    def smtp_config(self) -> dict:
+        return {
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": self.port,
+            "SMTP_SECURITY": "none",
+        }
+
+    def _fill_queue(self) -> None:
+        # Linux queues backlog + 1 connections; once full, new ones are not answered at all.
+        for _ in range(8):
+            probe = socket.socket()
+            probe.settimeout(0.2)
+            try:
+                probe.connect(("127.0.0.1", self.port))
+            except OSError:
+                probe.close()
+                return
+            self._held.append(probe)
+        raise RuntimeError("the connection queue does not fill up")
+
+    def _serve(self) -> None:
+        self._listener.settimeout(0.02)
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            self._held.append(connection)  # kept open, never read
+            self._answer(connection)
+
+    def _answer(self, connection: socket.socket) -> None:
+        pass  # never
+
+    def __enter__(self):
+        if self.accepting:
+            self._thread = threading.Thread(target=self._serve, daemon=True)
+            self._thread.start()
+        else:
+            self._fill_queue()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self.accepting:
+            self._thread.join()
+        for held in self._held:
+            held.close()
+        self._listener.close()
+
+
+class TricklingServer(SilentServer):
+    """A server that answers a byte at a time, then not at all: an overloaded or tarpitting one.
+
+    Every connection gets ``data`` one byte every ``interval`` seconds, so
+    no single read waits long, however long the whole answer takes.
+    """
+
+    def __init__(self, data: bytes, interval: float):
+        super().__init__(accepting=True)
+        self.data = data
+        self.interval = interval
+
+    def _answer(self, connection: socket.socket) -> None:
+        def trickle():
+            for byte in self.data:
+                if self._stop.wait(self.interval):
+                    return
+                try:
+                    connection.send(bytes([byte]))
+                except OSError:
+                    return
+
+        threading.Thread(target=trickle, daemon=True).start()
+
+
 @pytest.fixture
 def smtp_server():
     """A running :class:`SmtpServer` without AUTH."""
