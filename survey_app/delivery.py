@@ -21,7 +21,8 @@ Chosen by configuration (``app.config`` or any mapping):
 - ``MAIL_FROM``: e.g. ``IPS-undersøgelsen <noreply@example.dk>``; its
   domain also names the Message-ID.
 - ``MAIL_REPLY_TO``: optional, where participants' replies should go.
-- ``SEND_TIMEOUT``: seconds to wait for the gateway or the mail server (10).
+- ``SEND_TIMEOUT``: seconds to wait for the gateway or the mail server (10) at each
+  step; a whole send may take at most twice that (see ``_Deadline``).
 
 A sender returns the provider's id for the message (or ``None`` if the
 provider gave none) or raises :class:`DeliveryError`, saying whether trying
@@ -39,16 +40,19 @@ No Flask here: the caller passes its configuration.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
 import logging
 import re
 import smtplib
+import socket
 import ssl
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -103,8 +107,13 @@ class Sender(Protocol):
 
     name: str
 
-    def send(self, message: Outgoing) -> str | None:
-        """Deliver ``message``; the provider's id for it. Raises :class:`DeliveryError`."""
+    def send(self, message: Outgoing, on_handover: Callable[[], None] | None = None) -> str | None:
+        """Deliver ``message``; the provider's id for it. Raises :class:`DeliveryError`.
+
+        ``on_handover`` is called once the connection to the provider is up
+        and just before the message itself is written to it: a run killed
+        before that point has certainly not delivered the message.
+        """
         ...
 
 
@@ -121,7 +130,9 @@ class ConsoleSender:
     def __init__(self, channel: str):
         self.name = f"console-{channel}"
 
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing, on_handover: Callable[[], None] | None = None) -> str:
+        if on_handover:
+            on_handover()
         provider_id = f"console-{next(_console_numbers)}"
         log.info(
             "%s %s to %s%s%s:\n%s%s",
@@ -143,6 +154,82 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Deadline:
+    """A limit on a whole send, not just on each read.
+
+    A socket timeout bounds every single read, so a server that answers one
+    byte at a time could hold a send (and a consultant's request, and a
+    gunicorn worker) for minutes. When the limit passes, the watched
+    connection's socket is shut down, which ends the read in progress with
+    an error; the send then fails as temporary and is retried later.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._connection = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, connection) -> None:
+        """Watch a connection object; its ``sock`` attribute is read when the time is up."""
+        self._connection = connection
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = getattr(self._connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
+def _watched_http(base: type[http.client.HTTPConnection], deadline: _Deadline, on_handover):
+    """``base`` watched by ``deadline``, calling ``on_handover`` once connected (after TLS), before the request."""
+
+    class Connection(base):
+        def connect(self):
+            deadline.watch(self)
+            super().connect()
+            if on_handover is not None:
+                on_handover()
+
+    return Connection
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline, on_handover):
+        super().__init__()
+        self._connection = _watched_http(http.client.HTTPConnection, deadline, on_handover)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline, on_handover):
+        super().__init__()
+        self._connection = _watched_http(http.client.HTTPSConnection, deadline, on_handover)
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
+
+
+def _watched_smtp(base: type[smtplib.SMTP], deadline: _Deadline):
+    class Connection(base):
+        def _get_socket(self, host, port, timeout):
+            deadline.watch(self)
+            return super()._get_socket(host, port, timeout)
+
+    return Connection
+
+
 class HttpSmsSender:
     """An SMS gateway's REST API, with the standard library only."""
 
@@ -155,9 +242,8 @@ class HttpSmsSender:
         self.timeout = float(config.get("SEND_TIMEOUT") or 10)
         if not self.url.startswith(("https://", "http://")):
             raise DeliveryError(f"SMS_GATEWAY_URL is not an http(s) URL: {self.url!r}", permanent=True)
-        self._opener = urllib.request.build_opener(_NoRedirects)
 
-    def send(self, message: Outgoing) -> str | None:
+    def send(self, message: Outgoing, on_handover: Callable[[], None] | None = None) -> str | None:
         if not _DANISH_MOBILE.match(message.recipient or ""):
             raise DeliveryError(f"not a Danish mobile number: {message.recipient!r}", permanent=True)
         payload = {
@@ -176,8 +262,14 @@ class HttpSmsSender:
                 "Accept": "application/json",
             },
         )
+        deadline = _Deadline(2 * self.timeout)
+        opener = urllib.request.build_opener(
+            _NoRedirects,
+            _WatchedHTTPHandler(deadline, on_handover),
+            _WatchedHTTPSHandler(deadline, on_handover),
+        )
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with deadline, opener.open(request, timeout=self.timeout) as response:
                 body = response.read()
         except urllib.error.HTTPError as error:
             permanent = error.code in _PERMANENT_HTTP or 300 <= error.code < 400
@@ -191,6 +283,10 @@ class HttpSmsSender:
         except TimeoutError:  # raised while waiting for the answer
             raise DeliveryError("gateway did not answer in time", permanent=False) from None
         except (http.client.HTTPException, OSError) as error:
+            if deadline.expired:
+                raise DeliveryError(
+                    f"gateway too slow: no answer within {2 * self.timeout:g} s", permanent=False
+                ) from None
             # Connection reset or closed mid-answer: the gateway may or may not have the SMS.
             raise DeliveryError(
                 f"gateway connection failed: {type(error).__name__} {error}".strip(), permanent=False
@@ -276,12 +372,12 @@ class SmtpSender:
             email.add_alternative(message.html, subtype="html", cte="quoted-printable")
         return email
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: _Deadline) -> smtplib.SMTP:
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(
+            return _watched_smtp(smtplib.SMTP_SSL, deadline)(
                 self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
             )
-        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        connection = _watched_smtp(smtplib.SMTP, deadline)(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             try:
                 connection.starttls(context=ssl.create_default_context())
@@ -290,17 +386,21 @@ class SmtpSender:
                 raise
         return connection
 
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing, on_handover: Callable[[], None] | None = None) -> str:
         recipient = self._recipient(message)
         email = self._message(message, recipient)
+        deadline = _Deadline(2 * self.timeout)
         try:
-            connection = self._connect()
-            try:
-                if self.username:
-                    connection.login(self.username, self.password)
-                connection.send_message(email, to_addrs=[recipient])
-            finally:
-                _quit(connection)
+            with deadline:
+                connection = self._connect(deadline)
+                try:
+                    if self.username:
+                        connection.login(self.username, self.password)
+                    if on_handover:
+                        on_handover()
+                    connection.send_message(email, to_addrs=[recipient])
+                finally:
+                    _quit(connection)
         except smtplib.SMTPRecipientsRefused as error:
             # 5xx: the address does not exist; 4xx (greylisting, a full mailbox): try later.
             permanent = all(code >= 500 for code, _ in error.recipients.values())
@@ -320,6 +420,10 @@ class SmtpSender:
             # No STARTTLS, no AUTH, or no SMTPUTF8 for a non-ASCII address: the same next time.
             raise DeliveryError(f"mail server cannot: {error}", permanent=True) from None
         except (smtplib.SMTPException, OSError) as error:
+            if deadline.expired:
+                raise DeliveryError(
+                    f"mail server too slow: no answer within {2 * self.timeout:g} s", permanent=False
+                ) from None
             raise DeliveryError(
                 f"mail server unreachable: {type(error).__name__} {error}".strip(), permanent=False
             ) from None

@@ -494,13 +494,28 @@ INTERRUPTED_AFTER = timedelta(hours=1)
 
 
 def _give_up_interrupted(db: sqlite_utils.Database, now: datetime) -> int:
-    """Messages left 'sending' by a run that died: mark them failed rather than risk sending twice."""
+    """Messages left 'sending' by a run that died (claimed over ``INTERRUPTED_AFTER`` ago).
+
+    Never handed to the gateway or mail server (``handed_at`` empty): back
+    to pending, sent by this run. Handed over, but the run died before the
+    answer was recorded: the provider almost certainly has it, so it counts
+    as sent (at the hand-over) with a note, rather than risk a second SMS.
+    """
     with transaction(db):
-        return db.execute(
-            "UPDATE message SET status = 'failed', error = 'interrupted while sending; may or may not"
-            " have been delivered' WHERE status = 'sending' AND claimed_at < ?",
-            [clock.isoformat(now - INTERRUPTED_AFTER)],
+        limit = clock.isoformat(now - INTERRUPTED_AFTER)
+        resent = db.execute(
+            "UPDATE message SET status = 'pending', next_attempt_at = NULL,"
+            " error = 'interrupted before it was handed over; sent again'"
+            " WHERE status = 'sending' AND claimed_at < ? AND handed_at IS NULL",
+            [limit],
         ).rowcount
+        unconfirmed = db.execute(
+            "UPDATE message SET status = 'sent', sent_at = handed_at,"
+            " error = 'interrupted after it was handed over: delivery not confirmed'"
+            " WHERE status = 'sending' AND claimed_at < ? AND handed_at IS NOT NULL",
+            [limit],
+        ).rowcount
+    return resent + unconfirmed
 
 
 def _deliver_one(db, config, schedule, links, now, message) -> str:
@@ -517,7 +532,7 @@ def _deliver_one(db, config, schedule, links, now, message) -> str:
             )
             return "waiting"
         claimed = db.execute(
-            "UPDATE message SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
+            "UPDATE message SET status = 'sending', claimed_at = ?, handed_at = NULL, attempts = attempts + 1"
             " WHERE id = ? AND status = 'pending'",
             [clock.isoformat(now), message["id"]],
         ).rowcount
@@ -531,8 +546,13 @@ def _deliver_one(db, config, schedule, links, now, message) -> str:
         html=as_html(message["body"]) if message["channel"] == "email" else None,
         reference=str(message["id"]),
     )
+
+    def handed_over():
+        with transaction(db):
+            db.execute("UPDATE message SET handed_at = ? WHERE id = ?", [clock.isoformat(now), message["id"]])
+
     try:
-        provider_id = delivery.sender_for(config, message["channel"]).send(outgoing)
+        provider_id = delivery.sender_for(config, message["channel"]).send(outgoing, on_handover=handed_over)
     except delivery.DeliveryError as error:
         return _failed(db, schedule, links, now, message, error)
     with transaction(db):

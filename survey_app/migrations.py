@@ -359,3 +359,10 @@ def fidelity_reviews(db):
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations(name="0006_message_handover")
+def message_handover(db):
+    # When a message was handed to the gateway or mail server: a send-due run
+    # killed before that is sent again; one killed after it is not.
+    db.execute("ALTER TABLE message ADD COLUMN handed_at TEXT")
