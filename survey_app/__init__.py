@@ -84,6 +84,12 @@ def _ensure_instance_config(app: Flask) -> bool:
     return True
 
 
+def _served_locally(app: Flask) -> bool:
+    """True while the app runs on this machine for development (links to 127.0.0.1 or localhost)."""
+    host = app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return host in ("127.0.0.1", "localhost", "[::1]")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     # The instance folder (secret config, database) sits beside the package
     # unless SURVEY_APP_INSTANCE_PATH puts it elsewhere, e.g. /var/lib/survey_app.
@@ -112,7 +118,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
-    from . import db, i18n, questionnaires
+    from . import db, i18n, logs, questionnaires
+
+    logs.mask_tokens_in_logs()
 
     db.init_app(app)
     applied = db.migrate(app.config["DATABASE"])
@@ -158,5 +166,13 @@ def create_app(test_config: dict | None = None) -> Flask:
             file=sys.stderr,
         )
     if not app.config.get("TESTING") and (link := auth.first_admin_url(app)):
-        print(f" * Der er endnu ingen administrator. Opret den første her: {link}", file=sys.stderr)
+        if _served_locally(app):
+            print(f" * Der er endnu ingen administrator. Opret den første her: {link}", file=sys.stderr)
+        else:
+            # On a server this would land in a log (logs.py): the operator asks for the link instead.
+            print(
+                " * Der er endnu ingen administrator. Opret den første med:\n"
+                "     survey-app users create E-MAIL --role admin --link",
+                file=sys.stderr,
+            )
     return app

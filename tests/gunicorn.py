@@ -79,8 +79,17 @@ def alive(pid: int) -> bool:
 class Gunicorn:
     """One gunicorn master with sync workers; ``port`` may be given to restart on the same one."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *, workers: int = 3, port: int | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        workers: int = 3,
+        port: int | None = None,
+        options: tuple[str, ...] = (),
+    ):
         self.env = env
+        self.options = options
         self.log_path = log_path
         self.workers = workers
         self.port = port or free_port()
@@ -95,6 +104,7 @@ class Gunicorn:
             "--worker-class", "sync",
             "--graceful-timeout", "2",
             "--log-level", "warning",
+            *self.options,
             "wsgi:app",
         ]  # fmt: skip
         with open(self.log_path, "ab") as log:
