@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,15 @@ def _defaults(app: Flask) -> dict:
         "SUPPRESSION_THRESHOLD": 5,
         # Organisation rounds: the reminder to teams that have not answered, days before the deadline.
         "ROUND_REMINDER_DAYS": 7,
+        # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto to trust (0: none).
+        "PROXY_COUNT": 0,
+        # Rate limits per client address (limits.py); None: on, except in tests.
+        "RATELIMIT_ENABLED": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LINK_RATE_LIMIT": "20 per minute;100 per hour",
+        "LOGIN_RATE_LIMIT": "20 per minute;200 per hour",
     }
 
 
@@ -137,7 +147,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from . import auth, cli, errors, main, security
+    from . import auth, cli, errors, limits, main, security
     from .admin import bp as admin_bp
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
@@ -154,6 +164,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(evaluator_bp)
     app.register_blueprint(admin_bp)
     cli.init_app(app)
+    limits.init_app(app)
+    if proxies := int(app.config["PROXY_COUNT"]):
+        # The visitor's address and scheme as the proxy saw them (rate limits, login throttle, audit log).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     if first_start:
         print(

@@ -185,7 +185,12 @@ def _safe_next(target: str | None) -> str | None:
 
 def _start_session(row: dict) -> StaffUser:
     user = StaffUser(row)
-    session.clear()  # nothing from before login survives (no session fixation)
+    # Nothing from before login survives (no session fixation): no link binding,
+    # no CSRF token; only the language the visitor chose.
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
     flask_login.login_user(user)
     now = clock.now().timestamp()
     session["staff_login_at"] = now

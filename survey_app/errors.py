@@ -39,6 +39,12 @@ def handle_http_error(error: HTTPException):
             _("Too much text"),
             _("What you sent was too long. Nothing was saved. Please shorten it and try again."),
         ),
+        429: (
+            _("Too many attempts"),
+            _(
+                "There were too many attempts from your connection in a short time. Please wait a few minutes and try again."
+            ),
+        ),
     }
     title, message = messages.get(error.code, (_("Something went wrong"), _("Please try again later.")))
     return _page(error.code or 500, title, message)

@@ -1,0 +1,161 @@
+"""Rate limits on links and the login, per client address; and no session survives a login."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from survey_app import create_app
+from tests.conftest import PASSWORD
+from tests.helpers import csrf_token
+
+TOO_MANY = "For mange forsøg"
+
+
+@pytest.fixture
+def limited_app(tmp_path):
+    def make(**settings):
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "DATABASE": str(tmp_path / "survey.db"),
+                "BASE_URL": "https://ips.example.dk",
+                "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
+                "RATELIMIT_ENABLED": True,
+                "LINK_RATE_LIMIT": "5 per minute",
+                "LOGIN_RATE_LIMIT": "4 per minute",
+            }
+            | settings
+        )
+
+    return make
+
+
+def client_from(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def links_for(app, count):
+    runner = app.test_cli_runner()
+    codes = [f"RL-{number}" for number in range(count)]
+    for code in codes:
+        result = runner.invoke(
+            args=["participants", "add", code, "--municipality", "259", "--baseline", "2025-05-01", "--consent"]
+        )
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["invite", *codes])
+    assert result.exit_code == 0, result.output
+    return [line.split("\t")[1].removeprefix("https://ips.example.dk") for line in result.stdout.splitlines()]
+
+
+def test_refused_links_from_one_address_are_capped_with_a_danish_page(limited_app):
+    app = limited_app()
+    (link,) = links_for(app, 1)
+    guesser = client_from(app, "203.0.113.7")
+    statuses = [guesser.get(f"/s/1.guess{number}.xxxxxxxxxxxxxxxxxxxx").status_code for number in range(5)]
+    assert statuses == [404] * 5
+    refused = guesser.get("/s/1.guess5.xxxxxxxxxxxxxxxxxxxx")
+    assert refused.status_code == 429
+    assert TOO_MANY in refused.text and "Vent et par minutter" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    # Over the limit even a real link waits: the guesser cannot use one to reset the count.
+    assert guesser.get(link).status_code == 429
+    # Another address is not affected, and the participant's link works there.
+    page = client_from(app, "198.51.100.20").get(link)
+    assert page.status_code == 200 and "RL-0" not in page.text
+    assert "Start" in page.text or "Begynd" in page.text
+
+
+def test_every_kind_of_link_draws_on_one_budget(limited_app):
+    app = limited_app()
+    guesser = client_from(app, "203.0.113.8")
+    assert guesser.get("/s/1.a.b").status_code == 404
+    assert guesser.get("/team/1.a.b").status_code == 404
+    assert guesser.get("/afmeld/1.a.b").status_code == 404
+    assert guesser.get("/adgangskode/abc").status_code == 404
+    assert guesser.get("/opsaetning/abc").status_code == 404
+    assert guesser.get("/team/2.a.b").status_code == 429
+    assert guesser.get("/adgangskode/def").status_code == 429
+
+
+def test_a_cohort_opening_their_own_links_from_one_address_is_never_held_up(limited_app):
+    """A whole municipality behind one mobile operator's address: valid links do not count."""
+    app = limited_app()
+    links = links_for(app, 12)
+    for link in links:
+        phone = client_from(app, "192.0.2.50")
+        welcome = phone.get(link)
+        assert welcome.status_code == 200
+        assert phone.post(link, data={"csrf_token": csrf_token(welcome.text)}).status_code == 303
+        assert phone.get("/svar").status_code == 200
+
+
+def test_login_attempts_are_capped_per_address(limited_app):
+    app = limited_app()
+    client = client_from(app, "203.0.113.9")
+    token = csrf_token(client.get("/login").text)
+    statuses = [
+        client.post(
+            "/login", data={"csrf_token": token, "email": f"nobody{number}@example.dk", "password": "forkert"}
+        ).status_code
+        for number in range(5)
+    ]
+    assert statuses == [401, 401, 401, 401, 429]
+    # Reading the login page is not limited; another address may still log in.
+    assert client.get("/login").status_code == 200
+    assert client_from(app, "198.51.100.21").get("/login").status_code == 200
+
+
+def test_behind_a_proxy_each_visitor_has_their_own_budget(limited_app):
+    app = limited_app(PROXY_COUNT=1)
+    proxy = client_from(app, "127.0.0.1")
+    for number in range(5):
+        headers = {"X-Forwarded-For": "203.0.113.10"}
+        assert proxy.get(f"/s/1.g{number}.x", headers=headers).status_code == 404
+    assert proxy.get("/s/1.g.x", headers={"X-Forwarded-For": "203.0.113.10"}).status_code == 429
+    assert proxy.get("/s/1.g.x", headers={"X-Forwarded-For": "203.0.113.11"}).status_code == 404
+
+
+def test_without_a_proxy_a_forged_forwarded_header_does_not_buy_more_guesses(limited_app):
+    app = limited_app()
+    guesser = client_from(app, "203.0.113.12")
+    for number in range(5):
+        headers = {"X-Forwarded-For": f"10.0.0.{number}"}
+        assert guesser.get(f"/s/1.g{number}.x", headers=headers).status_code == 404
+    assert guesser.get("/s/1.g.x", headers={"X-Forwarded-For": "10.0.0.99"}).status_code == 429
+
+
+def test_limits_are_off_in_tests_unless_asked_for(app):
+    client = app.test_client()
+    assert {client.get(f"/s/1.g{number}.x").status_code for number in range(30)} == {404}
+
+
+def test_login_starts_a_fresh_session_keeping_only_the_language(app, make_user, add_participant, invite):
+    """Session fixation: what a visitor's session held before login (a link, a CSRF token) is gone after."""
+    user = make_user(email="konsulent@koege.dk")
+    add_participant("FIX-1")
+    link = invite("FIX-1")
+    client = app.test_client()
+    welcome = client.get(link)
+    assert client.post(link, data={"csrf_token": csrf_token(welcome.text)}).status_code == 303
+    assert client.get("/svar").status_code == 200  # the browser answers FIX-1
+    client.post("/sprog", data={"language": "en", "next": "/login", "csrf_token": csrf_token(welcome.text)})
+    with client.session_transaction() as before:
+        assert "invitation" in before and before["language"] == "en"
+        old_csrf = before["csrf_token"]
+    page = client.get("/login")
+    response = client.post(
+        "/login", data={"csrf_token": csrf_token(page.text), "email": user["email"], "password": PASSWORD}
+    )
+    assert response.status_code == 303
+    with client.session_transaction() as after:
+        assert "invitation" not in after
+        assert after.get("csrf_token") != old_csrf
+        assert after["language"] == "en"
+    assert client.get("/svar").status_code == 403  # the link binding did not survive
+    home = client.get("/konsulent/")
+    assert home.status_code == 200 and 'lang="en"' in home.text
