@@ -84,3 +84,22 @@ def test_no_hsts_over_plain_http(tmp_path):
         }
     )
     assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+
+
+def test_no_page_needs_inline_script_or_style():
+    """The CSP allows scripts and styles from files only; a template or chart with inline code would break."""
+    import re
+    from pathlib import Path
+
+    from survey_app import PROJECT_ROOT
+
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
+    sources = list((PROJECT_ROOT / "survey_app" / "templates").rglob("*.html"))
+    sources.append(PROJECT_ROOT / "survey_app" / "charts.py")
+    assert len(sources) > 30
+    found = [
+        f"{Path(path).name}: {match.group(0)}"
+        for path in sources
+        for match in inline.finditer(Path(path).read_text(encoding="utf-8"))
+    ]
+    assert found == []
