@@ -18,7 +18,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .paths import DATA_ROOT, PROJECT_ROOT  # noqa: F401  (PROJECT_ROOT: for tests and bench/)
 
 # Secrets that must never sign links outside tests.
 KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "test"}
@@ -36,9 +36,9 @@ def _defaults(app: Flask) -> dict:
         "BASE_URL": "http://127.0.0.1:5000",
         "LINK_VALID_DAYS": 56,
         "FOLLOWUP_WEEKS": 26,
-        "QUESTIONNAIRES_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "QUESTIONNAIRES_DIR": str(DATA_ROOT / "questionnaires"),
         "QUESTIONNAIRE_OVERRIDES_DIR": str(instance / "questionnaires"),
-        "TRANSLATIONS_DIR": str(PROJECT_ROOT / "translations"),
+        "TRANSLATIONS_DIR": str(DATA_ROOT / "translations"),
         # A participant may leave the page open for hours before answering
         # the next question: the CSRF token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -34,10 +34,11 @@ import sqlite_utils
 
 from . import clock, importing, registry
 from .importing import RowError
+from .paths import DATA_ROOT
 from .questionnaires import DEFAULT_LANGUAGE, localise
 from .texts import N_, UserError
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "questionnaires" / "fidelity"
+DEFAULT_DIR = DATA_ROOT / "questionnaires" / "fidelity"
 BANDS_FILE = "bands.toml"
 # On the same date, an IPS-25 review is preferred to one on another scale.
 PREFERRED_SCALE = "ips25"

@@ -12,6 +12,7 @@ the code and templates and merges them into both catalogues.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from datetime import date
@@ -78,11 +79,17 @@ def translations_dir() -> Path:
     return Path(current_app.config["TRANSLATIONS_DIR"])
 
 
-def compile_catalogues(directory: Path) -> list[Path]:
-    """Write ``messages.mo`` beside every ``messages.po`` that is newer; return those written."""
+def compile_catalogues(directory: Path, target: Path | None = None) -> list[Path]:
+    """Write ``messages.mo`` for every ``messages.po`` that is newer; return those written.
+
+    The ``.mo`` goes beside its ``.po``, or under ``target`` in the same layout.
+    """
     written = []
     for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")
+        if target is not None:
+            mo_path = Path(target) / po_path.relative_to(directory).with_suffix(".mo")
+            mo_path.parent.mkdir(parents=True, exist_ok=True)
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
         with open(po_path, "rb") as po_file:
@@ -158,13 +165,24 @@ def compile_command():
         click.echo(f"Skrevet: {path}")
 
 
+def compiled_catalogues(app) -> Path:
+    """The folder of up-to-date ``.mo`` files: beside the ``.po`` files when the app may write there
+    (a checkout), else in the instance folder (an installed package owned by another user)."""
+    source = Path(app.config["TRANSLATIONS_DIR"])
+    if os.access(source, os.W_OK):
+        compile_catalogues(source)
+        return source
+    target = Path(app.instance_path) / "translations"
+    compile_catalogues(source, target)
+    return target
+
+
 def init_app(app) -> None:
-    compile_catalogues(Path(app.config["TRANSLATIONS_DIR"]))
     babel.init_app(
         app,
         default_locale=DEFAULT_LANGUAGE,
         default_timezone="Europe/Copenhagen",
-        default_translation_directories=app.config["TRANSLATIONS_DIR"],
+        default_translation_directories=str(compiled_catalogues(app)),
         locale_selector=select_language,
     )
     app.cli.add_command(translations_command)

@@ -99,3 +99,32 @@ def test_unknown_language_is_refused(client):
     response = client.post("/sprog", data={"csrf_token": csrf_token(page.text), "language": "xx"})
     assert response.status_code == 400
     assert '<html lang="da">' in client.get("/").text
+
+
+def test_catalogues_are_compiled_into_the_instance_folder_when_the_package_is_read_only(
+    tmp_path, monkeypatch
+):
+    """An installed package belongs to root; the service compiles its catalogues where it may write."""
+    import os
+    import secrets
+    import shutil
+
+    from survey_app import DATA_ROOT, create_app
+    from survey_app import i18n as i18n_module
+
+    source = tmp_path / "share" / "translations"
+    shutil.copytree(DATA_ROOT / "translations", source, ignore=shutil.ignore_patterns("*.mo"))
+    read_only = str(source)
+    real_access = os.access
+    monkeypatch.setattr(
+        i18n_module.os, "access", lambda path, mode: False if str(path) == read_only else real_access(path, mode)
+    )
+    monkeypatch.setenv("SURVEY_APP_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SURVEY_APP_TRANSLATIONS_DIR", read_only)
+    monkeypatch.setenv("SURVEY_APP_BASE_URL", "https://ips.example.dk")
+    monkeypatch.setenv("SURVEY_APP_SECRET_KEY", secrets.token_urlsafe(32))
+    app = create_app()
+    assert not list(source.rglob("*.mo"))
+    assert (tmp_path / "instance" / "translations" / "da" / "LC_MESSAGES" / "messages.mo").is_file()
+    page = app.test_client().get("/login")
+    assert 'lang="da"' in page.text and "Adgangskode" in page.text
