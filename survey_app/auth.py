@@ -225,7 +225,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or _home_url(user), code=303)
     elif g.get("session_expired"):
         error = _("You were logged out after a period of inactivity. Please log in again.")
-    status = 401 if error and request.method == "POST" else 200
+    # 401 for refused credentials, 422 for a form sent incomplete.
+    status = 401 if error and request.method == "POST" else 422 if form.errors else 200
     return render_template("staff/login.html", form=form, error=error), status
 
 

@@ -4,7 +4,10 @@ import re
 
 from .texts import N_, UserError
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No white space, control characters or invisible direction and zero-width marks (which
+# would make the address show as another one, or fail when the message is sent).
+_NOT_IN_ADDRESS = r"@\s\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_EMAIL = re.compile(rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+$")
 
 
 def normalise_phone(raw: str | None) -> str | None:
@@ -22,7 +25,7 @@ def normalise_phone(raw: str | None) -> str | None:
         digits = digits[4:]
     elif digits.startswith("45") and len(digits) == 10:
         digits = digits[2:]
-    if not re.fullmatch(r"[2-9]\d{7}", digits):
+    if not re.fullmatch(r"[2-9][0-9]{7}", digits):  # not \d: digits of other scripts are no number to text
         raise UserError(
             N_("%(phone)s is not a Danish phone number (8 digits, optionally with +45)."),
             phone=raw.strip(),

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import UPLOAD_ENDPOINTS
+
 
 def _page(status: int, title: str, message: str):
     return render_template("error.html", title=title, message=message), status
@@ -46,6 +48,13 @@ def handle_http_error(error: HTTPException):
             ),
         ),
     }
+    if error.code == 413 and request.endpoint in UPLOAD_ENDPOINTS:
+        messages[413] = (
+            _("The file is too large"),
+            _(
+                "The file is too large to upload. Nothing was imported. Split it into smaller files and upload them one at a time."
+            ),
+        )
     title, message = messages.get(error.code, (_("Something went wrong"), _("Please try again later.")))
     return _page(error.code or 500, title, message)
 

@@ -25,6 +25,7 @@ import math
 import re
 import sqlite3
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -805,7 +806,11 @@ def parse_csv(
         return file_error(
             N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_CSV_BYTES // 2**20
         )
-    lines = importing._decode(data).splitlines()
+    try:
+        lines = importing._decode(data).splitlines()
+    except UserError as error:
+        result.errors.append(RowError(0, [error]))
+        return result
     header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_at is None:
         return file_error(N_("The file has no reviews."))
@@ -816,11 +821,13 @@ def parse_csv(
     aliases = {alias: name for name, names in CSV_COLUMNS.items() for alias in names}
     item_ids = {item_id for scale in scales.values() for item_id in scale.item_ids}
     unknown = [name for name in header if name and name not in aliases and name not in item_ids]
-    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    # Counted once, not header.count() per name: with 100,000 columns that took hours.
+    counts = Counter(name for name in header if name)
+    duplicated = sorted(name for name, count in counts.items() if count > 1)
     if unknown or duplicated:
         return file_error(
             N_("Unknown columns: %(columns)s. The columns are: %(known)s."),
-            columns=", ".join(unknown + duplicated),
+            columns=importing.column_list(unknown + duplicated),
             known=", ".join(names[0] for names in CSV_COLUMNS.values()) + ", " + _item_columns(scales),
         )
     positions = {aliases.get(name, name): index for index, name in enumerate(header) if name}
@@ -838,6 +845,8 @@ def parse_csv(
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
         scale = scale_by_name(scales, values["scale"])
         problems: list[UserError] = []
+        if any(cell.strip() for cell in cells[len(header) :]):
+            problems.append(UserError(importing.EXTRA_CELLS))
         if scale is not None:
             absent = [item_id for item_id in scale.item_ids if item_id not in positions]
             if absent:

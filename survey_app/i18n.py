@@ -28,6 +28,7 @@ from flask_babel import Babel, format_date, format_datetime, get_translations
 from . import clock
 from .geography import municipalities
 from .questionnaires import localise
+from .texts import N_
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
 DEFAULT_LANGUAGE = "da"
@@ -73,6 +74,35 @@ def _request_translations():
     if translations is None:
         translations = g.translations = get_translations()
     return translations
+
+
+# WTForms ships no Danish catalogue, so its own messages would reach a Danish
+# page in English. Those our forms can show are translated in ours instead.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Not a valid choice."),
+    N_("Not a valid date value."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+)
+
+
+class _FormMessages:
+    """WTForms' messages looked up in the app's catalogue of the request."""
+
+    def ugettext(self, message: str) -> str:
+        return _request_translations().ugettext(message)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _request_translations().ungettext(singular, plural, n)
+
+
+_FORM_MESSAGES = _FormMessages()
+
+
+def _use_our_catalogue_for_forms() -> None:
+    # Flask-WTF looks for the request's WTForms catalogue here before loading WTForms' own.
+    request.wtforms_translations = _FORM_MESSAGES
 
 
 def translations_dir() -> Path:
@@ -186,6 +216,7 @@ def init_app(app) -> None:
         locale_selector=select_language,
     )
     app.cli.add_command(translations_command)
+    app.before_request(_use_our_catalogue_for_forms)
     app.jinja_env.install_gettext_callables(
         gettext=lambda message: _request_translations().ugettext(message),
         ngettext=lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),

@@ -17,6 +17,7 @@ importing the same file twice changes nothing.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -27,6 +28,8 @@ from .texts import N_, UserError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+# A cell may be as long as a whole file (csv's default limit, 128 KB, makes it raise instead).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
 
 COLUMNS = {
     "code": ("code", "kode", "deltagerkode"),
@@ -69,13 +72,53 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
+UNREADABLE = N_(
+    'The file cannot be read as CSV text. Save it from Excel as "CSV UTF-8" or '
+    '"CSV (semikolonsepareret)" and try again.'
+)
+# æ, ø, å, é … written in UTF-8: in a file that is not UTF-8 they mean two encodings are mixed.
+_UTF8_LATIN_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
+
+
 def _decode(data: bytes) -> str:
+    """The text of a UTF-8 (with or without BOM) or Windows-1252 file; UserError for anything else.
+
+    Nothing is guessed or replaced: a file in UTF-16 (Excel's "Unicode text"),
+    a binary file, bytes of neither encoding or a mix of both would
+    otherwise be imported as garbled letters.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError(UNREADABLE)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise UserError(UNREADABLE) from None
+    if _UTF8_LATIN_LETTER.search(data):
+        raise UserError(
+            N_(
+                "The file mixes two character encodings (UTF-8 and Windows-1252), so letters such as "
+                'æ, ø and å would come out wrong. Save it again as "CSV UTF-8" and try again.'
+            )
+        )
+    return text
+
+
+def column_list(names: list[str], most: int = 10) -> str:
+    """Column names for a message: each once, shortened, at most ``most`` of them."""
+    distinct = list(dict.fromkeys(name if len(name) <= 25 else name[:24] + "…" for name in names))
+    return ", ".join(distinct[:most]) + (", …" if len(distinct) > most else "")
+
+
+EXTRA_CELLS = N_(
+    "The line has more cells than the header has columns: put a value that contains a comma "
+    "or semicolon in quotes."
+)
 
 
 def parse(
@@ -96,7 +139,11 @@ def parse(
         return file_error(
             N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_BYTES // 2**20
         )
-    lines = _decode(data).splitlines()
+    try:
+        lines = _decode(data).splitlines()
+    except UserError as error:
+        parsed.errors.append(RowError(0, [error]))
+        return parsed
     header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_at is None:
         return file_error(N_("The file has no participants."))
@@ -107,7 +154,7 @@ def parse(
     if unknown:
         return file_error(
             N_("Unknown columns: %(columns)s. The columns are: %(known)s."),
-            columns=", ".join(unknown),
+            columns=column_list(unknown),
             known=", ".join(COLUMNS),
         )
     positions = {_ALIASES[name]: index for index, name in enumerate(header) if name}
@@ -126,6 +173,8 @@ def parse(
             return file_error(N_("The file has more than %(rows)s participants: split it."), rows=MAX_ROWS)
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
         problems = []
+        if any(cell.strip() for cell in cells[len(header) :]):
+            problems.append(UserError(EXTRA_CELLS))
         consent = True if "consent" not in positions else None
         if consent is None:
             answer = values["consent"].lower()
@@ -253,7 +302,12 @@ def error_report(errors: list[RowError], gettext) -> list[str]:
     lines = []
     for error in errors:
         for message in error.messages:
-            text = message.translate(gettext)
+            # A value from the file is quoted in full up to a screenful; a whole file in one cell is not.
+            shown = {
+                key: value[:300] + "…" if isinstance(value, str) and len(value) > 300 else value
+                for key, value in message.params.items()
+            }
+            text = UserError(message.message, **shown).translate(gettext)
             lines.append(
                 gettext(N_("Line %(line)s: %(message)s"), line=error.line, message=text)
                 if error.line

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -99,10 +100,26 @@ SAMPLE_LINK = "https://ips-undersoegelse.kommune.dk/s/1a2b.AbCdEfGh.AbCdEfGhIjKl
 LONGEST_MUNICIPALITY = "Ringkøbing-Skjern"
 
 
+_PLACEHOLDERS = ("kommune", "link", "frist", "afmeld")
+
+
 def check_template(key: str, value: str) -> str:
     """The template if it can be filled and (for SMS) fits one message; else UserError."""
     if key not in DEFAULT_TEMPLATES:
         raise UserError(N_("Unknown template."))
+    placeholders_only = UserError(
+        N_("The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}.")
+    )
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError:
+        raise placeholders_only from None
+    # Bare names only: "{link:>99999999}" or "{link.__class__}" would pass str.format.
+    for _text, name, spec, conversion in fields:
+        if name is not None and (name not in _PLACEHOLDERS or spec or conversion):
+            raise placeholders_only
+    if key.endswith("_subject") and "".join(value.splitlines()) != value:
+        raise UserError(N_("The subject must be on one line."))
     try:
         filled = value.format(
             kommune=LONGEST_MUNICIPALITY, link=SAMPLE_LINK, frist="31. december 2026", afmeld="x"

@@ -131,7 +131,8 @@ def _birth_year(value) -> int | None:
         return None
     text = str(value).strip()
     this_year = clock.today().year
-    if not text.isdigit() or not 1900 <= int(text) <= this_year - 14:
+    # isdecimal, not isdigit: "¹⁹⁹⁰" is digits but no number int() reads.
+    if not text.isdecimal() or not 1900 <= int(text) <= this_year - 14:
         raise UserError(N_("%(year)s is not a plausible birth year."), year=text)
     return int(text)
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from .. import accounts, audit, clock, messaging
 from ..auth import current_staff, log_action, role_required, set_password_url
@@ -27,17 +27,22 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired()])
     name = StringField(_l("Name"), validators=[Optional()])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="consultant")
-    municipalities = SelectMultipleField(_l("Municipalities (consultants only)"))
+    municipalities = SelectMultipleField(
+        _l("Municipalities (consultants only)"),
+        invalid_choice_message=_l("Choose the municipalities from the list."),
+    )
     disabled = BooleanField(_l("Disabled (cannot log in)"))
 
 
 class ClusterForm(FlaskForm):
-    name = StringField(_l("Name of the cluster"), validators=[InputRequired()])
-    municipalities = SelectMultipleField(_l("Municipalities"))
+    name = StringField(_l("Name of the cluster"), validators=[DataRequired()])
+    municipalities = SelectMultipleField(
+        _l("Municipalities"), invalid_choice_message=_l("Choose the municipalities from the list.")
+    )
 
 
 class TemplateForm(FlaskForm):
-    text = TextAreaField(_l("Text"), validators=[InputRequired()])
+    text = TextAreaField(_l("Text"), validators=[DataRequired()])
 
 
 def _municipality_choices() -> list[SelectChoice]:
@@ -167,7 +172,8 @@ def clusters(cluster_id: int | None = None):
     form.municipalities.choices = _municipality_choices()
     if form.validate_on_submit():
         try:
-            _save_cluster(db, cluster_id, form.name.data.strip(), form.municipalities.data)
+            # A crafted post may name a municipality twice; it is one membership.
+            _save_cluster(db, cluster_id, form.name.data.strip(), sorted(set(form.municipalities.data)))
         except UserError as error:
             form.municipalities.errors = [error.translate(_)]
         else:
