@@ -42,6 +42,7 @@ from wtforms.validators import DataRequired, EqualTo
 from . import accounts, audit, clock
 from .db import get_db, transaction
 from .texts import UserError
+from .urls import local_path
 
 bp = Blueprint("auth", __name__)
 login_manager = flask_login.LoginManager()
@@ -177,12 +178,6 @@ def _home_url(user: StaffUser) -> str:
     return url_for(HOME_BY_ROLE[user.role])
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 def _start_session(row: dict) -> StaffUser:
     user = StaffUser(row)
     # Nothing from before login survives (no session fixation): no link binding,
@@ -222,7 +217,7 @@ def login():
             user = _start_session(row)
             with transaction(db):
                 log_action("login", db=db)
-            return redirect(_safe_next(request.args.get("next")) or _home_url(user), code=303)
+            return redirect(local_path(request.args.get("next")) or _home_url(user), code=303)
     elif g.get("session_expired"):
         error = _("You were logged out after a period of inactivity. Please log in again.")
     # 401 for refused credentials, 422 for a form sent incomplete.

@@ -1,10 +1,9 @@
 """Pages shared by every visitor: the front page, the language switch, robots.txt."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
 
 from .i18n import LANGUAGES
+from .urls import local_path
 
 bp = Blueprint("main", __name__)
 
@@ -21,17 +20,8 @@ def set_language():
     if language not in LANGUAGES:
         abort(400)
     session["language"] = language
-    return redirect(_local_path(request.form.get("next")), code=303)
-
-
-def _local_path(target: str | None) -> str:
-    """Only paths on this site, so the switch cannot be used to send people elsewhere."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
+    # Only a path on this site: the switch cannot be used to send people elsewhere.
+    return redirect(local_path(request.form.get("next")) or "/", code=303)
 
 
 @bp.get("/robots.txt")

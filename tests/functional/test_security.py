@@ -1,5 +1,7 @@
 """Headers and page rules that protect participants' links and answers."""
 
+import pytest
+
 from tests.helpers import csrf_token
 
 
@@ -103,3 +105,32 @@ def test_no_page_needs_inline_script_or_style():
         for match in inline.finditer(Path(path).read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/konsulent/deltagere?q=KØ", "/konsulent/deltagere?q=KØ"),
+        ("/svar", "/svar"),
+        ("//evil.example/", None),
+        ("/\\evil.example", None),
+        ("/\t/evil.example", None),
+        ("/\n/evil.example", None),
+        ("https://evil.example/", None),
+        ("javascript:alert(1)", None),
+        ("evil.example", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_redirect_targets_stay_on_this_site(target, expected):
+    from survey_app.urls import local_path
+
+    assert local_path(target) == expected
+
+
+def test_the_language_switch_does_not_redirect_elsewhere(client):
+    token = csrf_token(client.get("/").text)
+    for target in ("/\\evil.example", "//evil.example", "/\t/evil.example"):
+        response = client.post("/sprog", data={"csrf_token": token, "language": "en", "next": target})
+        assert response.status_code == 303 and response.headers["Location"] == "/", target
