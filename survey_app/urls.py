@@ -65,4 +65,3 @@ def local_path(target: str | None) -> str | None:
     ):
         return target
     return None
-

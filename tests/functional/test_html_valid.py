@@ -45,23 +45,7 @@ STAFF_ROLES = ("consultant", "evaluator", "admin")
 LANGUAGES = ("da", "en")
 
 # A short questionnaire with a yes/no and a free-text item, so the chat's text question is checked too.
-FEEDBACK = """
-id = "feedback"
-wording = "original"
-
-[title]
-da = "Kort opfølgning"
-
-[[items]]
-id = "employer_contact"
-type = "yesno"
-text = { da = "Har du selv haft kontakt med en arbejdsgiver?", en = "Have you been in touch with an employer yourself?" }
-
-[[items]]
-id = "comment"
-type = "text"
-text = { da = "Vil du fortælle os mere?", en = "Would you like to tell us more?" }
-"""
+FEEDBACK = (Path(__file__).resolve().parent.parent / "data" / "feedback.toml").read_text(encoding="utf-8")
 
 # Public endpoints (no login) and the part of the test that renders them.
 PUBLIC_PAGES = {

@@ -44,7 +44,16 @@ def links_for(app, count):
     codes = [f"RL-{number}" for number in range(count)]
     for code in codes:
         result = runner.invoke(
-            args=["participants", "add", code, "--municipality", "259", "--baseline", "2025-05-01", "--consent"]
+            args=[
+                "participants",
+                "add",
+                code,
+                "--municipality",
+                "259",
+                "--baseline",
+                "2025-05-01",
+                "--consent",
+            ]
         )
         assert result.exit_code == 0, result.output
     result = runner.invoke(args=["invite", *codes])

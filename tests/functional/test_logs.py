@@ -25,7 +25,10 @@ from tests.servers import free_port
         # No token in these: the pages a team or participant has after the link.
         ("GET /team/svar HTTP/1.1", "GET /team/svar HTTP/1.1"),
         ("GET /team/oversigt", "GET /team/oversigt"),
-        ("GET /svar /static/app.css /konsulent/deltagere/3", "GET /svar /static/app.css /konsulent/deltagere/3"),
+        (
+            "GET /svar /static/app.css /konsulent/deltagere/3",
+            "GET /svar /static/app.css /konsulent/deltagere/3",
+        ),
         # A team token that happens to start like a page name is still a token.
         ("GET /team/svarXYZ.abc", "GET /team/***"),
     ],
@@ -86,7 +89,7 @@ def test_errors_and_tracebacks_are_logged_without_tokens(app, caplog):
 
 def test_gunicorn_logs_requests_and_errors_without_tokens(tmp_path):
     env = app_environment(tmp_path)
-    (path, _), = prepare(env, 1)
+    ((path, _),) = prepare(env, 1)
     token = path.removeprefix("/s/")
     log_path = tmp_path / "gunicorn.log"
     options = ("--access-logfile", "-", "--logger-class", "survey_app.logs.GunicornLogger")

@@ -1,29 +1,14 @@
 """Yes/no and free-text items through the same chat (the organisation questionnaire will need them)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from survey_app import PROJECT_ROOT, create_app
 from tests.helpers import csrf_token
 
-FEEDBACK = """
-id = "feedback"
-wording = "original"
-
-[title]
-da = "Kort opfølgning"
-
-[[items]]
-id = "employer_contact"
-type = "yesno"
-text = { da = "Har du selv haft kontakt med en arbejdsgiver?", en = "Have you been in touch with an employer yourself?" }
-
-[[items]]
-id = "comment"
-type = "text"
-text = { da = "Vil du fortælle os mere?", en = "Would you like to tell us more?" }
-"""
+FEEDBACK = (Path(__file__).resolve().parent.parent / "data" / "feedback.toml").read_text(encoding="utf-8")
 
 
 @pytest.fixture

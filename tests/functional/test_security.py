@@ -95,7 +95,9 @@ def test_no_page_needs_inline_script_or_style():
 
     from survey_app import PROJECT_ROOT
 
-    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
+    inline = re.compile(
+        r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE
+    )
     sources = list((PROJECT_ROOT / "survey_app" / "templates").rglob("*.html"))
     sources.append(PROJECT_ROOT / "survey_app" / "charts.py")
     assert len(sources) > 30

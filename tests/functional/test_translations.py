@@ -117,7 +117,9 @@ def test_catalogues_are_compiled_into_the_instance_folder_when_the_package_is_re
     read_only = str(source)
     real_access = os.access
     monkeypatch.setattr(
-        i18n_module.os, "access", lambda path, mode: False if str(path) == read_only else real_access(path, mode)
+        i18n_module.os,
+        "access",
+        lambda path, mode: False if str(path) == read_only else real_access(path, mode),
     )
     monkeypatch.setenv("SURVEY_APP_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("SURVEY_APP_TRANSLATIONS_DIR", read_only)
