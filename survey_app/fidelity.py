@@ -20,7 +20,6 @@ msgids, translated at the edge.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import sqlite3
@@ -807,17 +806,9 @@ def parse_csv(
             N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_CSV_BYTES // 2**20
         )
     try:
-        lines = importing._decode(data).splitlines()
+        header_at, header, reader = importing.read_table(data, N_("The file has no reviews."))
     except UserError as error:
-        result.errors.append(RowError(0, [error]))
-        return result
-    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_at is None:
-        return file_error(N_("The file has no reviews."))
-    header_line = lines[header_at]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(lines[header_at:], delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
+        return file_error(error.message, **error.params)
     aliases = {alias: name for name, names in CSV_COLUMNS.items() for alias in names}
     item_ids = {item_id for scale in scales.values() for item_id in scale.item_ids}
     unknown = [name for name in header if name and name not in aliases and name not in item_ids]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -109,6 +110,23 @@ def _decode(data: bytes) -> str:
     return text
 
 
+def read_table(data: bytes, empty_message: str) -> tuple[int, list[str], Iterator[list[str]]]:
+    """A CSV file's header line number (0-based), its column names (stripped, lower case)
+    and a reader of the rows after it; UserError when unreadable or empty.
+
+    The separator is ``;`` when the header has more of those than ``,`` (Excel
+    in Danish), else ``,``. Blank lines before the header are skipped.
+    """
+    lines = _decode(data).splitlines()
+    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_at is None:
+        raise UserError(empty_message)
+    delimiter = ";" if lines[header_at].count(";") > lines[header_at].count(",") else ","
+    reader = csv.reader(lines[header_at:], delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader)]
+    return header_at, header, reader
+
+
 def column_list(names: list[str], most: int = 10) -> str:
     """Column names for a message: each once, shortened, at most ``most`` of them."""
     distinct = list(dict.fromkeys(name if len(name) <= 25 else name[:24] + "…" for name in names))
@@ -140,16 +158,9 @@ def parse(
             N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_BYTES // 2**20
         )
     try:
-        lines = _decode(data).splitlines()
+        header_at, header, reader = read_table(data, N_("The file has no participants."))
     except UserError as error:
-        parsed.errors.append(RowError(0, [error]))
-        return parsed
-    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_at is None:
-        return file_error(N_("The file has no participants."))
-    delimiter = ";" if lines[header_at].count(";") > lines[header_at].count(",") else ","
-    reader = csv.reader(lines[header_at:], delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
+        return file_error(error.message, **error.params)
     unknown = [name for name in header if name and name not in _ALIASES]
     if unknown:
         return file_error(
