@@ -330,26 +330,40 @@ def participant(app, add_participant, invite):
     return client, csrf_token(client.get("/svar").text)
 
 
-@given(tagged=answer_posts(CSQ8), fetch=st.booleans())
-@EXAMPLES
-def test_participant_answer_posts(participant, db, tagged, fetch):
-    client, token = participant
+def check_answer_post(db, client, path, token, questionnaire, tagged, fetch, stored_rows, expected_row):
+    """Post a generated answer: refused without a trace, or stored as ``expected_row(item, value)``."""
     before = snapshot(db)
     try:
         response = post(
-            client, "/svar", as_pairs(token, tagged), **({"X-Requested-With": "fetch"} if fetch else {})
+            client, path, as_pairs(token, tagged), **({"X-Requested-With": "fetch"} if fetch else {})
         )
         assert response.status_code < 500
-        expected = expected_answer(CSQ8, tagged)
+        expected = expected_answer(questionnaire, tagged)
         if expected is None:
             assert_refused(response, before, snapshot(db), NOTHING_SAVED, statuses=(400,))
         else:
             assert response.status_code == (200 if fetch else 303), page_text(response)[:500]
-            item_id, score = expected
-            rows = list(db.query("SELECT item_id, score FROM answer"))
-            assert rows == [{"item_id": item_id, "score": score}]
+            item_id, value = expected
+            assert list(db.query(stored_rows)) == [expected_row(questionnaire.item(item_id), value)]
     finally:
         restore(db, before)
+
+
+@given(tagged=answer_posts(CSQ8), fetch=st.booleans())
+@EXAMPLES
+def test_participant_answer_posts(participant, db, tagged, fetch):
+    client, token = participant
+    check_answer_post(
+        db,
+        client,
+        "/svar",
+        token,
+        CSQ8,
+        tagged,
+        fetch,
+        "SELECT item_id, score FROM answer",
+        lambda item, score: {"item_id": item.id, "score": score},
+    )
 
 
 @pytest.fixture
@@ -367,32 +381,27 @@ def team(app, runner):
     return client, csrf_token(client.get("/team/svar").text)
 
 
+def stored_team_answer(item, value) -> dict:
+    if item.type == "text":
+        return {"item_id": item.id, "score": None, "text": value or None}
+    return {"item_id": item.id, "score": value, "text": None}
+
+
 @given(tagged=answer_posts(ORGANISATION), fetch=st.booleans())
 @EXAMPLES
 def test_team_answer_posts(team, db, tagged, fetch):
     client, token = team
-    before = snapshot(db)
-    try:
-        response = post(
-            client, "/team/svar", as_pairs(token, tagged), **({"X-Requested-With": "fetch"} if fetch else {})
-        )
-        assert response.status_code < 500
-        expected = expected_answer(ORGANISATION, tagged)
-        if expected is None:
-            assert_refused(response, before, snapshot(db), NOTHING_SAVED, statuses=(400,))
-        else:
-            assert response.status_code == (200 if fetch else 303), page_text(response)[:500]
-            item_id, value = expected
-            rows = list(db.query("SELECT item_id, score, text FROM round_answer"))
-            item = ORGANISATION.item(item_id)
-            stored = (
-                {"score": None, "text": value or None}
-                if item.type == "text"
-                else {"score": value, "text": None}
-            )
-            assert rows == [{"item_id": item_id, **stored}]
-    finally:
-        restore(db, before)
+    check_answer_post(
+        db,
+        client,
+        "/team/svar",
+        token,
+        ORGANISATION,
+        tagged,
+        fetch,
+        "SELECT item_id, score, text FROM round_answer",
+        stored_team_answer,
+    )
 
 
 def test_an_answer_of_70_kb_is_refused_with_413(participant, db):
