@@ -7,6 +7,7 @@ import secrets
 import pytest
 
 from survey_app import create_app
+from tests.helpers import register_participant
 from tests.servers import sms_gateway, smtp_server  # noqa: F401  (fixtures for every test)
 
 
@@ -55,21 +56,7 @@ def add_participant(app, runner):
     """Register a participant through the real command; returns its code."""
 
     def add(code="P-001", municipality="259", baseline="2025-05-01", *extra):
-        result = runner.invoke(
-            args=[
-                "participants",
-                "add",
-                code,
-                "--municipality",
-                municipality,
-                "--baseline",
-                baseline,
-                "--consent",
-                *extra,
-            ]
-        )
-        assert result.exit_code == 0, result.output
-        return code
+        return register_participant(runner, code, municipality, baseline, *extra)
 
     return add
 

@@ -1,4 +1,4 @@
-"""Small helpers for tests that read pages as a browser would."""
+"""Small helpers for tests: reading pages as a browser would, registering participants."""
 
 import re
 
@@ -10,3 +10,22 @@ def csrf_token(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def register_participant(runner, code="P-001", municipality="259", baseline="2025-05-01", *extra) -> str:
+    """Register a participant through the real command (with consent); returns the code."""
+    result = runner.invoke(
+        args=[
+            "participants",
+            "add",
+            code,
+            "--municipality",
+            municipality,
+            "--baseline",
+            baseline,
+            "--consent",
+            *extra,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    return code

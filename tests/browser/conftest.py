@@ -18,6 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from survey_app import PROJECT_ROOT, create_app
+from tests.helpers import register_participant
 
 from .helpers import settle
 
@@ -99,19 +100,7 @@ def issue_link(live_app):
     runner = live_app.app.test_cli_runner()
 
     def issue(code="P-001", questionnaire="csq8"):
-        added = runner.invoke(
-            args=[
-                "participants",
-                "add",
-                code,
-                "--municipality",
-                "259",
-                "--baseline",
-                "2025-05-01",
-                "--consent",
-            ]
-        )
-        assert added.exit_code == 0, added.output
+        register_participant(runner, code)
         invited = runner.invoke(args=["invite", code, "--questionnaire", questionnaire])
         assert invited.exit_code == 0, invited.output
         return invited.stdout.strip().split("\t")[1]

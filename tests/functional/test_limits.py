@@ -8,7 +8,7 @@ import pytest
 
 from survey_app import create_app
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, register_participant
 
 TOO_MANY = "For mange forsøg"
 
@@ -43,19 +43,7 @@ def links_for(app, count):
     runner = app.test_cli_runner()
     codes = [f"RL-{number}" for number in range(count)]
     for code in codes:
-        result = runner.invoke(
-            args=[
-                "participants",
-                "add",
-                code,
-                "--municipality",
-                "259",
-                "--baseline",
-                "2025-05-01",
-                "--consent",
-            ]
-        )
-        assert result.exit_code == 0, result.output
+        register_participant(runner, code)
     result = runner.invoke(args=["invite", *codes])
     assert result.exit_code == 0, result.output
     return [line.split("\t")[1].removeprefix("https://ips.example.dk") for line in result.stdout.splitlines()]
