@@ -134,6 +134,20 @@ def _text_table(value, where: str) -> dict[str, str]:
     return dict(value)
 
 
+def _table_id(raw, allowed: set[str], where: str, seen: set[str], rule: str) -> str:
+    """The ``id`` of a section or item table, checked (known keys, its form, not seen before) and noted as seen."""
+    if not isinstance(raw, dict):
+        raise FidelityError(f"{where}: must be a table")
+    _unknown_keys(raw, allowed, where)
+    table_id = raw.get("id")
+    if not isinstance(table_id, str) or not _KEY.match(table_id):
+        raise FidelityError(f"{where}: id must be {rule}")
+    if table_id in seen:
+        raise FidelityError(f"{where}: id {table_id!r} is used twice")
+    seen.add(table_id)
+    return table_id
+
+
 def _unknown_keys(table: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
@@ -197,15 +211,7 @@ def load_scale(path: Path) -> Scale:
     number = 0
     for s_index, raw in enumerate(raw_sections, start=1):
         where = f"{path}: sections[{s_index}]"
-        if not isinstance(raw, dict):
-            raise FidelityError(f"{where}: must be a table")
-        _unknown_keys(raw, _SECTION_KEYS, where)
-        section_id = raw.get("id")
-        if not isinstance(section_id, str) or not _KEY.match(section_id):
-            raise FidelityError(f"{where}: id must be lower-case letters, digits or _")
-        if section_id in seen_sections:
-            raise FidelityError(f"{where}: id {section_id!r} is used twice")
-        seen_sections.add(section_id)
+        section_id = _table_id(raw, _SECTION_KEYS, where, seen_sections, "lower-case letters, digits or _")
         section_title = _text_table(raw.get("title"), f"{where} ({section_id}): title")
         raw_items = raw.get("items")
         if not isinstance(raw_items, list) or not raw_items:
@@ -213,15 +219,9 @@ def load_scale(path: Path) -> Scale:
         items = []
         for i_index, raw_item in enumerate(raw_items, start=1):
             item_where = f"{where} ({section_id}): items[{i_index}]"
-            if not isinstance(raw_item, dict):
-                raise FidelityError(f"{item_where}: must be a table")
-            _unknown_keys(raw_item, _ITEM_KEYS, item_where)
-            item_id = raw_item.get("id")
-            if not isinstance(item_id, str) or not _KEY.match(item_id):
-                raise FidelityError(f'{item_where}: id must be lower-case letters and digits, e.g. "s1"')
-            if item_id in seen_items:
-                raise FidelityError(f"{item_where}: id {item_id!r} is used twice")
-            seen_items.add(item_id)
+            item_id = _table_id(
+                raw_item, _ITEM_KEYS, item_where, seen_items, 'lower-case letters and digits, e.g. "s1"'
+            )
             number += 1
             items.append(
                 Item(
