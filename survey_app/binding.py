@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, session
+from flask import abort, current_app, request, session
 from werkzeug.exceptions import Forbidden
 
 from . import links
-from .questionnaires import Questionnaire
+from .questionnaires import InvalidAnswer, Item, Questionnaire, check_answer
 
 
 class NotBound(Forbidden):
@@ -48,3 +48,16 @@ def bound_row(key: str, fetch: Callable[[int], dict | None]) -> tuple[dict, Ques
         session.pop(key, None)
         raise NotBound()
     return row, questionnaire
+
+
+def posted_answer(questionnaire: Questionnaire) -> tuple[Item, int | str]:
+    """The item and checked value of an answer form (``skip`` leaves an optional item empty); else 400."""
+    item = questionnaire.item(request.form.get("item", ""))
+    if item is None:
+        abort(400)
+    if request.form.get("skip") and not item.required:
+        return item, ""
+    try:
+        return item, check_answer(item, request.form.get("value"))
+    except InvalidAnswer:
+        abort(400)

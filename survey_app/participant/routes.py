@@ -33,7 +33,7 @@ from .. import audit, binding, clock, invitations, links
 from ..binding import NotBound
 from ..db import get_db, transaction
 from ..i18n import current_language
-from ..questionnaires import InvalidAnswer, Questionnaire, check_answer
+from ..questionnaires import Questionnaire
 from ..urls import participant_for_opt_out
 from . import bp
 from .conversation import build_conversation
@@ -162,16 +162,7 @@ def chat():
 @bp.post("/svar")
 def answer():
     invitation_id, nonce, questionnaire = _binding()
-    item = questionnaire.item(request.form.get("item", ""))
-    if item is None:
-        abort(400)
-    try:
-        if request.form.get("skip") and not item.required:
-            value = ""
-        else:
-            value = check_answer(item, request.form.get("value"))
-    except InvalidAnswer:
-        abort(400)
+    item, value = binding.posted_answer(questionnaire)
     stored = invitations.store_answer(get_db(), questionnaire, invitation_id, nonce, item, value)
     if stored.state == links.UNKNOWN:
         session.pop(SESSION_KEY, None)

@@ -29,7 +29,7 @@ from ..auth import public
 from ..binding import NotBound
 from ..db import get_db
 from ..participant.conversation import build_conversation
-from ..questionnaires import InvalidAnswer, Questionnaire, check_answer
+from ..questionnaires import Questionnaire
 from . import bp
 
 SESSION_KEY = "team_round"
@@ -134,16 +134,7 @@ def chat():
 @public
 def answer():
     team_id, nonce, questionnaire = _binding()
-    item = questionnaire.item(request.form.get("item", ""))
-    if item is None:
-        abort(400)
-    try:
-        if request.form.get("skip") and not item.required:
-            value = ""
-        else:
-            value = check_answer(item, request.form.get("value"))
-    except InvalidAnswer:
-        abort(400)
+    item, value = binding.posted_answer(questionnaire)
     stored = rounds.store_answer(
         get_db(),
         questionnaire,
