@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from .disclosure import Hidden
+
 WIDTH = 360  # user units across; about 1:1 on a phone
 FONT = 14  # .chart text in staff.css
 SMALL = 13  # .chart .chart-small in staff.css
@@ -172,6 +174,15 @@ def _x_labels(labels: Sequence[str], centre_x, y: float) -> list[str]:
     return body
 
 
+def _shown(value) -> bool:
+    """Whether a value is drawn (``None`` and ``disclosure.Hidden`` are hidden)."""
+    return value is not None and not isinstance(value, Hidden)
+
+
+def _hidden_text(value, default: str) -> str:
+    return value.text if isinstance(value, Hidden) else default
+
+
 # --- horizontal bars ----------------------------------------------------------------------------------
 
 
@@ -197,7 +208,7 @@ def bar_chart(
         raise ValueError("max_value must be positive")
     row_height, bar_top, bar_height = 44, 20, 16
     left = 1.0  # the zero line's own width
-    values = [format_value(value) for _, value in rows if value is not None]
+    values = [format_value(value) for _, value in rows if _shown(value)]
     value_room = max((_text_width(text, FONT) for text in [*values, hidden_text]), default=0) + 8
     plot_width = WIDTH - left - value_room
 
@@ -227,8 +238,8 @@ def bar_chart(
         y = top + index * row_height
         body.append(_text(left + 2, y + FONT, label, "chart-label"))
         text_y = y + bar_top + bar_height / 2 + FONT * 0.35
-        if value is None:
-            body.append(_text(left + 4, text_y, hidden_text, "chart-hidden"))
+        if not _shown(value):
+            body.append(_text(left + 4, text_y, _hidden_text(value, hidden_text), "chart-hidden"))
             continue
         width = scale(value)
         body.append(_el("rect", x=left, y=y + bar_top, width=width, height=bar_height, class_="chart-bar"))
@@ -256,7 +267,7 @@ def histogram(
     above it, so it can't be mistaken for a real column. Labels under the axis are thinned out when
     there are too many to fit (every second of CSQ-8's 25 totals on a phone-sized drawing).
     """
-    counts = [count for _, count in bins if count is not None]
+    counts = [count for _, count in bins if _shown(count)]
     step = _nice_step(max(counts, default=0) or 1, whole=True)
     y_top = max(step, math.ceil(max(counts, default=0) / step - 1e-9) * step)
     ticks = _ticks(0, y_top, step)
@@ -279,17 +290,27 @@ def histogram(
     body += _y_axis(ticks, scale_y, left, right, format_value)
     # The hidden text goes above its placeholder; when it is wider than a column, a hidden
     # neighbour's text goes one line higher so that the two don't run into each other.
-    hidden_wide = _text_width(hidden_text, SMALL) > slot * 1.1
+    hidden_wide = (
+        max((_text_width(_hidden_text(c, hidden_text), SMALL) for _, c in bins), default=0) > slot * 1.1
+    )
     level = 0
     for index, (_, count) in enumerate(bins):
         x = centre_x(index) - column / 2
-        if count is None:
+        if not _shown(count):
             y = plot_bottom - placeholder
             body.append(_el("rect", x=x, y=y, width=column, height=placeholder, class_="chart-placeholder"))
             body.append(_el("path", d=_hatch(x, y, column, placeholder), class_="chart-hatch"))
-            level = 1 - level if hidden_wide and index > 0 and bins[index - 1][1] is None else 0
+            level = 1 - level if hidden_wide and index > 0 and not _shown(bins[index - 1][1]) else 0
             text_y = y - 4 - level * (SMALL + 1)
-            body.append(_text(centre_x(index), text_y, hidden_text, "chart-small chart-hidden", "middle"))
+            body.append(
+                _text(
+                    centre_x(index),
+                    text_y,
+                    _hidden_text(count, hidden_text),
+                    "chart-small chart-hidden",
+                    "middle",
+                )
+            )
         elif count > 0:
             y = scale_y(count)
             body.append(_el("rect", x=x, y=y, width=column, height=plot_bottom - y, class_="chart-bar"))

@@ -22,6 +22,7 @@ from . import (
     accounts,
     audit,
     clock,
+    cube,
     exports,
     formatting,
     importing,
@@ -405,8 +406,13 @@ REPORT_COLUMNS = (
 @click.option(
     "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
-@click.option("--from", "start", help="First baseline date included, YYYY-MM-DD.")
-@click.option("--to", "end", help="Last baseline date included, YYYY-MM-DD.")
+@click.option(
+    "--period",
+    default="",
+    help="Course starts in this year (2025), half-year (2025H1) or quarter (2025K3); default: all.",
+)
+@click.option("--from", "start", help="First baseline date included, YYYY-MM-DD (only with --no-suppress).")
+@click.option("--to", "end", help="Last baseline date included, YYYY-MM-DD (only with --no-suppress).")
 @click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
 @click.option(
     "--region-basis",
@@ -420,20 +426,31 @@ REPORT_COLUMNS = (
     is_flag=True,
     help="Show small counts too (for your own analysis; written to the audit log).",
 )
-def report_command(by, output, start, end, questionnaire_id, region_basis, no_suppress):
+def report_command(by, output, period, start, end, questionnaire_id, region_basis, no_suppress):
     """Response rates and scores per region, cluster, municipality or period (Tabel 3).
 
-    Counts below SUPPRESSION_THRESHOLD (5) are hidden ("<5" in the table,
-    empty in CSV, null in JSON), with statistics computed from them. JSON is
-    a list of objects with the keys group, eligible, invited, opened,
-    partial, completed, response_rate, csq_n, csq_mean, csq_sd and
-    suppressed; the last object is the Total.
+    Counts below SUPPRESSION_THRESHOLD (5) are hidden ("<5"), figures that
+    would reveal one are hidden too ("×"), and rates and means computed from
+    a hidden figure ("–"); the marks are written in the table and in CSV
+    cells. JSON is a list of objects with the keys group, eligible, invited,
+    opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd
+    (hidden ones null), suppressed and hidden (the mark of each hidden key);
+    the last object is the Total. Day-level ranges (--from/--to) only with
+    --no-suppress.
     """
     questionnaire = _questionnaire_or_fail(questionnaire_id)
+    if not cube.valid_period(period):
+        raise DanishError("--period skal være et år (2025), et halvår (2025H1) eller et kvartal (2025K3).")
+    if (start or end) and not no_suppress:
+        raise DanishError(
+            "--from og --to kan kun bruges med --no-suppress: to perioder, der kun adskiller sig med få dage,"
+            " ville afsløre de deltagere, der startede i de dage. Brug --period."
+        )
     query = reporting.Query(
         questionnaire_id=questionnaire.id,
         as_of=clock.today(),
         followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+        period=period,
         start=_parse_date_option(start, "--from"),
         end=_parse_date_option(end, "--to"),
         region_basis=region_basis,
@@ -460,6 +477,7 @@ def report_command(by, output, start, end, questionnaire_id, region_basis, no_su
                 detail={
                     "by": by,
                     "questionnaire": questionnaire.id,
+                    "period": period,
                     "from": start,
                     "to": end,
                     "region_basis": region_basis,
@@ -470,9 +488,13 @@ def report_command(by, output, start, end, questionnaire_id, region_basis, no_su
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif output == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=[key for key in rows[0] if key != "hidden"], lineterminator="\n"
+        )
         writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+        for row in rows:
+            marks = row.pop("hidden")
+            writer.writerow({k: marks.get(k, "" if v is None else v) for k, v in row.items()})
         click.echo(buffer.getvalue(), nl=False)
     else:
         _echo_report_table(result, rows, questionnaire)
@@ -491,7 +513,7 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
         return formatting.count(value, hidden=hidden)
 
     table = [[title for _, title in REPORT_COLUMNS]]
-    table += [[cell(key, row[key]) for key, _ in REPORT_COLUMNS] for row in rows]
+    table += [[row["hidden"].get(key) or cell(key, row[key]) for key, _ in REPORT_COLUMNS] for row in rows]
     for reference in questionnaire.references:
         label = reference.label.get("da")
         table.append(
@@ -517,7 +539,10 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
             ).rstrip()
         )
     if result.suppressed and any(row["suppressed"] for row in rows):
-        click.echo(f"\n{hidden}: færre end {result.threshold} deltagere; tal beregnet herfra er skjult (–).")
+        click.echo(
+            f"\n{hidden}: færre end {result.threshold} deltagere. ×: skjult, selv om tallet er mindst"
+            f" {result.threshold}, fordi det ville afsløre en mindre gruppe. –: beregnet af et skjult tal."
+        )
 
 
 @click.command("export")

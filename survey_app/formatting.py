@@ -1,13 +1,15 @@
 """Numbers the Danish way (decimal comma, "12,5 %"), through Babel.
 
 Used by the evaluator's pages (as template filters) and by the command
-line's table output. Hidden values (``None``) become the suppression text,
-e.g. "<5".
+line's table output. A hidden value (``disclosure.Hidden``) shows its own
+text ("<5", "×" or "–"); ``None`` (nothing to show) becomes ``hidden``.
 """
 
 from __future__ import annotations
 
 from babel.numbers import format_decimal, format_percent
+
+from .disclosure import Hidden
 
 DEFAULT_LOCALE = "da_DK"
 
@@ -18,6 +20,8 @@ def hidden_text(threshold: int) -> str:
 
 def number(value, digits: int = 2, *, locale: str = DEFAULT_LOCALE, hidden: str = "–") -> str:
     """``28.5625`` → ``"28,56"``; ``None`` → ``hidden``."""
+    if isinstance(value, Hidden):
+        return value.text
     if value is None:
         return hidden
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
@@ -26,6 +30,8 @@ def number(value, digits: int = 2, *, locale: str = DEFAULT_LOCALE, hidden: str 
 
 def percent(value, digits: int = 0, *, locale: str = DEFAULT_LOCALE, hidden: str = "–") -> str:
     """``0.315`` → ``"32 %"`` (or ``"31,5 %"`` with one digit); ``None`` → ``hidden``."""
+    if isinstance(value, Hidden):
+        return value.text
     if value is None:
         return hidden
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "\u00a0%"
@@ -34,6 +40,8 @@ def percent(value, digits: int = 0, *, locale: str = DEFAULT_LOCALE, hidden: str
 
 def count(value, *, locale: str = DEFAULT_LOCALE, hidden: str = "<5") -> str:
     """A count with thousands separators; ``None`` (suppressed) → ``hidden``."""
+    if isinstance(value, Hidden):
+        return value.text
     if value is None:
         return hidden
     return format_decimal(value, format="#,##0", locale=locale)

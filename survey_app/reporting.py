@@ -31,9 +31,10 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from . import statistics
+from . import cube as cube_module
+from . import disclosure, statistics
 from .questionnaires import Questionnaire
-from .statistics import Figures, Row
+from .statistics import Figures
 from .texts import N_
 
 GROUPINGS = ("region", "cluster", "municipality", "period")
@@ -65,8 +66,9 @@ class Query:
     questionnaire_id: str
     as_of: date
     followup_weeks: int = 26
-    start: date | None = None  # first baseline date included
-    end: date | None = None  # last baseline date included
+    period: str = ""  # "" (the whole time), "2025", "2025H1" or "2025K1": the offered views
+    start: date | None = None  # first baseline date included (only without suppression)
+    end: date | None = None  # last baseline date included (only without suppression)
     region_basis: str = "baseline"
     municipalities: tuple[str, ...] | None = None  # only these municipalities
     region_id: str | None = None  # only this region (on the region basis date)
@@ -198,17 +200,17 @@ WITH cohort AS (
 """
 
 _COUNTS = """
-SELECT {key} AS key, {label} AS label,
+SELECT {key} AS key, {label} AS label, {quarter} AS quarter,
        cohort.invited, cohort.opened, cohort.completed, cohort.answered, cohort.total,
        COUNT(*) AS n
 FROM cohort
 {joins}
 {where}
-GROUP BY 1, 2, 3, 4, 5, 6, 7
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """
 
 _ITEMS = """
-SELECT {key} AS key, answer.item_id, answer.score, COUNT(*) AS n
+SELECT {key} AS key, {quarter} AS quarter, answer.item_id, answer.score, COUNT(*) AS n
 FROM cohort
 JOIN invitation ON invitation.participant_id = cohort.participant_id
   AND invitation.questionnaire_id = :questionnaire
@@ -217,18 +219,23 @@ JOIN invitation ON invitation.participant_id = cohort.participant_id
 JOIN answer ON answer.invitation_id = invitation.id
 {joins}
 WHERE answer.score IS NOT NULL {and_where}
-GROUP BY 1, 2, 3
+GROUP BY 1, 2, 3, 4
 """
+
+_QUARTER = _GROUPINGS["period"].key
 
 
 def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
     grouping = _grouping(by)
+    start, end = query.start, query.end
+    if query.period:
+        start, end = period_dates(query.period)
     params = {
         "questionnaire": query.questionnaire_id,
         "as_of": query.as_of.isoformat(),
         "cutoff": query.cutoff.isoformat(),
-        "start": (query.start or date.min).isoformat(),
-        "end": (query.end or date.max).isoformat(),
+        "start": (start or date.min).isoformat(),
+        "end": (end or date.max).isoformat(),
         "region_basis": query.region_basis,
         "followup_modifier": f"+{query.followup_weeks * 7} days",
     }
@@ -247,6 +254,7 @@ def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
     sql = _COHORT.format(municipality_filter=municipality_filter) + template.format(
         key=grouping.key,
         label=grouping.label,
+        quarter=_QUARTER,
         joins=joins,
         where=("WHERE " + " AND ".join(conditions)) if conditions else "",
         and_where="".join(f" AND {condition}" for condition in conditions),
@@ -254,33 +262,63 @@ def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
     return sql, params
 
 
+def quarter_figures(
+    db: sqlite_utils.Database, query: Query, by: str, *, items: bool = False, translate=lambda text: text
+) -> tuple[dict[tuple[str, str], Figures], dict[str, str], list[str]]:
+    """The counts of each group in each quarter of the course start: figures, labels, group order."""
+    if by not in _GROUPINGS and by not in SERVICE_GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}")
+    cells: dict[tuple[str, str], Figures] = {}
+    labels: dict[str, str] = {}
+    sql, params = _sql(query, by, _COUNTS)
+    for key, label, quarter, invited, opened, completed, answered, total, n in db.execute(
+        sql, params
+    ).fetchall():
+        key = str(key)
+        if key not in labels:
+            labels[key] = _label(by, key, label, translate)
+        cell = cells.get((key, quarter))
+        if cell is None:
+            cell = cells[(key, quarter)] = Figures(group=labels[key], key=key)
+        cell.eligible += n
+        cell.invited += n * invited
+        cell.opened += n * opened
+        cell.completed += n * completed
+        cell.partial += n * (answered and not completed)
+        if completed and total is not None:
+            cell.scores[total] += n
+    if items:
+        sql, params = _sql(query, by, _ITEMS)
+        for key, quarter, item_id, score, n in db.execute(sql, params).fetchall():
+            cell = cells.get((str(key), quarter))
+            if cell is not None:
+                cell.items.setdefault(item_id, Counter())[score] += n
+    order = sorted(labels, key=lambda key: _order(by, Figures(group=labels[key], key=key)))
+    return cells, labels, order
+
+
 def figures(
     db: sqlite_utils.Database, query: Query, by: str, *, items: bool = False, translate=lambda text: text
 ) -> list[Figures]:
     """The counts of each group that has eligible participants, in display order."""
-    if by not in _GROUPINGS and by not in SERVICE_GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r}")
-    groups: dict[str, Figures] = {}
-    sql, params = _sql(query, by, _COUNTS)
-    for key, label, invited, opened, completed, answered, total, n in db.execute(sql, params).fetchall():
-        key = str(key)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = Figures(group=_label(by, key, label, translate), key=key)
-        group.eligible += n
-        group.invited += n * invited
-        group.opened += n * opened
-        group.completed += n * completed
-        group.partial += n * (answered and not completed)
-        if completed and total is not None:
-            group.scores[total] += n
-    if items:
-        sql, params = _sql(query, by, _ITEMS)
-        for key, item_id, score, n in db.execute(sql, params).fetchall():
-            group = groups.get(str(key))
-            if group is not None:
-                group.items.setdefault(item_id, Counter())[score] += n
-    return sorted(groups.values(), key=lambda group: _order(by, group))
+    cells, labels, order = quarter_figures(db, query, by, items=items, translate=translate)
+    groups = {key: Figures(group=labels[key], key=key) for key in order}
+    for (key, _), cell in cells.items():
+        groups[key].add(cell)
+    return [groups[key] for key in order]
+
+
+def period_dates(period: str) -> tuple[date, date]:
+    """The first and last course start date of an offered period."""
+    year = int(period[:4])
+    if len(period) == 4:
+        return date(year, 1, 1), date(year, 12, 31)
+    number = int(period[5])
+    first_month = {"H": 6, "K": 3}[period[4]] * (number - 1) + 1
+    months = 6 if period[4] == "H" else 3
+    last_month = first_month + months - 1
+    last = date(year + (last_month == 12), last_month % 12 + 1, 1) - timedelta(days=1)
+    return date(year, first_month, 1), last
 
 
 def _label(by: str, key: str, label: str | None, translate) -> str:
@@ -321,16 +359,39 @@ def _order(by: str, group: Figures):
 
 
 @dataclass
+class Row:
+    """One group's (or the total's) figures as published: hidden ones are ``disclosure.Hidden``."""
+
+    values: dict
+    marks: dict[str, str] = field(default_factory=dict)  # hidden key -> disclosure mark
+    figures: Figures | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return bool(self.marks)
+
+    @property
+    def hidden(self) -> set[str]:
+        return set(self.marks)
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+
+@dataclass
 class Report:
-    """What one report shows: group rows, then the total, after suppression."""
+    """What one report shows: group rows, then the total, after disclosure control."""
 
     by: str
     query: Query
     rows: list[Row]
     threshold: int
-    suppressed: bool  # whether suppression was applied at all
+    suppressed: bool  # whether disclosure control was applied at all
     questionnaire: Questionnaire | None = None
     groups: list[Figures] = field(default_factory=list)
+    scores: list[tuple[int, object]] = field(default_factory=list)  # the total's histogram
+    item_rows: list[dict] = field(default_factory=list)  # each scored question's mean and answers
+    cube: cube_module.Cube | None = None
 
     @property
     def group_rows(self) -> list[Row]:
@@ -341,23 +402,22 @@ class Report:
         return self.rows[-1]
 
     def json_rows(self) -> list[dict]:
-        """The command line's JSON: exactly these keys, hidden values as ``None``."""
-        return [
-            {
-                "group": row.values["group"],
-                "eligible": row.values["eligible"],
-                "invited": row.values["invited"],
-                "opened": row.values["opened"],
-                "partial": row.values["partial"],
-                "completed": row.values["completed"],
-                "response_rate": row.values["response_rate"],
-                "csq_n": row.values["csq_n"],
-                "csq_mean": row.values["csq_mean"],
-                "csq_sd": row.values["csq_sd"],
-                "suppressed": bool(row.hidden.intersection(JSON_KEYS)),
+        """The command line's JSON: these keys, hidden values as ``None`` and their marks in ``hidden``."""
+        rows = []
+        for row in self.rows:
+            out = {key: _plain(row.values[key]) for key in ("group", *JSON_KEYS)}
+            out["suppressed"] = any(key in row.marks for key in JSON_KEYS)
+            out["hidden"] = {
+                key: disclosure.mark_text(row.marks[key], self.threshold)
+                for key in JSON_KEYS
+                if key in row.marks
             }
-            for row in self.rows
-        ]
+            rows.append(out)
+        return rows
+
+
+def _plain(value):
+    return None if disclosure.is_hidden(value) else value
 
 
 JSON_KEYS = (
@@ -372,6 +432,181 @@ JSON_KEYS = (
     "csq_sd",
 )
 
+SHOWN_COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")
+
+
+def spec_of(questionnaire: Questionnaire | None) -> cube_module.Spec:
+    if questionnaire is None:
+        return cube_module.Spec()
+    return cube_module.Spec(
+        score_range=questionnaire.score_range if questionnaire.total == "sum" else None,
+        items={
+            item.id: sorted(option.score for option in item.options)
+            for item in questionnaire.items
+            if item.scored
+        },
+    )
+
+
+def _membership(db: sqlite_utils.Database, query: Query, by: str, parent: str, groups, periods) -> dict:
+    """(municipality or cluster, period) -> the region or cluster it belongs to all through the period;
+    absent where that changes within the period (then the parent's equations are left out)."""
+    clusters = _cluster_members(db)
+    if parent == "cluster":
+        return {(group, period): clusters.get(group, "") for group in groups for period in periods}
+    spans = db.execute(
+        "SELECT municipality_code, region_id, valid_from, valid_to FROM municipality_region"
+    ).fetchall()
+
+    def region_on(code: str, on: str):
+        for municipality, region_id, valid_from, valid_to in spans:
+            if municipality == code and valid_from <= on and (valid_to is None or valid_to >= on):
+                return region_id
+        return None
+
+    quarters = [p for p in periods if "K" in p]
+    result = {}
+    for group in groups:
+        codes = (
+            [group]
+            if by == "municipality"
+            else [code for code, cluster in clusters.items() if cluster == group]
+        )
+        for period in periods:
+            if query.region_basis == "current":
+                days = [query.as_of.isoformat()]
+            else:
+                inside = cube_module.quarters_in(period, quarters) or quarters
+                days = [_first_day(q) for q in inside] + [period_dates(q)[1].isoformat() for q in inside]
+            owners = {region_on(code, day) for code in codes for day in days}
+            if len(owners) == 1 and None not in owners:
+                result[(group, period)] = owners.pop()
+    return result
+
+
+def _first_day(period: str) -> str:
+    return period_dates(period)[0].isoformat() if period else "0001-01-01"
+
+
+def _cluster_members(db: sqlite_utils.Database) -> dict[str, str]:
+    return dict(db.execute("SELECT municipality_code, cluster_id FROM cluster_municipality").fetchall())
+
+
+def protected(
+    db: sqlite_utils.Database,
+    query: Query,
+    by: str,
+    *,
+    threshold: int,
+    questionnaire: Questionnaire | None = None,
+    translate=lambda text: text,
+    spine: cube_module.Cube | None = None,
+) -> cube_module.Cube:
+    """The grouping's cube over every offered period, solved (see ``cube``)."""
+    base = Query(**{**query.__dict__, "period": "", "start": None, "end": None})
+    spec = spec_of(questionnaire)
+    if spine is None:
+        cells, labels, order = quarter_figures(db, base, "total", items=True, translate=translate)
+        spine = cube_module.protect("total", cells, order, labels, spec, threshold)
+    if by == "total":
+        return spine
+    cells, labels, order = quarter_figures(db, base, by, translate=translate)
+    parents = []
+    if by in ("municipality", "cluster"):
+        region = protected(db, query, "region", threshold=threshold, questionnaire=questionnaire, spine=spine)
+        parents.append(("region", region, _membership(db, base, by, "region", order, spine.periods)))
+    if by == "municipality":
+        cluster = protected(
+            db, query, "cluster", threshold=threshold, questionnaire=questionnaire, spine=spine
+        )
+        parents.append(("cluster", cluster, _membership(db, base, by, "cluster", order, spine.periods)))
+    return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine, parents=parents)
+
+
+def _row(source: cube_module.Cube | None, group: str, period: str, figure: Figures, threshold: int) -> Row:
+    values = figure.values()
+    values["not_completed"] = figure.eligible - figure.completed
+    row = Row(values=values, figures=figure)
+    if source is None:
+        return row
+    marks = {}
+    for name in (*SHOWN_COUNTS, *cube_module.SUMS):
+        mark = source.mark(group, period, name)
+        if mark is not None:
+            marks[name] = mark
+    for statistic, sources in cube_module.STATISTICS.items():
+        hidden_sources = [marks[name] for name in sources if name in marks]
+        if hidden_sources:
+            # A mean hidden only to protect another group's ("×"), else computed from a hidden count ("–").
+            counts_hidden = any(name in marks for name in sources if name in SHOWN_COUNTS)
+            marks[statistic] = disclosure.DERIVED if counts_hidden else disclosure.PROTECT
+    for name, mark in marks.items():
+        if name in values:
+            values[name] = disclosure.hidden(mark, threshold)
+    row.marks = {name: mark for name, mark in marks.items() if name in values}
+    return row
+
+
+def cell_row(source: cube_module.Cube, group: str | None, period: str) -> Row:
+    """One group's (``cube.TOTAL``: the total's) row of a solved cube in one period, as published."""
+    figure = source.figures.get((group, period)) if group is not None else None
+    if figure is None:
+        figure = Figures(group=source.labels.get(group, ""), key=str(group))
+    return _row(source, group, period, figure, source.threshold)
+
+
+def _distributions(
+    source: cube_module.Cube, period: str, questionnaire: Questionnaire | None, threshold: int
+):
+    """The total's score histogram and each scored question's mean and answers, as published."""
+    figure = source.total_figures[(cube_module.TOTAL, period)]
+    spec = source.spec
+
+    def mark_of(name):
+        return source.total_mark(period, name)
+
+    scores: list[tuple[int, object]] = []
+    if spec.score_range:
+        low, high = spec.score_range
+        for score in range(low, high + 1):
+            mark = mark_of(("bin", score))
+            count = figure.scores.get(score, 0)
+            scores.append((score, disclosure.hidden(mark, threshold) if mark else count))
+    item_rows = []
+    if questionnaire is not None:
+        for item in (item for item in questionnaire.items if item.scored):
+            distribution = figure.items.get(item.id, Counter())
+            options = []
+            for option in sorted(item.options, key=lambda option: option.score):
+                mark = mark_of(("item", item.id, option.score))
+                count = distribution.get(option.score, 0)
+                options.append((option, disclosure.hidden(mark, threshold) if mark else count))
+            mark = mark_of(("item_sum", item.id))
+            n_mark = mark_of("csq_n")
+            if mark or n_mark:
+                how = (
+                    disclosure.DERIVED if n_mark or any(disclosure.is_hidden(v) for _, v in options) else mark
+                )
+                mean = disclosure.hidden(how, threshold)
+            else:
+                mean = statistics.mean(distribution)
+            item_rows.append({"item": item, "mean": mean, "options": options})
+    return scores, item_rows
+
+
+def _unprotected_distributions(figure: Figures, questionnaire: Questionnaire | None):
+    scores = []
+    if questionnaire is not None and questionnaire.score_range and questionnaire.total == "sum":
+        low, high = questionnaire.score_range
+        scores = [(score, figure.scores.get(score, 0)) for score in range(low, high + 1)]
+    item_rows = []
+    if questionnaire is not None:
+        for item in (item for item in questionnaire.items if item.scored):
+            distribution = figure.items.get(item.id, Counter())
+            options = [(o, distribution.get(o.score, 0)) for o in sorted(item.options, key=lambda o: o.score)]
+            item_rows.append({"item": item, "mean": statistics.mean(distribution), "options": options})
+    return scores, item_rows
+
 
 def report(
     db: sqlite_utils.Database,
@@ -383,24 +618,64 @@ def report(
     items: bool = False,
     questionnaire: Questionnaire | None = None,
     translate=lambda text: text,
-    counts: tuple[str, ...] = statistics.COUNT_KEYS,
-    complements: tuple[tuple[str, str, str], ...] = (),
+    cube: cube_module.Cube | None = None,
 ) -> Report:
-    """Figures per group and in total, with small cells hidden unless ``suppress`` is false.
-
-    ``counts`` and ``complements`` are passed to :func:`statistics.suppress`.
-    """
-    groups = figures(db, query, by, items=items, translate=translate)
-    total = statistics.total_of(groups)
-    rows = statistics.suppress(
-        groups, total, threshold if suppress else 0, counts=counts, complements=complements
+    """Figures per group and in total for ``query.period``, with disclosure control unless ``suppress``
+    is false (then also any ``start``/``end`` range). ``cube``: an already solved cube of ``by``."""
+    if suppress and threshold > 0:
+        if query.start is not None or query.end is not None:
+            raise ValueError("day-level ranges are only available without suppression")
+        source = cube or protected(
+            db, query, by, threshold=threshold, questionnaire=questionnaire, translate=translate
+        )
+        period = query.period if query.period in source.periods else None
+        rows = []
+        groups = []
+        shown_groups = source.groups if by != "total" else []
+        if by == "period" and period:
+            shown_groups = [q for q in shown_groups if q in cube_module.quarters_in(period, shown_groups)]
+        for group in shown_groups:
+            figure = source.figures.get((group, period)) if period is not None else None
+            if figure is None:
+                figure = Figures(group=source.labels.get(group, group), key=group)
+            groups.append(figure)
+            rows.append(_row(source, group, period or "", figure, threshold))
+        total = source.figures.get((cube_module.TOTAL, period)) if period is not None else None
+        if total is None:
+            total = Figures(group="Total", key="total")
+        total.group = "Total"
+        rows.append(_row(source, cube_module.TOTAL, period or "", total, threshold))
+        scores, item_rows = (
+            _distributions(source, period, questionnaire, threshold) if period is not None else ([], [])
+        )
+        return Report(
+            by=by,
+            query=query,
+            rows=rows,
+            threshold=threshold,
+            suppressed=True,
+            questionnaire=questionnaire,
+            groups=groups,
+            scores=scores,
+            item_rows=item_rows if items else [],
+            cube=source,
+        )
+    groups = figures(db, query, by, items=items, translate=translate) if by != "total" else []
+    total = (
+        statistics.total_of(groups)
+        if by != "total"
+        else statistics.total_of(figures(db, query, "total", items=items, translate=translate))
     )
+    rows = [_row(None, g.key, "", g, threshold) for g in groups] + [_row(None, "", "", total, threshold)]
+    scores, item_rows = _unprotected_distributions(total, questionnaire)
     return Report(
         by=by,
         query=query,
         rows=rows,
         threshold=threshold,
-        suppressed=suppress,
+        suppressed=False,
         questionnaire=questionnaire,
         groups=groups,
+        scores=scores,
+        item_rows=item_rows if items else [],
     )

@@ -1,4 +1,4 @@
-"""Response rates, score statistics and small-cell suppression: pure functions of counts.
+"""Response rates and score statistics: pure functions of counts.
 
 The database side (``reporting``) reduces participants to counts per group;
 this module turns counts into figures and decides what may be shown. No
@@ -16,10 +16,7 @@ participant counted in the denominator:
 - RR1 = completed / eligible
 - RR2 = (completed + partial) / eligible
 
-Suppression (see :func:`suppress`): a count below the threshold is hidden,
-statistics computed from a hidden count are hidden, and where a hidden cell
-could be recovered by subtracting its shown siblings from the total, the
-smallest shown sibling is hidden too.
+What may be published is decided by ``disclosure`` and ``cube``.
 """
 
 from __future__ import annotations
@@ -150,98 +147,3 @@ def total_of(rows: Iterable[Figures], label: str = "Total") -> Figures:
     for row in rows:
         total.add(row)
     return total
-
-
-# -- suppression ----------------------------------------------------------------
-
-# Which counts each statistic is computed from: hidden when any of them is.
-DERIVED = {
-    "response_rate": ("eligible", "completed"),
-    "response_rate_2": ("eligible", "completed", "partial"),
-    "csq_mean": ("csq_n",),
-    "csq_sd": ("csq_n",),
-    "csq_median": ("csq_n",),
-}
-
-
-@dataclass
-class Row:
-    """A row as shown: its values with hidden ones set to ``None``."""
-
-    values: dict
-    hidden: set[str] = field(default_factory=set)
-    figures: Figures | None = None
-
-    @property
-    def suppressed(self) -> bool:
-        return bool(self.hidden)
-
-    def __getitem__(self, key: str):
-        return self.values[key]
-
-
-def suppress(
-    groups: list[Figures],
-    total: Figures,
-    threshold: int = DEFAULT_THRESHOLD,
-    *,
-    counts: tuple[str, ...] = COUNT_KEYS,
-    complements: tuple[tuple[str, str, str], ...] = (),
-) -> list[Row]:
-    """The rows to show, group rows first and the total last.
-
-    1. Primary: every count (of ``counts``) below ``threshold``, zero
-       included: "<5" covers 0 to 4, so an empty cell tells no more than a
-       small one.
-    2. Secondary: per count column, when exactly one group's cell is
-       hidden and the total's is shown, the hidden value would follow from
-       the total minus the shown siblings; the smallest shown sibling is
-       hidden too. With no sibling left to hide, the total's cell is hidden.
-       ``complements`` adds the same rule within a row: for
-       ``(whole, part, other_part)`` with ``whole = part + other_part``
-       shown, hiding one part hides the other.
-    3. Statistics (rates, mean, SD, median) computed from a hidden count
-       are hidden.
-
-    A ``threshold`` of 0 or less shows everything.
-    """
-    rows = [Row(values=g.values(), figures=g) for g in groups]
-    total_row = Row(values=total.values(), figures=total)
-    everyone = [*rows, total_row]
-    if threshold > 0:
-        for row in everyone:
-            row.hidden.update(key for key in counts if row.values[key] < threshold)
-        changed = True
-        while changed:
-            changed = False
-            for key in counts:
-                hidden = [row for row in rows if key in row.hidden]
-                if len(hidden) != 1 or key in total_row.hidden:
-                    continue
-                shown = [row for row in rows if key not in row.hidden]
-                target = min(shown, key=lambda row: row.values[key]) if shown else total_row
-                target.hidden.add(key)
-                changed = True
-            for row in everyone:
-                for whole, part, other in complements:
-                    if whole not in row.hidden and (part in row.hidden) != (other in row.hidden):
-                        row.hidden.update((part, other))
-                        changed = True
-        for row in everyone:
-            row.hidden.update(
-                statistic for statistic, sources in DERIVED.items() if row.hidden.intersection(sources)
-            )
-            for key in row.hidden:
-                row.values[key] = None
-    return everyone
-
-
-def shown_distribution(distribution: Mapping[int, int], values: Iterable[int], threshold: int) -> list:
-    """``(value, count or None)`` for each possible value; counts below the threshold hidden."""
-    return [
-        (
-            value,
-            None if threshold > 0 and distribution.get(value, 0) < threshold else distribution.get(value, 0),
-        )
-        for value in values
-    ]

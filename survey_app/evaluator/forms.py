@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField
+from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
 
 
 class FilterForm(FlaskForm):
@@ -23,8 +22,9 @@ class FilterForm(FlaskForm):
         ],
         default="region",
     )
-    start = DateField(_l("Course start from"), validators=[Optional()])
-    end = DateField(_l("Course start to"), validators=[Optional()])
+    # A fixed set of periods (filled in by the view from the data), never a free day-level range:
+    # two ranges a day apart would give away the participants of that day (see ``cube``).
+    period = SelectField(_l("Course start"), default="", validate_choice=True)
     questionnaire = SelectField(_l("Questionnaire"), default="csq8")
     region_basis = RadioField(
         _l("Region"),
@@ -35,13 +35,6 @@ class FilterForm(FlaskForm):
         default="baseline",
     )
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.start.data and self.end.data and self.start.data > self.end.data:
-            self.end.errors.append(_l("The end date must not be before the start date."))
-            valid = False
-        return valid
-
     def query_args(self) -> dict:
         """The chosen filters as URL parameters (for links to other views)."""
         args = {
@@ -49,8 +42,6 @@ class FilterForm(FlaskForm):
             "questionnaire": self.questionnaire.data,
             "region_basis": self.region_basis.data,
         }
-        if self.start.data:
-            args["start"] = self.start.data.isoformat()
-        if self.end.data:
-            args["end"] = self.end.data.isoformat()
+        if self.period.data:
+            args["period"] = self.period.data
         return args

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
-from datetime import date
 from pathlib import Path
 
-from flask import Response, abort, current_app, render_template, request, send_file, stream_with_context
-from flask_babel import format_date, get_locale, gettext
+from flask import Response, abort, current_app, g, render_template, request, send_file, stream_with_context
+from flask_babel import get_locale, gettext
 
-from .. import charts, clock, exports, formatting, reporting, statistics
+from .. import charts, clock, cube, exports, formatting, reporting
 from ..auth import log_action, role_required
 from ..db import get_db, transaction
-from ..statistics import shown_distribution
 from . import bp
 from .forms import FilterForm
 
@@ -36,15 +34,30 @@ def _filters() -> tuple[FilterForm, bool]:
     form = FilterForm(request.args)
     questionnaires = _questionnaires()
     form.questionnaire.choices = [(key, q.title["da"]) for key, q in sorted(questionnaires.items())]
+    form.period.choices = [("", gettext("The whole time"))]
+    valid = form.questionnaire.validate(form) if request.args else True
+    if not valid:
+        form.questionnaire.data = form.questionnaire.default
+    periods = _cube("total", form).periods
+    form.period.choices = [(period, period_label(period)) for period in periods]
     valid = form.validate() if request.args else True
     if not valid:
         # Show the errors, and the figures for the defaults meanwhile.
-        for field in (form.by, form.questionnaire, form.region_basis):
+        for field in (form.by, form.questionnaire, form.region_basis, form.period):
             if field.errors:
                 field.data = field.default
-        if form.start.errors or form.end.errors:
-            form.start.data = form.end.data = None
     return form, valid
+
+
+def period_label(period: str) -> str:
+    """ "" → "Hele perioden", "2025", "1. halvår 2025", "3. kvartal 2025"."""
+    if not period:
+        return gettext("The whole time")
+    if len(period) == 4:
+        return period
+    if period[4] == "H":
+        return gettext("Half-year %(number)s %(year)s", number=period[5], year=period[:4])
+    return gettext("Quarter %(number)s %(year)s", number=period[5], year=period[:4])
 
 
 def _threshold() -> int:
@@ -56,14 +69,39 @@ def _query(form: FilterForm, **more) -> reporting.Query:
         questionnaire_id=form.questionnaire.data,
         as_of=clock.today(),
         followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
-        start=form.start.data,
-        end=form.end.data,
-        region_basis=form.region_basis.data,
+        period=form.period.data or "",
+        region_basis=more.pop("region_basis", form.region_basis.data),
         **more,
     )
 
 
-def _report(query: reporting.Query, by: str, *, items: bool = False, **more) -> reporting.Report:
+def _cube(by: str, form: FilterForm, region_basis: str | None = None):
+    """The grouping's solved cube, once per request (a page shows several views of it)."""
+    basis = region_basis or form.region_basis.data or "baseline"
+    questionnaire_id = form.questionnaire.data or "csq8"
+    cache = g.setdefault("report_cubes", {})
+    key = (by, questionnaire_id, basis)
+    if key not in cache:
+        query = reporting.Query(
+            questionnaire_id=questionnaire_id,
+            as_of=clock.today(),
+            followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+            region_basis=basis,
+        )
+        spine = cache.get(("total", questionnaire_id, basis)) if by != "total" else None
+        cache[key] = reporting.protected(
+            get_db(),
+            query,
+            by,
+            threshold=_threshold(),
+            questionnaire=_questionnaires().get(questionnaire_id),
+            translate=gettext,
+            spine=spine,
+        )
+    return cache[key]
+
+
+def _report(query: reporting.Query, by: str, form: FilterForm, *, items: bool = False) -> reporting.Report:
     return reporting.report(
         get_db(),
         query,
@@ -72,7 +110,7 @@ def _report(query: reporting.Query, by: str, *, items: bool = False, **more) -> 
         items=items,
         questionnaire=_questionnaires().get(query.questionnaire_id),
         translate=gettext,
-        **more,
+        cube=_cube(by, form, query.region_basis),
     )
 
 
@@ -109,26 +147,19 @@ def _rate_chart(result: reporting.Report, title: str, id_prefix: str):
         id_prefix=id_prefix,
         format_value=lambda value: percent_cell(value, 0),
         max_value=1.0,
-        reference=(gettext("All"), total_rate) if total_rate is not None else None,
+        reference=(gettext("All"), total_rate) if isinstance(total_rate, float) else None,
         hidden_text=formatting.hidden_text(_threshold()),
     )
 
 
 def _score_chart(result: reporting.Report):
     questionnaire = result.questionnaire
-    if questionnaire is None or questionnaire.score_range is None:
+    if questionnaire is None or questionnaire.score_range is None or not result.scores:
         return None
     low, high = questionnaire.score_range
     total = result.total
-    scores = total.figures.scores if total.figures else {}
-    if total.values["csq_n"] is None:
-        bins = [(str(score), None) for score in range(low, high + 1)]
-    else:
-        bins = [
-            (str(score), n) for score, n in shown_distribution(scores, range(low, high + 1), _threshold())
-        ]
     return charts.histogram(
-        bins,
+        [(str(score), n) for score, n in result.scores],
         title=gettext("Total scores of complete responses"),
         description=gettext(
             "How many complete responses had each total score from %(low)d to %(high)d; "
@@ -146,36 +177,14 @@ def _score_chart(result: reporting.Report):
     )
 
 
-def _item_rows(result: reporting.Report) -> list[dict]:
-    """Each scored item's mean and answer distribution, over all complete responses."""
-    questionnaire = result.questionnaire
-    total = result.total
-    if questionnaire is None or total.figures is None:
-        return []
-    hidden = total.values["csq_n"] is None
-    rows = []
-    for item in (item for item in questionnaire.items if item.scored):
-        distribution = total.figures.items.get(item.id, {})
-        options = sorted(item.options, key=lambda option: option.score)
-        shown = dict(shown_distribution(distribution, [option.score for option in options], _threshold()))
-        rows.append(
-            {
-                "item": item,
-                "mean": None if hidden else statistics.mean(distribution),
-                "options": [(option, None if hidden else shown[option.score]) for option in options],
-            }
-        )
-    return rows
-
-
 @bp.get("/")
 @role_required("evaluator")
 def home():
     """Tabel 3 with response rates: the chosen grouping, the total and the reference rows."""
     form, valid = _filters()
     query = _query(form)
-    result = _report(query, form.by.data, items=True)
-    by_municipality = result if form.by.data == "municipality" else _report(query, "municipality")
+    result = _report(query, form.by.data, form, items=True)
+    by_municipality = result if form.by.data == "municipality" else _report(query, "municipality", form)
     return render_template(
         "evaluator/home.html",
         form=form,
@@ -184,7 +193,7 @@ def home():
         threshold=_threshold(),
         rate_chart=_rate_chart(by_municipality, gettext("Response rate by municipality"), "rates"),
         score_chart=_score_chart(result),
-        item_rows=_item_rows(result),
+        item_rows=result.item_rows,
         municipalities=[
             (row.figures.key, row.values["group"]) for row in by_municipality.group_rows if row.figures
         ],
@@ -212,29 +221,38 @@ def _region_of(municipality_code: str):
 @bp.get("/kommune/<code>")
 @role_required("evaluator")
 def municipality(code: str):
-    """One municipality's printable report: month by month, beside its region and the country."""
+    """One municipality's printable report: quarter by quarter, beside its region and the country.
+
+    Every figure is a cell of the dashboard's own views (the municipality row, its region as of
+    today, the total), so this page can show nothing that the dashboard hides.
+    """
     row = get_db().execute("SELECT code, name FROM municipality WHERE code = ?", [code]).fetchone()
     if row is None:
         abort(404)
     form, valid = _filters()
-    region_id, region_name = _region_of(code)
-    base = _query(form)
-    # Region as of today here: the municipality is compared with the region it belongs to now.
-    current = reporting.Query(**{**base.__dict__, "region_basis": "current"})
-    own = _report(reporting.Query(**{**current.__dict__, "municipalities": (code,)}), "month")
-    region = _report(reporting.Query(**{**current.__dict__, "region_id": region_id}), "month")
-    country = _report(current, "month")
-    region_by_month = {row.figures.key: row for row in region.group_rows}
-    country_by_month = {row.figures.key: row for row in country.group_rows}
-    months = [
+    region_id, region_name = _region_of(code) or (None, "")
+    query = _query(form, region_basis="current")
+    own_cube = _cube("municipality", form, "current")
+    region_cube = _cube("region", form, "current")
+    country_cube = _cube("total", form, "current")
+
+    def row_of(cube, group, period):
+        return reporting.cell_row(cube, group, period)
+
+    period = query.period
+    own = row_of(own_cube, code, period)
+    region = row_of(region_cube, region_id, period) if region_id in region_cube.groups else None
+    country = row_of(country_cube, cube.TOTAL, period)
+    quarters = cube.quarters_in(period, [p for p in country_cube.periods if "K" in p])
+    rows = [
         {
-            "key": row.figures.key,
-            "label": _month_label(row.figures.key),
-            "own": row,
-            "region": region_by_month.get(row.figures.key),
-            "country": country_by_month.get(row.figures.key),
+            "key": quarter,
+            "label": period_label(quarter),
+            "own": row_of(own_cube, code, quarter),
+            "region": row_of(region_cube, region_id, quarter) if region_id in region_cube.groups else None,
+            "country": row_of(country_cube, cube.TOTAL, quarter),
         }
-        for row in own.group_rows
+        for quarter in quarters
     ]
     return render_template(
         "evaluator/municipality.html",
@@ -245,16 +263,11 @@ def municipality(code: str):
         own=own,
         region=region,
         country=country,
-        months=months,
+        months=rows,
         threshold=_threshold(),
         questionnaire=_questionnaires().get(form.questionnaire.data),
         today=clock.today(),
     )
-
-
-def _month_label(key: str) -> str:
-    year, month = key.split("-")
-    return format_date(date(int(year), int(month), 1), "MMMM yyyy")
 
 
 @bp.get("/bortfald")
@@ -269,17 +282,7 @@ def non_response():
         ("gender", gettext("Gender")),
         ("birth_decade", gettext("Born")),
     ):
-        tables.append(
-            (
-                title,
-                _report(
-                    query,
-                    by,
-                    counts=("eligible", "completed", "not_completed"),
-                    complements=(("eligible", "completed", "not_completed"),),
-                ),
-            )
-        )
+        tables.append((title, _report(query, by, form)))
     return render_template(
         "evaluator/non_response.html",
         form=form,
@@ -375,14 +378,14 @@ def associations():
         (
             gettext("Fidelity band"),
             gettext("Fidelity review closest to the follow-up date"),
-            _report(query, "fidelity-band"),
+            _report(query, "fidelity-band", form),
         )
     ]
     for by in reporting.ORG_ITEMS:
         item_id = "org_" + by.rsplit("-", 1)[1]
         item = organisation.item(item_id) if organisation else None
         title = gettext("Organisation, question %(number)s", number=by.rsplit("-", 1)[1])
-        tables.append((title, item.text if item else None, _report(query, by)))
+        tables.append((title, item.text if item else None, _report(query, by, form)))
     return render_template(
         "evaluator/associations.html",
         form=form,

@@ -157,6 +157,7 @@ def test_region_report_without_suppression_matches_the_hand_computed_figures(run
         "csq_mean",
         "csq_sd",
         "suppressed",
+        "hidden",
     }
 
 
@@ -174,43 +175,23 @@ def test_an_independent_computation_agrees_to_1e_9(runner, cohort_db):
         assert abs(rows[group]["csq_sd"] - statistics.stdev(totals)) < 1e-9
 
 
-def test_small_cells_are_hidden_with_secondary_suppression(runner, cohort_db):
+def test_small_cells_are_hidden_and_cells_that_would_reveal_them_are_marked_apart(runner, cohort_db):
     rows = {row["group"]: row for row in report_json(runner, "--by", "region")}
-    # Nordjylland: every count is below 5.
+    truth = {row["group"]: row for row in report_json(runner, "--by", "region", "--no-suppress")}
+    # Nordjylland: every count is below 5, so every count says "<5".
     north = rows["Region Nordjylland"]
-    assert north == {
-        "group": "Region Nordjylland",
-        "eligible": None,
-        "invited": None,
-        "opened": None,
-        "partial": None,
-        "completed": None,
-        "response_rate": None,
-        "csq_n": None,
-        "csq_mean": None,
-        "csq_sd": None,
-        "suppressed": True,
-    }
-    # Nordjylland's counts would follow from the total minus the others, so
-    # the smallest other region's (Østdanmark: 6, 6, 5, -, 5, 5) go too,
-    # and with them its rate and mean.
-    east = rows["Region Østdanmark"]
-    assert [east[k] for k in ("eligible", "invited", "opened", "completed", "csq_n")] == [None] * 5
-    assert east["response_rate"] is None and east["csq_mean"] is None and east["csq_sd"] is None
-    assert east["suppressed"] is True
-    # Sjælland: only the partial count (1) is hidden; RR1 and the mean stay.
+    assert all(north[key] is None for key in ("eligible", "invited", "opened", "partial", "completed", "csq_n"))
+    assert set(north["hidden"].values()) <= {"<5", "–"} and north["suppressed"] is True
+    # Sjælland: 9 eligible of whom 6 completed, so 3 did not: completed is hidden to protect the 3,
+    # marked "×" (it is 6), never "<5"; the partial count (1) is "<5".
     zealand = rows["Region Sjælland"]
-    assert zealand["partial"] is None
-    assert [zealand[k] for k in ("eligible", "invited", "opened", "completed", "csq_n")] == [9, 8, 7, 6, 6]
-    assert zealand["response_rate"] == pytest.approx(6 / 9)
-    assert zealand["csq_mean"] == pytest.approx(28.5)
-    assert zealand["suppressed"] is True
-    south = rows["Region Syddanmark"]
-    assert (
-        south["partial"] is None
-        and south["completed"] == 6
-        and south["csq_sd"] == pytest.approx(math.sqrt(8))
-    )
+    assert zealand["hidden"]["completed"] == "×" and zealand["hidden"]["partial"] == "<5"
+    assert zealand["response_rate"] is None
+    # Every "<5" is true and every "×" is at least 5.
+    for group, row in rows.items():
+        for key, mark in row["hidden"].items():
+            if key in ("eligible", "invited", "opened", "partial", "completed", "csq_n"):
+                assert (truth[group][key] < 5) == (mark == "<5"), (group, key)
     total = rows["Total"]
     assert total["partial"] is None  # 3
     assert [total[k] for k in ("eligible", "invited", "opened", "completed", "csq_n")] == [29, 26, 22, 18, 18]
@@ -221,9 +202,14 @@ def test_regions_as_of_today_merge_zealand_into_east_denmark(runner, cohort_db):
     rows = {row["group"]: row for row in report_json(runner, "--by", "region", "--region-basis", "current")}
     assert list(rows) == ["Region Nordjylland", "Region Syddanmark", "Region Østdanmark", "Total"]
     east = rows["Region Østdanmark"]
-    assert [east[k] for k in ("eligible", "invited", "opened", "completed", "csq_n")] == [15, 14, 12, 11, 11]
-    assert east["csq_mean"] == pytest.approx(statistics.mean(SJAELLAND_TOTALS + OESTDANMARK_TOTALS))
+    assert [east[k] for k in ("invited", "opened")] == [14, 12]
     assert east["partial"] is None  # 1
+    truth = {
+        row["group"]: row
+        for row in report_json(runner, "--by", "region", "--region-basis", "current", "--no-suppress")
+    }["Region Østdanmark"]
+    assert [truth[k] for k in ("eligible", "invited", "opened", "completed", "csq_n")] == [15, 14, 12, 11, 11]
+    assert truth["csq_mean"] == pytest.approx(statistics.mean(SJAELLAND_TOTALS + OESTDANMARK_TOTALS))
 
 
 def test_regions_as_of_a_date_before_the_merger(app, db):
@@ -266,8 +252,15 @@ def test_baseline_filter_and_questionnaire(runner, cohort_db):
     }
     result = runner.invoke(args=["report", "--by", "region", "--questionnaire", "nope"])
     assert result.exit_code == 1 and "Ukendt spørgeskema" in result.output
-    result = runner.invoke(args=["report", "--by", "region", "--from", "1/3/2026"])
+    result = runner.invoke(args=["report", "--by", "region", "--from", "1/3/2026", "--no-suppress"])
     assert result.exit_code == 1 and "--from skal være en dato" in result.output
+    # With disclosure control only whole periods: a day-level range is refused, a period works.
+    result = runner.invoke(args=["report", "--by", "region", "--from", "2026-03-01"])
+    assert result.exit_code == 1 and "kun bruges med --no-suppress" in result.output
+    result = runner.invoke(args=["report", "--by", "region", "--period", "2026-03"])
+    assert result.exit_code == 1 and "--period skal være" in result.output
+    rows = report_json(runner, "--by", "region", "--period", "2026")
+    assert rows[-1]["group"] == "Total" and rows[-1]["eligible"] == 23
 
 
 def test_no_suppress_is_written_to_the_audit_log(runner, cohort_db):
@@ -288,14 +281,16 @@ def test_table_and_csv_formats(runner, cohort_db):
     lines = table.splitlines()
     assert lines[0].split()[:3] == ["Gruppe", "Berettigede", "Inviteret"]
     zealand = next(line for line in lines if line.startswith("Region Sjælland"))
-    assert "66,7\xa0%" in zealand and "28,50" in zealand and "<5" in zealand
+    assert "×" in zealand and "<5" in zealand
     assert any(line.startswith("Dansk RCT, IPS-gruppe (reference)") and "24,30" in line for line in lines)
-    assert "<5: færre end 5 deltagere" in table
+    assert "<5: færre end 5 deltagere. ×: skjult" in table
     csv_text = runner.invoke(args=["report", "--by", "region", "--format", "csv"]).output
     header, *body = csv_text.splitlines()
     assert header.split(",")[:3] == ["group", "eligible", "invited"]
-    assert body[-1].startswith("Total,29,26,22,,18,")
-    assert body[0] == "Region Nordjylland" + "," * 9 + ",True"
+    assert body[-1].startswith("Total,29,26,22,<5,18,")
+    north = body[0].split(",")
+    assert north[0] == "Region Nordjylland" and north[1:6] == ["<5"] * 5 and north[-1] == "True"
+    assert "×" in next(line for line in body if line.startswith("Region Sjælland"))
 
 
 def test_the_report_function_gives_item_distributions(app, cohort_db):

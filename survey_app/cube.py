@@ -1,0 +1,406 @@
+"""Published report figures, protected together: every group, every offered period, one problem.
+
+An evaluator can choose a grouping (region, municipality, ...) and a period
+of the course start: the whole time, a year, a half-year or a quarter (no
+free day-level range, so the set of views is finite). Every view is a
+projection of one *cube*: the counts of each group in each quarter, summed
+up the period tree (quarters → half-years → years → the whole time) and
+over the groups (→ the total). :func:`protect` puts every cell of every
+view and the relations between them (see ``disclosure``) into one problem,
+so that no view's hidden cell can be worked out with the help of another
+view: a year minus one of its quarters, a total minus its shown groups, a
+region minus its shown municipalities.
+
+On top of that, nested views (a period and one inside it) never publish a
+count, in the same group, that differs by 1 to threshold − 1: the
+difference would describe that few participants. The smaller view's cell is
+hidden instead, and with it what is computed from it.
+
+The total (with the score distribution and each question's answers) is
+solved first, alone (``spine``), and frozen in every grouping, so that every
+page shows the same total. A grouping whose groups add up to the groups of
+another one (municipalities to regions and clusters) gets those as frozen
+cells too, with the equations between them.
+
+Pure: figures in, marks out. ``reporting`` reads the figures from the
+database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from . import disclosure, statistics
+from .statistics import Figures
+
+TOTAL = "\x00total"
+ALL = ""  # the whole time
+COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")
+SUMS = ("score_sum", "square_sum")
+
+# Statistics shown on a page and the cells they are computed from.
+STATISTICS = {
+    "response_rate": ("eligible", "completed"),
+    "response_rate_2": ("eligible", "completed", "partial"),
+    "csq_mean": ("csq_n", "score_sum"),
+    "csq_sd": ("csq_n", "score_sum", "square_sum"),
+    "csq_median": ("csq_n", "score_sum"),
+}
+
+
+# -- periods ------------------------------------------------------------------
+
+
+def half_of(quarter: str) -> str:
+    year, number = quarter.split("K")
+    return f"{year}H{1 if int(number) <= 2 else 2}"
+
+
+def year_of(period: str) -> str:
+    return period[:4]
+
+
+def periods_of(quarters: Iterable[str]) -> list[str]:
+    """Every offered period for data in these quarters: the whole time, then each year with its
+    half-years and all four of its quarters (empty ones too: an absent quarter would say 0)."""
+    years = sorted({year_of(q) for q in quarters})
+    result = [ALL]
+    for year in years:
+        result += [year, f"{year}H1", f"{year}K1", f"{year}K2", f"{year}H2", f"{year}K3", f"{year}K4"]
+    return result
+
+
+def parent_of(period: str) -> str | None:
+    if period == ALL:
+        return None
+    if len(period) == 4:
+        return ALL
+    if "H" in period:
+        return year_of(period)
+    return half_of(period)
+
+
+def ancestors(period: str) -> list[str]:
+    found = []
+    parent = parent_of(period)
+    while parent is not None:
+        found.append(parent)
+        parent = parent_of(parent)
+    return found
+
+
+def children_of(period: str, offered: list[str]) -> list[str]:
+    return [p for p in offered if parent_of(p) == period]
+
+
+def quarters_in(period: str, quarters: Iterable[str]) -> list[str]:
+    if period == ALL:
+        return list(quarters)
+    if len(period) == 4:
+        return [q for q in quarters if year_of(q) == period]
+    if "H" in period:
+        return [q for q in quarters if half_of(q) == period]
+    return [q for q in quarters if q == period]
+
+
+def valid_period(period: str) -> bool:
+    """``""``, ``2025``, ``2025H1``/``H2`` or ``2025K1``..``K4``."""
+    if period == ALL:
+        return True
+    if len(period) == 4:
+        return period.isdigit()
+    if len(period) == 6 and period[:4].isdigit():
+        return (period[4] == "H" and period[5] in "12") or (period[4] == "K" and period[5] in "1234")
+    return False
+
+
+# -- the cube -------------------------------------------------------------------
+
+
+@dataclass
+class Spec:
+    """What is published besides the counts: the score range and the scored questions."""
+
+    score_range: tuple[int, int] | None = None
+    items: dict[str, list[int]] = field(default_factory=dict)  # item id -> its scores
+
+
+@dataclass
+class Cube:
+    """A grouping's figures per group and period, and the solved problem that says what is shown."""
+
+    by: str
+    groups: list[str]  # group keys in display order
+    labels: dict[str, str]
+    periods: list[str]
+    figures: dict[tuple[str, str], Figures]  # (group or TOTAL, period) -> figures
+    problems: dict[str, disclosure.Problem]  # per period
+    threshold: int
+    spec: Spec
+    spine: dict[str, disclosure.Problem]  # the total's problems (with its distributions), per period
+    total_figures: dict[tuple[str, str], Figures] = field(default_factory=dict)  # with the distributions
+
+    def mark(self, group: str, period: str, name) -> str | None:
+        problem = self.problems.get(period)
+        key = (group, period, name)
+        return problem.mark(key) if problem is not None and key in problem else None
+
+    def total_mark(self, period: str, name) -> str | None:
+        problem = self.spine.get(period)
+        key = (TOTAL, period, name)
+        return problem.mark(key) if problem is not None and key in problem else None
+
+
+def _sum_figures(parts: Iterable[Figures], label: str, key: str) -> Figures:
+    total = Figures(group=label, key=key)
+    for part in parts:
+        total.add(part)
+    return total
+
+
+def build_figures(
+    quarter_figures: Mapping[tuple[str, str], Figures], groups: list[str], labels: Mapping[str, str]
+) -> tuple[list[str], dict[tuple[str, str], Figures]]:
+    """Sum quarter figures up the period tree and over the groups."""
+    quarters = sorted({q for _, q in quarter_figures})
+    periods = periods_of(quarters)
+    figures: dict[tuple[str, str], Figures] = {}
+    for group in [*groups, TOTAL]:
+        label = labels.get(group, "Total")
+        for period in periods:
+            if group == TOTAL:
+                parts = [
+                    quarter_figures[(g, q)]
+                    for g in groups
+                    for q in quarters_in(period, quarters)
+                    if (g, q) in quarter_figures
+                ]
+            else:
+                parts = [
+                    quarter_figures[(group, q)]
+                    for q in quarters_in(period, quarters)
+                    if (group, q) in quarter_figures
+                ]
+            figures[(group, period)] = _sum_figures(parts, label, group if group != TOTAL else "total")
+    return periods, figures
+
+
+def _measures(figure: Figures) -> dict[str, int]:
+    scores = figure.scores
+    return {
+        "eligible": figure.eligible,
+        "invited": figure.invited,
+        "opened": figure.opened,
+        "partial": figure.partial,
+        "completed": figure.completed,
+        "not_completed": figure.eligible - figure.completed,
+        "csq_n": statistics.count(scores),
+        "score_sum": sum(score * n for score, n in scores.items()),
+        "square_sum": sum(score * score * n for score, n in scores.items()),
+    }
+
+
+def _add_row(
+    problem: disclosure.Problem, group: str, period: str, figure: Figures, spec: Spec, cost: int
+) -> None:
+    values = _measures(figure)
+    cell = {}
+    for name in COUNTS:
+        cell[name] = problem.cell((group, period, name), values[name], disclosure.COUNT, cost)
+    for name in SUMS:
+        cell[name] = problem.cell((group, period, name), values[name], disclosure.SUM, cost)
+    problem.equal(cell["eligible"], [cell["completed"], cell["not_completed"]])
+    problem.at_least([(1, cell["eligible"]), (-1, cell["invited"])])
+    problem.at_least([(1, cell["invited"]), (-1, cell["opened"])])
+    problem.at_least([(1, cell["opened"]), (-1, cell["completed"]), (-1, cell["partial"])])
+    problem.at_least([(1, cell["completed"]), (-1, cell["csq_n"])])
+    if spec.score_range:
+        low, high = spec.score_range
+        problem.at_least([(1, cell["score_sum"]), (-low, cell["csq_n"])])
+        problem.at_least([(high, cell["csq_n"]), (-1, cell["score_sum"])])
+        problem.at_least([(1, cell["square_sum"]), (-low, cell["score_sum"])])
+        problem.at_least([(high, cell["score_sum"]), (-1, cell["square_sum"])])
+    # A mean is published with its N: hiding N hides the mean (and SD, median).
+    problem.link(cell["csq_n"], cell["score_sum"], cell["square_sum"])
+    problem.link(cell["score_sum"], cell["square_sum"])
+    problem.link(cell["square_sum"], cell["score_sum"])
+
+
+def _add_distribution(problem: disclosure.Problem, period: str, figure: Figures, spec: Spec) -> None:
+    """The total's score histogram and each question's answers, with their sums."""
+    n = (TOTAL, period, "csq_n")
+    if spec.score_range:
+        low, high = spec.score_range
+        bins = [
+            problem.cell((TOTAL, period, ("bin", s)), figure.scores.get(s, 0)) for s in range(low, high + 1)
+        ]
+        scores = range(low, high + 1)
+        problem.equal(n, bins)
+        problem.linear(
+            [(1, (TOTAL, period, "score_sum")), *((-s, b) for s, b in zip(scores, bins, strict=True))]
+        )
+        problem.linear(
+            [(1, (TOTAL, period, "square_sum")), *((-s * s, b) for s, b in zip(scores, bins, strict=True))]
+        )
+    item_sums = []
+    for item_id, scores in spec.items.items():
+        distribution = figure.items.get(item_id, Counter())
+        options = [
+            problem.cell((TOTAL, period, ("item", item_id, s)), distribution.get(s, 0)) for s in scores
+        ]
+        item_sum = problem.cell(
+            (TOTAL, period, ("item_sum", item_id)),
+            sum(s * distribution.get(s, 0) for s in scores),
+            disclosure.SUM,
+        )
+        item_sums.append(item_sum)
+        problem.equal(n, options)
+        problem.linear([(1, item_sum), *((-s, o) for s, o in zip(scores, options, strict=True))])
+        for option in options:
+            # A question's mean goes with its distribution.
+            problem.link(option, item_sum)
+        problem.link(n, item_sum)
+    if item_sums and spec.score_range:
+        problem.equal((TOTAL, period, "score_sum"), item_sums)
+
+
+def _names(spec: Spec) -> list:
+    names: list = [*COUNTS, *SUMS]
+    return names
+
+
+def _distribution_names(spec: Spec) -> list:
+    names: list = []
+    if spec.score_range:
+        low, high = spec.score_range
+        names += [("bin", s) for s in range(low, high + 1)]
+    for item_id, scores in spec.items.items():
+        names += [("item", item_id, s) for s in scores] + [("item_sum", item_id)]
+    return names
+
+
+def _force_nested(
+    problem: disclosure.Problem, period: str, outer: dict, rows: list[tuple[str, list]]
+) -> bool:
+    """Hide a cell whose shown value differs by 1 to threshold − 1 from the same cell shown in an
+    enclosing view (a year around a quarter, the whole time around a year)."""
+    changed = False
+    threshold = problem.threshold
+    for group, names in rows:
+        for name in names:
+            key = (group, period, name)
+            if (
+                key not in problem
+                or not problem.shown(key)
+                or problem.kinds[problem.index[key]] != disclosure.COUNT
+            ):
+                continue
+            for around in ancestors(period):
+                other_problem = outer.get(around)
+                other = (group, around, name)
+                if other_problem is None or other not in other_problem or not other_problem.shown(other):
+                    continue
+                difference = other_problem.value(other) - problem.value(key)
+                if 0 < difference < threshold:
+                    problem.hide(key)
+                    changed = True
+                    break
+    return changed
+
+
+def _solve(problem: disclosure.Problem, period: str, outer: dict, rows: list[tuple[str, list]]) -> None:
+    problem.solve()
+    while _force_nested(problem, period, outer, rows):
+        problem.solve()
+
+
+def protect_total(
+    figures: dict[tuple[str, str], Figures], periods: list[str], spec: Spec, threshold: int
+) -> dict[str, disclosure.Problem]:
+    """The total of every period with its distributions, each period protected alone (the spine),
+    the whole time first, so that each period is compared with the periods around it.
+
+    The total's own figures are decided first; the score histogram and each question's answers
+    then protect themselves with their own cells: where they cannot, the whole distribution is
+    hidden rather than the total's N."""
+    problems: dict[str, disclosure.Problem] = {}
+    row_names = _names(spec)
+    distribution_names = _distribution_names(spec)
+    for period in periods:
+        alone = disclosure.Problem(threshold)
+        _add_row(alone, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
+        _solve(alone, period, problems, [(TOTAL, row_names)])
+        problem = disclosure.Problem(threshold)
+        _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
+        for name in row_names:
+            problem.freeze((TOTAL, period, name), alone.mark((TOTAL, period, name)))
+        _add_distribution(problem, period, figures[(TOTAL, period)], spec)
+        _solve(problem, period, problems, [(TOTAL, distribution_names)])
+        if problem.unresolved:
+            for name in distribution_names:
+                problem.hide((TOTAL, period, name))
+            problem.solve()
+        problems[period] = problem
+    return problems
+
+
+def protect(
+    by: str,
+    quarter_figures: Mapping[tuple[str, str], Figures],
+    groups: list[str],
+    labels: Mapping[str, str],
+    spec: Spec,
+    threshold: int,
+    *,
+    spine: Cube | None = None,
+    parents: Iterable[tuple[str, Cube, Mapping[tuple[str, str], str]]] = (),
+) -> Cube:
+    """Solve a grouping in every period. ``spine``: the solved total (frozen here; solved now when not
+    given). ``parents``: solved groupings whose groups are sums of this grouping's groups, each with a
+    name and a map ``(group, period) -> parent group`` (frozen here, with the equations between them).
+    """
+    periods, figures = build_figures(quarter_figures, groups, labels)
+    if spine is not None:
+        periods = spine.periods
+        for group in [*groups, TOTAL]:
+            for period in periods:
+                if (group, period) not in figures:
+                    figures[(group, period)] = Figures(group=labels.get(group, "Total"), key=group)
+    if threshold <= 0:
+        return Cube(by, groups, dict(labels), periods, figures, {}, threshold, spec, {}, figures)
+    totals = spine.spine if spine is not None else protect_total(figures, periods, spec, threshold)
+    if by == "total":
+        return Cube(by, groups, dict(labels), periods, figures, totals, threshold, spec, totals, figures)
+    names = _names(spec)
+    parents = list(parents)
+    problems: dict[str, disclosure.Problem] = {}
+    for period in periods:
+        problem = disclosure.Problem(threshold)
+        _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
+        for name in names:
+            problem.freeze((TOTAL, period, name), totals[period].mark((TOTAL, period, name)))
+        for group in groups:
+            _add_row(problem, group, period, figures[(group, period)], spec, cost=0)
+        for name in names:
+            problem.equal((TOTAL, period, name), [(group, period, name) for group in groups])
+        for parent_name, parent, membership in parents:
+            members: dict[str, list[str]] = {}
+            owners = [membership.get((group, period)) for group in groups]
+            if None in owners:
+                continue  # a group changes parent within the period: no equation holds
+            for group, owner in zip(groups, owners, strict=True):
+                members.setdefault(owner, []).append(group)
+            for owner in parent.groups:
+                for name in names:
+                    key = (("parent", parent_name, owner), period, name)
+                    value = _measures(parent.figures[(owner, period)])[name]
+                    kind = disclosure.COUNT if name in COUNTS else disclosure.SUM
+                    problem.cell(key, value, kind, 100)
+                    problem.freeze(key, parent.mark(owner, period, name))
+                    problem.equal(key, [(group, period, name) for group in members.get(owner, [])])
+        _solve(problem, period, problems, [(group, names) for group in groups])
+        problems[period] = problem
+    total_figures = spine.total_figures if spine is not None else figures
+    return Cube(by, groups, dict(labels), periods, figures, problems, threshold, spec, totals, total_figures)
