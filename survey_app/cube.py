@@ -160,12 +160,27 @@ def _sum_figures(parts: Iterable[Figures], label: str, key: str) -> Figures:
     return total
 
 
+def first_quarter(period: str) -> str:
+    if len(period) == 4:
+        return f"{period}K1"
+    if "H" in period:
+        return f"{period[:4]}K{1 if period[5] == '1' else 3}"
+    return period
+
+
 def build_figures(
-    quarter_figures: Mapping[tuple[str, str], Figures], groups: list[str], labels: Mapping[str, str]
+    quarter_figures: Mapping[tuple[str, str], Figures],
+    groups: list[str],
+    labels: Mapping[str, str],
+    until: str | None = None,
 ) -> tuple[list[str], dict[tuple[str, str], Figures]]:
-    """Sum quarter figures up the period tree and over the groups."""
+    """Sum quarter figures up the period tree and over the groups. ``until``: the last quarter in
+    which anyone can be eligible yet; periods that begin after it are not offered (they are empty
+    by definition)."""
     quarters = sorted({q for _, q in quarter_figures})
     periods = periods_of(quarters)
+    if until is not None:
+        periods = [p for p in periods if p == ALL or first_quarter(p) <= until]
     figures: dict[tuple[str, str], Figures] = {}
     for group in [*groups, TOTAL]:
         label = labels.get(group, "Total")
@@ -356,12 +371,13 @@ def protect(
     *,
     spine: Cube | None = None,
     parents: Iterable[tuple[str, Cube, Mapping[tuple[str, str], str]]] = (),
+    until: str | None = None,
 ) -> Cube:
     """Solve a grouping in every period. ``spine``: the solved total (frozen here; solved now when not
     given). ``parents``: solved groupings whose groups are sums of this grouping's groups, each with a
     name and a map ``(group, period) -> parent group`` (frozen here, with the equations between them).
     """
-    periods, figures = build_figures(quarter_figures, groups, labels)
+    periods, figures = build_figures(quarter_figures, groups, labels, until)
     if spine is not None:
         periods = spine.periods
         for group in [*groups, TOTAL]:
@@ -383,6 +399,14 @@ def protect(
             problem.freeze((TOTAL, period, name), totals[period].mark((TOTAL, period, name)))
         for group in groups:
             _add_row(problem, group, period, figures[(group, period)], spec, cost=0)
+            if by == "period" and group not in quarters_in(period, groups):
+                # A quarter outside the period is empty by definition: the reader knows its 0.
+                for name in names:
+                    problem.freeze((group, period, name), None)
+            elif by == "period" and period == group:
+                # A quarter's own view: its one row is the total.
+                for name in names:
+                    problem.freeze((group, period, name), totals[period].mark((TOTAL, period, name)))
         for name in names:
             problem.equal((TOTAL, period, name), [(group, period, name) for group in groups])
         for parent_name, parent, membership in parents:

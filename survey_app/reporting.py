@@ -484,6 +484,10 @@ def _membership(db: sqlite_utils.Database, query: Query, by: str, parent: str, g
     return result
 
 
+def _quarter_of(day: date) -> str:
+    return f"{day.year}K{(day.month + 2) // 3}"
+
+
 def _first_day(period: str) -> str:
     return period_dates(period)[0].isoformat() if period else "0001-01-01"
 
@@ -507,7 +511,9 @@ def protected(
     spec = spec_of(questionnaire)
     if spine is None:
         cells, labels, order = quarter_figures(db, base, "total", items=True, translate=translate)
-        spine = cube_module.protect("total", cells, order, labels, spec, threshold)
+        spine = cube_module.protect(
+            "total", cells, order, labels, spec, threshold, until=_quarter_of(base.cutoff)
+        )
     if by == "total":
         return spine
     cells, labels, order = quarter_figures(db, base, by, translate=translate)

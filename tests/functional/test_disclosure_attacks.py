@@ -1,0 +1,167 @@
+"""Attacks on the published figures: differencing, solving tables, and the truth of every mark.
+
+An attacker reads every view the product offers (each grouping, each offered
+period) and tries, with rules written here independently of the app's own
+engine: sums and differences of rows and columns, the parts of a row, a
+question's options adding up to its N, N × mean, and nested periods.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from survey_app import cube, reporting
+from survey_app.disclosure import Hidden
+from tests.cohort import Person, build
+
+TODAY = date(2026, 12, 1)
+MUNICIPALITIES = ["259", "269", "370", "461", "101", "751", "851"]
+COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")
+
+
+def _people(seed: int, size: int) -> list[Person]:
+    rng = random.Random(seed)
+    people = []
+    for number in range(size):
+        state = rng.choice(["eligible", "invited", "opened", "partial", "completed", "completed"])
+        baseline = date.fromordinal(TODAY.toordinal() - rng.randint(185, 640))
+        people.append(
+            Person(
+                code=f"R{seed}-{number}",
+                municipality=rng.choice(MUNICIPALITIES),
+                baseline=baseline.isoformat(),
+                state=state,
+                total=rng.randint(14, 32) if state == "completed" else None,
+                answered=rng.randint(1, 7),
+            )
+        )
+    return people
+
+
+def _views(app, db, by):
+    questionnaire = app.extensions["questionnaires"]["csq8"]
+    query = reporting.Query(questionnaire_id="csq8", as_of=TODAY)
+    solved = reporting.protected(db, query, by, threshold=5, questionnaire=questionnaire)
+    truth = reporting.protected(db, query, by, threshold=0, questionnaire=questionnaire)
+    views = {}
+    for period in solved.periods:
+        shown = reporting.report(
+            db,
+            reporting.Query("csq8", TODAY, period=period),
+            by,
+            questionnaire=questionnaire,
+            items=True,
+            cube=solved,
+        )
+        real = reporting.report(
+            db,
+            reporting.Query("csq8", TODAY, period=period),
+            by,
+            questionnaire=questionnaire,
+            items=True,
+            cube=truth,
+            threshold=5,
+        )
+        views[period] = (shown, real)
+    return views
+
+
+def _check_view(shown, real):
+    rows = list(zip(shown.rows, real.rows, strict=True))
+    # 1. Every mark is true: "<5" only on counts below 5, "×" only on counts of 5 or more.
+    for row, true_row in rows:
+        for key in COUNTS:
+            value = row.values[key]
+            if isinstance(value, Hidden):
+                assert (value.text == "<5") == (true_row.values[key] < 5), (row.values["group"], key)
+                assert value.text in ("<5", "×")
+            else:
+                assert value == true_row.values[key]
+    # 2. No relation with exactly one hidden term: columns (groups add up to the total)...
+    for key in COUNTS:
+        cells = [row.values[key] for row, _ in rows]
+        assert sum(isinstance(value, Hidden) for value in cells) != 1, key
+    # ... and rows (eligible = completed + not completed).
+    for row, _ in rows:
+        parts = [row.values[k] for k in ("eligible", "completed", "not_completed")]
+        assert sum(isinstance(value, Hidden) for value in parts) != 1, row.values["group"]
+        # opened >= completed + partial: a hidden partial must not be pinned to 0.
+        if isinstance(row.values["partial"], Hidden) and not isinstance(row.values["opened"], Hidden):
+            if not isinstance(row.values["completed"], Hidden):
+                assert row.values["opened"] - row.values["completed"] > 0
+    # 3. N × mean: the total of group sums must not give a single hidden group's sum.
+    means = [row.values["csq_mean"] for row, _ in rows]
+    assert sum(isinstance(value, Hidden) for value in means) != 1 or all(isinstance(v, Hidden) for v in means)
+    # 4. Each question: options add up to N; the mean goes with the distribution.
+    for item_row in shown.item_rows:
+        options = [value for _, value in item_row["options"]]
+        hidden = sum(isinstance(value, Hidden) for value in options)
+        n_hidden = isinstance(shown.total.values["csq_n"], Hidden)
+        assert hidden != 1 or n_hidden
+        if hidden:
+            assert isinstance(item_row["mean"], Hidden)
+    bins = [value for _, value in shown.scores]
+    assert sum(isinstance(value, Hidden) for value in bins) != 1 or isinstance(
+        shown.total.values["csq_n"], Hidden
+    )
+
+
+def _check_nested(views):
+    for period, (shown, _) in views.items():
+        for outer in cube.ancestors(period):
+            outer_rows = {row.values["group"]: row for row in views[outer][0].rows}
+            for row in shown.rows:
+                other = outer_rows.get(row.values["group"])
+                if other is None:
+                    continue
+                for key in COUNTS:
+                    a, b = other.values[key], row.values[key]
+                    if isinstance(a, Hidden) or isinstance(b, Hidden):
+                        continue
+                    assert not 0 < a - b < 5, (period, outer, row.values["group"], key, a, b)
+
+
+@pytest.mark.parametrize("by", ["region", "municipality", "period"])
+def test_no_view_gives_a_hidden_cell_away(app, db, by):
+    build(db, app.extensions["questionnaires"]["csq8"], _people(7, 160))
+    with app.app_context():
+        views = _views(app, db, by)
+    for shown, real in views.values():
+        _check_view(shown, real)
+    _check_nested(views)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), size=st.integers(5, 90))
+def test_random_cohorts_keep_every_hidden_cell(app, seed, size):
+    from survey_app.db import connect
+
+    database = connect(app.config["DATABASE"])
+    try:
+        database.execute("DELETE FROM answer")
+        database.execute("DELETE FROM invitation")
+        database.execute("DELETE FROM participant")
+        database.conn.commit()
+        build(database, app.extensions["questionnaires"]["csq8"], _people(seed, size))
+        with app.app_context():
+            for by in ("region", "municipality"):
+                views = _views(app, database, by)
+                for shown, real in views.values():
+                    _check_view(shown, real)
+                _check_nested(views)
+    finally:
+        database.close()
+
+
+def test_one_day_apart_filters_are_not_offered(app, login):
+    """The attack of issue 13: ?end=2025-10-24 against ?end=2025-10-23 gave one participant away."""
+    client = login("evaluator", ())
+    page = client.get("/evaluering/?end=2025-10-24").text
+    other = client.get("/evaluering/?end=2025-10-23").text
+    assert page == other.replace("2025-10-23", "2025-10-24")
+    assert 'name="end"' not in page and 'name="start"' not in page
