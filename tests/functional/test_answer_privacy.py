@@ -4,8 +4,10 @@ A participant's answers are shown, and can be changed, only in the browser
 session that gave them. Anyone else opening the same link (the consultant
 from the QR page, a forwarded SMS, the participant's phone after losing its
 cookie) learns how many questions are answered and can answer only the rest.
+Showing a live link to staff is in the audit log.
 """
 
+import json
 import re
 
 import pytest
@@ -171,3 +173,33 @@ def test_a_session_bound_without_a_browser_value_must_open_its_link_again(app, p
     page = phone.get("/svar")
     assert page.status_code == 403 and "Åbn linket" in page.text
     assert_shows_no_earlier_answer(page.text)
+
+
+def test_showing_the_link_to_a_consultant_is_audited(app, participant, login, db):
+    consultant = login("consultant", ("259",))
+    link_on_qr_page(consultant, participant["id"])
+    consultant.get(f"/konsulent/deltagere/{participant['id']}/qr?brev=1")
+    rows = list(db.query("SELECT * FROM audit WHERE action = 'link_shown' AND actor != 'cli' ORDER BY id"))
+    assert [(r["actor"], r["user_id"], r["target"]) for r in rows] == [
+        (consultant.user["email"], consultant.user["id"], f"participant:{participant['id']}:KOGE-0001")
+    ] * 2
+    assert [json.loads(r["detail"]) for r in rows] == [{"letter": False}, {"letter": True}]
+    assert all(r["at"] for r in rows)
+
+
+def test_printing_a_link_with_the_invite_command_is_audited(runner, participant, db):
+    result = runner.invoke(args=["invite", "KOGE-0001"])
+    assert result.exit_code == 0 and participant["link"] in result.stdout
+    rows = list(db.query("SELECT actor, target, detail FROM audit WHERE action = 'link_shown'"))
+    # The fixture's invite and this one.
+    assert (
+        rows
+        == [
+            {
+                "actor": "cli",
+                "target": f"participant:{participant['id']}:KOGE-0001",
+                "detail": json.dumps({"command": "invite"}),
+            }
+        ]
+        * 2
+    )
