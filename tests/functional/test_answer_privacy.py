@@ -175,6 +175,15 @@ def test_a_session_bound_without_a_browser_value_must_open_its_link_again(app, p
     assert_shows_no_earlier_answer(page.text)
 
 
+def test_the_pages_say_where_answers_can_be_seen(app, participant):
+    client = app.test_client()
+    welcome = client.get(participant["link"])
+    chat = start(client, participant["link"])
+    for page in (welcome, chat):
+        assert "De kan kun ses og ændres på den telefon eller i den browser, hvor du gav dem." in page.text
+        assert "Din jobkonsulent kan ikke se dem." in page.text
+
+
 def test_showing_the_link_to_a_consultant_is_audited(app, participant, login, db):
     consultant = login("consultant", ("259",))
     link_on_qr_page(consultant, participant["id"])
