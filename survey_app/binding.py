@@ -7,10 +7,18 @@ reads them back from here. Reading needs only the signed cookie, so an
 answer can be checked before the database is touched; the nonce is
 compared with the stored one when the row is fetched (or in the answer's
 own transaction).
+
+A participant's binding also carries a random value of this browser
+session (``browser``); each answer is stored with its hash
+(:func:`browser_mark`), so only the session that gave an answer is shown
+it and may change it. Anyone else holding the link (a forwarded SMS, the
+consultant's QR page) can answer only what is still unanswered.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 
 from flask import abort, current_app, request, session
@@ -24,9 +32,33 @@ class NotBound(Forbidden):
     """The session holds no (longer any) link: the person must reopen their link."""
 
 
-def bind(key: str, row: dict) -> None:
-    """Remember in the session that this browser answers ``row`` (an invitation or a team's link)."""
-    session[key] = {"id": row["id"], "nonce": row["nonce"], "questionnaire": row["questionnaire_id"]}
+def bind(key: str, row: dict, *, per_browser: bool = False) -> None:
+    """Remember in the session that this browser answers ``row`` (an invitation or a team's link).
+
+    ``per_browser`` gives the session its own random value for this row,
+    kept when the same session binds the same row again (reopening the
+    link resumes with the answers it gave) and new in any other session.
+    """
+    bound = {"id": row["id"], "nonce": row["nonce"], "questionnaire": row["questionnaire_id"]}
+    if per_browser:
+        earlier = session.get(key)
+        same_row = isinstance(earlier, dict) and earlier.get("id") == row["id"]
+        kept = earlier.get("browser") if same_row else None
+        bound["browser"] = kept if isinstance(kept, str) and kept else secrets.token_urlsafe(16)
+    session[key] = bound
+
+
+def browser_mark(key: str) -> str | None:
+    """What is stored with an answer to say this session gave it: a hash of the session's value.
+
+    Only the hash is stored, so reading the database does not let anyone
+    pose as the browser that answered.
+    """
+    bound = session.get(key)
+    value = bound.get("browser") if isinstance(bound, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def binding(key: str) -> tuple[int, str, Questionnaire]:

@@ -148,6 +148,15 @@ def invite_command(codes, questionnaire_id, municipality_code):
             click.echo(
                 f"{participant['code']} har allerede et gyldigt link; det samme link vises igen.", err=True
             )
+        # A printed link lets its holder answer, like the QR page: recorded the same way.
+        with transaction(db):
+            audit.record(
+                db,
+                "link_shown",
+                actor="cli",
+                target=f"participant:{participant['id']}:{participant['code']}",
+                detail={"command": "invite"},
+            )
         click.echo(f"{participant['code']}\t{public_link(invitation)}")
     if failures:
         sys.exit(1)

@@ -113,9 +113,16 @@ def state(invitation: dict, now: datetime | None = None) -> str:
 
 
 def answers(db: sqlite_utils.Database, invitation_id: int) -> dict[str, dict]:
-    """Answers given so far, by item id."""
-    rows = _rows(db, "SELECT item_id, score, text FROM answer WHERE invitation_id = ?", [invitation_id])
+    """Answers given so far, by item id, each with the mark of the browser that gave it."""
+    rows = _rows(
+        db, "SELECT item_id, score, text, answered_by FROM answer WHERE invitation_id = ?", [invitation_id]
+    )
     return {row["item_id"]: row for row in rows}
+
+
+def answered_here(given: dict[str, dict], browser: str) -> set[str]:
+    """The items of ``given`` answered in the browser session marked ``browser``: the only ones it sees."""
+    return {item_id for item_id, row in given.items() if row["answered_by"] == browser}
 
 
 def mark_opened(db: sqlite_utils.Database, invitation_id: int, questionnaire: Questionnaire) -> None:
@@ -145,6 +152,7 @@ class Stored:
     state: str  # links.VALID, or why nothing was written
     answers: dict[str, dict]
     completed: bool = False
+    refused: bool = False  # the item was answered in another browser: nothing was written
 
 
 def store_answer(
@@ -154,6 +162,8 @@ def store_answer(
     nonce: str,
     item: Item,
     value: int | str,
+    *,
+    answered_by: str,
 ) -> Stored:
     """Commit one answer; complete the invitation when it was the last one missing.
 
@@ -162,6 +172,10 @@ def store_answer(
     its state are checked inside the transaction, so a double tap on the
     last answer cannot write into a response that has just been completed,
     and a revoked link (``links.UNKNOWN``) writes nothing.
+
+    ``answered_by`` marks the browser session answering (see
+    ``binding.browser_mark``). An item already answered in another session
+    (or before answers were marked) is not changed: ``refused`` says so.
     """
     now = clock.now()
     moment = clock.isoformat(now)
@@ -173,14 +187,19 @@ def store_answer(
         current = state(invitation, now)
         if current != links.VALID:
             return Stored(current, answers(db, invitation_id))
+        earlier = db.execute(
+            "SELECT answered_by FROM answer WHERE invitation_id = ? AND item_id = ?", [invitation_id, item.id]
+        ).fetchone()
+        if earlier is not None and earlier[0] != answered_by:
+            return Stored(links.VALID, answers(db, invitation_id), refused=True)
         db.execute(
             "INSERT INTO answer (invitation_id, item_id, score, text, questionnaire_version,"
-            " answered_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " answered_at, answered_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (invitation_id, item_id) DO UPDATE SET score = excluded.score,"
             " text = excluded.text, questionnaire_version = excluded.questionnaire_version,"
             " answered_at = excluded.answered_at"
             " WHERE answer.score IS NOT excluded.score OR answer.text IS NOT excluded.text",
-            [invitation_id, item.id, score, text, questionnaire.version, moment],
+            [invitation_id, item.id, score, text, questionnaire.version, moment, answered_by],
         )
         given = answers(db, invitation_id)
         completed = questionnaire.next_unanswered(given) is None

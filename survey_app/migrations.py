@@ -366,3 +366,13 @@ def message_handover(db):
     # When a message was handed to the gateway or mail server: a send-due run
     # killed before that is sent again; one killed after it is not.
     db.execute("ALTER TABLE message ADD COLUMN handed_at TEXT")
+
+
+@migrations(name="0007_answer_browser")
+def answer_browser(db):
+    # Which browser session gave an answer: a hash of a random value kept in
+    # that session's signed cookie (see binding.py). Only that session is
+    # shown the answer and may change it; anyone else opening the same link
+    # sees how many are answered. Answers given before this column existed
+    # have none, so no browser is shown them.
+    db.execute("ALTER TABLE answer ADD COLUMN answered_by TEXT")

@@ -325,7 +325,11 @@ def withdraw(participant_id: int):
 @bp.get("/deltagere/<int:participant_id>/qr")
 @role_required("consultant")
 def qr(participant_id: int):
-    """The participant's link as a QR code, to scan in a meeting, with a copyable link."""
+    """The participant's link as a QR code, to scan in a meeting, with a copyable link.
+
+    Whoever holds the link can answer what is still unanswered, so every
+    showing of it (the page and the printable letter) is in the audit log.
+    """
     participant = _participant_or_404(participant_id)
     try:
         invitation = _live_invitation(participant)
@@ -333,13 +337,17 @@ def qr(participant_id: int):
         flash(error.translate(_))
         return redirect(url_for(".participant", participant_id=participant_id), code=303)
     link = public_link(invitation)
+    letter = request.args.get("brev") == "1"
+    db = get_db()
+    with transaction(db):
+        log_action("link_shown", target=_target(participant), detail={"letter": letter}, db=db)
     return render_template(
         "consultant/qr.html",
         participant=participant,
         link=link,
         svg=messaging.qr_svg(link),
         expires_at=invitation["expires_at"],
-        letter=request.args.get("brev") == "1",
+        letter=letter,
     )
 
 

@@ -13,6 +13,12 @@
 The link token appears only in the first URL; afterwards the session cookie
 says which invitation is being answered. Reopening the link resumes at the
 first unanswered question.
+
+Answers are shown, and can be changed, only in the browser session that
+gave them (``binding.browser_mark``). Another browser opening the same link
+(the consultant's QR page, a forwarded SMS, a phone that lost its cookie)
+is told how many questions are answered and can answer only the rest; a
+post changing an answer given elsewhere changes nothing.
 """
 
 from __future__ import annotations
@@ -89,7 +95,7 @@ def welcome(token: str):
 def start(token: str):
     invitation = _answerable_invitation(token)
     invitations.mark_opened(get_db(), invitation["id"], _questionnaire(invitation))
-    binding.bind(SESSION_KEY, invitation)
+    binding.bind(SESSION_KEY, invitation, per_browser=True)
     return redirect(url_for(".chat", _anchor="current"), code=303)
 
 
@@ -101,13 +107,22 @@ def _bound_invitation() -> tuple[dict, Questionnaire]:
     return binding.bound_row(SESSION_KEY, lambda row_id: invitations.get(get_db(), row_id))
 
 
+def _browser_mark() -> str:
+    """This session's mark; a session bound before answers were marked must open its link again."""
+    mark = binding.browser_mark(SESSION_KEY)
+    if mark is None:
+        session.pop(SESSION_KEY, None)
+        raise NotBound()
+    return mark
+
+
 @bp.errorhandler(NotBound)
 def not_bound(error):
     return render_template("participant/not_bound.html"), 403
 
 
-def _render_conversation(questionnaire: Questionnaire, given: dict):
-    conversation = build_conversation(questionnaire, given, editing=request.args.get("ret"))
+def _render_conversation(questionnaire: Questionnaire, given: dict, shown: set[str]):
+    conversation = build_conversation(questionnaire, given, editing=request.args.get("ret"), shown=shown)
     return render_template("participant/chat.html", questionnaire=questionnaire, conversation=conversation)
 
 
@@ -120,9 +135,9 @@ def _render_conversation(questionnaire: Questionnaire, given: dict):
 _CSRF_SLOT = "\x00csrf\x00"
 
 
-def _update_response(questionnaire: Questionnaire, given: dict, answered_item: str):
+def _update_response(questionnaire: Questionnaire, given: dict, answered_item: str, shown: set[str]):
     answer = given.get(answered_item, {})
-    conversation = build_conversation(questionnaire, given)
+    conversation = build_conversation(questionnaire, given, shown=shown)
     key = (
         questionnaire.id,
         questionnaire.version,
@@ -152,29 +167,39 @@ def _update_response(questionnaire: Questionnaire, given: dict, answered_item: s
 @bp.get("/svar")
 def chat():
     invitation, questionnaire = _bound_invitation()
+    mark = _browser_mark()
     state = invitations.state(invitation)
     if state in (links.EXPIRED, links.WITHDRAWN):
         return _closed_page(state)
     given = invitations.answers(get_db(), invitation["id"])
-    return _render_conversation(questionnaire, given)
+    return _render_conversation(questionnaire, given, invitations.answered_here(given, mark))
 
 
 @bp.post("/svar")
 def answer():
     invitation_id, nonce, questionnaire = _binding()
+    mark = _browser_mark()
     item, value = binding.posted_answer(questionnaire)
-    stored = invitations.store_answer(get_db(), questionnaire, invitation_id, nonce, item, value)
+    stored = invitations.store_answer(
+        get_db(), questionnaire, invitation_id, nonce, item, value, answered_by=mark
+    )
     if stored.state == links.UNKNOWN:
         session.pop(SESSION_KEY, None)
         raise NotBound()
     if stored.state in (links.EXPIRED, links.WITHDRAWN):
         return _closed_page(stored.state)
+    if stored.refused:
+        # Answered in another browser: nothing changed; show this browser's own page
+        # (the script, seeing no chat turn, lets the browser post and land there too).
+        return redirect(url_for(".chat", _anchor="current"), code=303)
     if request.headers.get(FETCH_HEADER) == "fetch":
         # The token just validated is as good as a fresh one for the next
         # form; reusing it saves signing a new one on every answer.
         if token := request.form.get("csrf_token"):
             g.setdefault(current_app.config["WTF_CSRF_FIELD_NAME"], token)
-        return _update_response(questionnaire, stored.answers, item.id)
+        return _update_response(
+            questionnaire, stored.answers, item.id, invitations.answered_here(stored.answers, mark)
+        )
     return redirect(url_for(".chat", _anchor="current"), code=303)
 
 

@@ -105,7 +105,8 @@ def test_change_an_earlier_answer_and_resume_later(phone, browser, issue_link, l
     page.get_by_role("button", name="Fremragende", exact=True).click()
     page.locator("#progress-label", has_text="Spørgsmål 4 af 8").wait_for()
 
-    # Another day, another browser: the same link resumes at question 4.
+    # Another day, another browser: the same link resumes at question 4, saying how many
+    # are answered but showing none of the answers (they stay in the browser that gave them).
     later = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     later.goto(link)
     assert "Du har svaret på 3 af 8 spørgsmål" in later.content()
@@ -113,7 +114,14 @@ def test_change_an_earlier_answer_and_resume_later(phone, browser, issue_link, l
     assert_accessible(later, "welcome back page")
     later.get_by_role("button", name="Fortsæt").click()
     assert later.locator("#progress-label").inner_text() == "Spørgsmål 4 af 8"
+    assert "3 af 8 spørgsmål er allerede besvaret" in later.locator("#answered-elsewhere").inner_text()
+    assert later.locator(".from-me").count() == 0
+    assert "Fremragende" not in later.locator("#log").inner_text()
+    screenshots(later, "resumed-elsewhere")
+    assert_accessible(later, "chat resumed in another browser")
     later.context.close()
+    page.goto(live_app.url + "/svar")  # the first browser still sees its own answers
+    assert page.locator(".from-me .answer").first.inner_text() == "Fremragende"
     scores, _total, _completed = stored_response(live_app.app.config["DATABASE"])
     assert scores == {"csq_1": 4, "csq_2": 2, "csq_3": 2}
 

@@ -217,7 +217,8 @@ def test_chat_stores_answers_and_reopening_resumes(app, db, koege_link):
         ("org_1_comment", None, "Næsten altid"),
     }
 
-    # Another phone of the team opens the link later: it resumes at question 3.
+    # Another phone of the team opens the link later: it resumes at question 3 and, unlike a
+    # participant's link, sees the team's answers (they are the team's, not one person's).
     other = app.test_client()
     welcome = other.get(koege_link)
     assert "Velkommen tilbage. Jeres team har svaret på 2 af 13 spørgsmål" in welcome.text
@@ -225,6 +226,7 @@ def test_chat_stores_answers_and_reopening_resumes(app, db, koege_link):
     start(other, koege_link)
     page = other.get("/team/svar")
     assert "Spørgsmål 3 af 13" in page.text and ORG.item("org_2").text["da"] in page.text
+    assert "Næsten altid" in page.text and 'href="/team/svar?ret=org_1_comment' in page.text
     assert db.execute("SELECT completed_at FROM round_team").fetchone()[0] is None
     assert stored(db, "round_answer_change") == []
 
