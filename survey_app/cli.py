@@ -6,7 +6,6 @@ with status 1 and a message saying what to fix.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -31,6 +30,7 @@ from . import (
     registry,
     reporting,
     rounds,
+    safe_csv,
 )
 from .auth import set_password_url
 from .db import get_db, transaction
@@ -470,9 +470,10 @@ def report_command(by, output, start, end, questionnaire_id, region_basis, no_su
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif output == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+        writer = safe_csv.writer(buffer, lineterminator="\n")  # a group named "=…" stays text
+        columns = list(rows[0])
+        writer.writerow(columns)
+        writer.writerows([row[column] for column in columns] for row in rows)
         click.echo(buffer.getvalue(), nl=False)
     else:
         _echo_report_table(result, rows, questionnaire)
