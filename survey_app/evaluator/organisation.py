@@ -195,6 +195,6 @@ def organisation_csv(round_id: int):
             },
             db=db,
         )
-    response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = Response(buffer.getvalue(), mimetype=safe_csv.MEDIA_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
