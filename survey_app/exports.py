@@ -44,7 +44,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import clock, safe_csv
+from . import clock, private_files, safe_csv
 from .questionnaires import DEFAULT_LANGUAGE, Questionnaire
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
@@ -533,7 +533,8 @@ def write_export(
 
     A CSV export also writes its codebook to :func:`codebook_path`. The
     file is written under a temporary name and renamed when complete, so a
-    failed export never leaves half a file where the last good one was.
+    failed export never leaves half a file where the last good one was; it
+    is mode 0600 from the start, as it holds every participant's answers.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -541,14 +542,20 @@ def write_export(
         _stats_modules()  # fail before anything is written
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
+    written = [partial, codebook_path(partial)] if fmt == "csv" else [partial]
     try:
+        for file in written:
+            file.unlink(missing_ok=True)
+            private_files.create(file)
         if fmt == "csv":
             count = write_csv(db, questionnaire, partial, excel_da=excel_da)
-            os.replace(codebook_path(partial), codebook_path(path))
         elif fmt == "xlsx":
             count = write_xlsx(db, questionnaire, partial)
         else:
             count = write_stats(db, questionnaire, fmt, partial)
+        private_files.tighten(*written)  # in case a writer made its file anew
+        if fmt == "csv":
+            os.replace(codebook_path(partial), codebook_path(path))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
