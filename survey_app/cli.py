@@ -6,7 +6,6 @@ with status 1 and a message saying what to fix.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -32,6 +31,7 @@ from . import (
     registry,
     reporting,
     rounds,
+    safe_csv,
 )
 from .auth import set_password_url
 from .db import get_db, transaction
@@ -497,13 +497,12 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif output == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=[key for key in rows[0] if key != "hidden"], lineterminator="\n"
-        )
-        writer.writeheader()
+        writer = safe_csv.writer(buffer, lineterminator="\n")  # a group named "=…" stays text
+        columns = [key for key in rows[0] if key != "hidden"]
+        writer.writerow(columns)
         for row in rows:
-            marks = row.pop("hidden")
-            writer.writerow({k: marks.get(k, "" if v is None else v) for k, v in row.items()})
+            marks = row["hidden"]
+            writer.writerow([marks.get(column, row[column]) for column in columns])
         click.echo(buffer.getvalue(), nl=False)
     else:
         _echo_report_table(result, rows, questionnaire)

@@ -15,6 +15,9 @@ because the last connection to close checkpoints the whole log.
 ``synchronous = NORMAL`` is SQLite's recommended setting for WAL: a commit
 is durable against the application crashing; only a power cut in the same
 moment can lose the last commits, never corrupt the file.
+
+The database, its -wal and -shm files and every backup are mode 0600
+(:mod:`private_files`), whatever the umask of whoever starts the app.
 """
 
 from __future__ import annotations
@@ -31,13 +34,23 @@ import sqlite_utils
 from flask import current_app, g
 from flask.cli import with_appcontext
 
+from . import private_files
 from .migrations import migrations
 
 BUSY_TIMEOUT_SECONDS = 10
 
 
 def connect(path: str | os.PathLike) -> sqlite_utils.Database:
-    """Open the database file with the settings every connection needs."""
+    """Open the database file with the settings every connection needs.
+
+    A new database file is created 0600 before SQLite opens it (SQLite gives
+    the -wal and -shm files the same mode); an existing one readable by
+    others is made private.
+    """
+    if str(path) not in ("", ":memory:"):
+        with contextlib.suppress(OSError):  # SQLite says why it cannot open the file
+            private_files.create(path)
+        private_files.tighten(*private_files.sqlite_files(path))
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=True)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -123,13 +136,16 @@ def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progr
 
     The app may go on answering meanwhile: the copy is a consistent
     snapshot, written in steps so writers are never held up for long. It is
-    written under a temporary name, checked with ``PRAGMA integrity_check``
-    and only then renamed, so a failed backup never replaces a good one.
+    written under a temporary name (created 0600: it holds every answer),
+    checked with ``PRAGMA integrity_check`` and only then renamed, so a
+    failed backup never replaces a good one.
     """
     target = Path(target_path)
     partial = target.with_name(f".{target.name}.partial")
     source = sqlite3.connect(str(source_path), timeout=BUSY_TIMEOUT_SECONDS)
     try:
+        partial.unlink(missing_ok=True)  # left by a backup that was killed
+        private_files.create(partial)
         destination = sqlite3.connect(str(partial))
         try:
             source.backup(destination, pages=1024, progress=progress)

@@ -14,9 +14,11 @@ Formats:
 - ``csv``: UTF-8 with BOM so Excel shows æøå; ``excel_da`` gives the
   semicolon and decimal comma of Danish Excel. Streamed in constant memory
   (:func:`iter_csv`); the codebook is a separate file
-  (``<name>_kodebog.csv``, see :func:`codebook_csv`).
+  (``<name>_kodebog.csv``, see :func:`codebook_csv`). Written by
+  :mod:`safe_csv`, so no text cell can run as a formula.
 - ``xlsx``: sheets "Data" and "Kodebog", written by openpyxl in write-only
-  mode; dates are real Excel dates.
+  mode; dates are real Excel dates, and text is always a text cell (never a
+  formula, whatever it starts with).
 - ``sav`` (SPSS) and ``dta`` (Stata 14 and later): variable and value labels
   embedded, dates as dates. These need the optional extra ``stats``
   (pyreadstat and pandas) and hold the whole table in memory while writing.
@@ -31,7 +33,6 @@ or :func:`iter_csv`.
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import os
 import re
@@ -43,13 +44,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import clock
+from . import clock, private_files, safe_csv
 from .questionnaires import DEFAULT_LANGUAGE, Questionnaire
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "sav": ".sav", "dta": ".dta"}
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": safe_csv.MEDIA_TYPE,
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "sav": "application/x-spss-sav",
     "dta": "application/x-stata-dta",
@@ -97,10 +98,7 @@ _SPSS_RESERVED = frozenset(
 )
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
-# Characters that make Excel read a CSV cell as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CSV_CHUNK_CHARS = 16 * 1024
-_DATETIME_TEXT = "%Y-%m-%d %H:%M:%S"
 
 
 class ExportError(Exception):
@@ -191,8 +189,8 @@ def codebook_rows(questionnaire: Questionnaire) -> Iterator[tuple[str, str, int 
 def codebook_csv(questionnaire: Questionnaire, *, excel_da: bool = False) -> str:
     """The codebook as CSV text, starting with a BOM (encode as UTF-8 to download)."""
     buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";" if excel_da else ",")
+    buffer.write(safe_csv.BOM)
+    writer = safe_csv.writer(buffer, delimiter=";" if excel_da else ",")
     writer.writerow(CODEBOOK_COLUMNS)
     writer.writerows(codebook_rows(questionnaire))
     return buffer.getvalue()
@@ -285,38 +283,16 @@ def _typed(kind: str, value):
 # -- CSV -----------------------------------------------------------------------
 
 
-def _csv_cell(value, *, free_text: bool, excel_da: bool) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime(_DATETIME_TEXT)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        text = repr(value)
-        return text.replace(".", ",") if excel_da else text
-    if free_text and isinstance(value, str) and value.startswith(_FORMULA_START):
-        # Participants write free text; Excel must show it, not run it.
-        return "'" + value
-    return str(value)
-
-
 def _csv_chunks(variables: list[Variable], rows: Iterable[tuple], excel_da: bool) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel_da else ",")
-    buffer.write("\ufeff")
+    writer = safe_csv.writer(buffer, delimiter=";" if excel_da else ",", decimal_comma=excel_da)
+    buffer.write(safe_csv.BOM)
     writer.writerow([variable.name for variable in variables])
     yield buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
-    free_text = [variable.free_text for variable in variables]
     for row in rows:
-        writer.writerow(
-            [
-                _csv_cell(value, free_text=is_text, excel_da=excel_da)
-                for value, is_text in zip(row, free_text, strict=True)
-            ]
-        )
+        writer.writerow(row)
         if buffer.tell() >= _CSV_CHUNK_CHARS:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -386,10 +362,16 @@ def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: st
         data.column_dimensions[get_column_letter(index)].width = max(width, len(variable.name) + 2)
     bold = Font(bold=True)
 
+    def text(sheet, value):
+        # openpyxl makes any str starting with "=" a formula; ours are always text.
+        written = WriteOnlyCell(sheet, value=value)
+        written.data_type = "s"
+        return written
+
     def header(sheet, names):
         cells = []
         for name in names:
-            cell = WriteOnlyCell(sheet, value=name)
+            cell = text(sheet, name)
             cell.font = bold
             cells.append(cell)
         sheet.append(cells)
@@ -402,10 +384,7 @@ def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: st
             written.number_format = _EXCEL_FORMATS[kind]
             return written
         if isinstance(value, str):
-            # Always text: a free-text answer starting with "=" is not a formula.
-            written = WriteOnlyCell(data, value=value)
-            written.data_type = "s"
-            return written
+            return text(data, value)
         return value
 
     header(data, [variable.name for variable in variables])
@@ -420,7 +399,12 @@ def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: st
         book.column_dimensions[letter].width = width
     header(book, CODEBOOK_COLUMNS)
     for codebook_row in codebook_rows(questionnaire):
-        book.append([None if value == "" else value for value in codebook_row])
+        book.append(
+            [
+                None if value == "" else text(book, value) if isinstance(value, str) else value
+                for value in codebook_row
+            ]
+        )
     workbook.save(path)
     return count
 
@@ -549,7 +533,8 @@ def write_export(
 
     A CSV export also writes its codebook to :func:`codebook_path`. The
     file is written under a temporary name and renamed when complete, so a
-    failed export never leaves half a file where the last good one was.
+    failed export never leaves half a file where the last good one was; it
+    is mode 0600 from the start, as it holds every participant's answers.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -557,14 +542,20 @@ def write_export(
         _stats_modules()  # fail before anything is written
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
+    written = [partial, codebook_path(partial)] if fmt == "csv" else [partial]
     try:
+        for file in written:
+            file.unlink(missing_ok=True)
+            private_files.create(file)
         if fmt == "csv":
             count = write_csv(db, questionnaire, partial, excel_da=excel_da)
-            os.replace(codebook_path(partial), codebook_path(path))
         elif fmt == "xlsx":
             count = write_xlsx(db, questionnaire, partial)
         else:
             count = write_stats(db, questionnaire, fmt, partial)
+        private_files.tighten(*written)  # in case a writer made its file anew
+        if fmt == "csv":
+            os.replace(codebook_path(partial), codebook_path(path))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import clock, importing, registry
+from . import clock, importing, registry, safe_csv
 from .importing import RowError
 from .paths import DATA_ROOT
 from .questionnaires import DEFAULT_LANGUAGE, localise
@@ -775,8 +775,7 @@ class ImportResult:
 
 def template_csv(scale: Scale) -> str:
     """An empty file with one scale's columns, for Danish Excel (semicolons, BOM)."""
-    header = [CSV_COLUMNS[name][0] for name in CSV_COLUMNS] + list(scale.item_ids)
-    return "\ufeff" + ";".join(header) + "\r\n"
+    return safe_csv.template([CSV_COLUMNS[name][0] for name in CSV_COLUMNS] + list(scale.item_ids))
 
 
 def parse_csv(

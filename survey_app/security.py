@@ -7,7 +7,9 @@
   needs its CSRF token, and the session cookie is ``SameSite=Lax``.)
 - Over HTTPS (an ``https://`` ``BASE_URL``), browsers are told to use
   nothing else for a year (HSTS).
-- Pages with answers are never cached by the browser or a proxy.
+- Pages with answers are never cached by the browser or a proxy, and
+  neither is any download (exports, CSV files): a file of participants'
+  rows must not stay in a browser's or a proxy's cache.
 - Nothing here is meant for search engines.
 """
 
@@ -40,7 +42,8 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 def add_security_headers(response):
     """Added to every response (no view sets these itself; appending is cheaper than checking)."""
     response.headers.extend(SECURITY_HEADERS)
-    if response.mimetype == "text/html":
+    download = response.headers.get("Content-Disposition", "").startswith("attachment")
+    if download or response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
     return response
 

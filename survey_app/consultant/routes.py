@@ -15,7 +15,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from .. import clock, importing, invitations, messaging, registry
+from .. import clock, importing, invitations, messaging, registry, safe_csv
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
 from ..db import get_db, transaction
 from ..scheduling import STATUSES, Schedule
@@ -383,9 +383,9 @@ def upload():
 @role_required("consultant")
 def template_csv():
     """An empty file with the columns the import reads, for Excel (semicolons, BOM)."""
-    header = "code;municipality;baseline_date;phone;email;channel;language;consent;birth_year;gender\r\n"
+    columns = "code municipality baseline_date phone email channel language consent birth_year gender"
     return Response(
-        "\ufeff" + header,
-        mimetype="text/csv",
+        safe_csv.template(columns.split()),
+        mimetype=safe_csv.MEDIA_TYPE,
         headers={"Content-Disposition": "attachment; filename=deltagere-skabelon.csv"},
     )

@@ -21,7 +21,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, charts, clock, fidelity, formatting, importing
+from .. import audit, charts, clock, fidelity, formatting, importing, safe_csv
 from ..auth import current_staff, log_action, role_required
 from ..db import get_db, transaction
 from ..i18n import current_language
@@ -348,7 +348,7 @@ def fidelity_template(scale: str):
         abort(404)
     return Response(
         fidelity.template_csv(chosen),
-        mimetype="text/csv",
+        mimetype=safe_csv.MEDIA_TYPE,
         headers={"Content-Disposition": f"attachment; filename=fidelitet-{chosen.id}-skabelon.csv"},
     )
 

@@ -3,25 +3,23 @@
 Per round: each municipality's answers (Ja / Nej / –, with the team's
 comments), a summary per region of how many municipalities answered Ja and
 Nej to each question, with every count below ``SUPPRESSION_THRESHOLD`` shown
-as "<5", and the per-municipality answers as CSV (written to the audit log).
+as "<5", and the per-municipality answers as CSV (written to the audit log;
+the teams' comments are neutralised, so none can run as a formula in Excel).
 A municipality's region is the one it belonged to on the round's deadline.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
 from flask import Response, abort, current_app, render_template
 
-from .. import clock, rounds
+from .. import clock, rounds, safe_csv
 from ..auth import log_action, role_required
 from ..db import get_db, transaction
 from ..questionnaires import Item, Questionnaire
 from . import bp
-
-BOM = "\ufeff"
 
 
 @dataclass
@@ -181,8 +179,8 @@ def organisation_csv(round_id: int):
     round_row, questionnaire = _round_and_questionnaire(round_id)
     teams = _teams_with_answers(round_row)
     buffer = io.StringIO()
-    buffer.write(BOM)
-    csv.writer(buffer, lineterminator="\r\n").writerows(_csv_rows(round_row, questionnaire, teams))
+    buffer.write(safe_csv.BOM)
+    safe_csv.writer(buffer, lineterminator="\r\n").writerows(_csv_rows(round_row, questionnaire, teams))
     name = f"organisation_runde{round_id}_{clock.today().isoformat()}.csv"
     db = get_db()
     with transaction(db):
@@ -197,6 +195,6 @@ def organisation_csv(round_id: int):
             },
             db=db,
         )
-    response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = Response(buffer.getvalue(), mimetype=safe_csv.MEDIA_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

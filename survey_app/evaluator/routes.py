@@ -294,8 +294,8 @@ def non_response():
 
 
 EXPORT_FORMATS = {
-    "csv": ("csv", False, "text/csv; charset=utf-8"),
-    "csv-da": ("csv", True, "text/csv; charset=utf-8"),
+    "csv": ("csv", False, exports.MEDIA_TYPES["csv"]),
+    "csv-da": ("csv", True, exports.MEDIA_TYPES["csv"]),
     "xlsx": ("xlsx", False, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "sav": ("sav", False, "application/x-spss-sav"),
     "dta": ("dta", False, "application/x-stata-dta"),
@@ -362,7 +362,7 @@ def codebook():
     """The codebook of the CSV export: variables, Danish labels and value labels."""
     questionnaire = _questionnaire_or_404()
     name = _file_name(questionnaire, exports.CODEBOOK_SUFFIX + ".csv")
-    response = Response(exports.codebook_csv(questionnaire), mimetype="text/csv; charset=utf-8")
+    response = Response(exports.codebook_csv(questionnaire), mimetype=exports.MEDIA_TYPES["csv"])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

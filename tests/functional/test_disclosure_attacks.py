@@ -91,9 +91,11 @@ def _check_view(shown, real):
         parts = [row.values[k] for k in ("eligible", "completed", "not_completed")]
         assert sum(isinstance(value, Hidden) for value in parts) != 1, row.values["group"]
         # opened >= completed + partial: a hidden partial must not be pinned to 0.
-        if isinstance(row.values["partial"], Hidden) and not isinstance(row.values["opened"], Hidden):
-            if not isinstance(row.values["completed"], Hidden):
-                assert row.values["opened"] - row.values["completed"] > 0
+        known = not isinstance(row.values["opened"], Hidden) and not isinstance(
+            row.values["completed"], Hidden
+        )
+        if isinstance(row.values["partial"], Hidden) and known:
+            assert row.values["opened"] - row.values["completed"] > 0
     # 3. N × mean: the total of group sums must not give a single hidden group's sum.
     means = [row.values["csq_mean"] for row, _ in rows]
     assert sum(isinstance(value, Hidden) for value in means) != 1 or all(isinstance(v, Hidden) for v in means)

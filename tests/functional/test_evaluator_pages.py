@@ -44,7 +44,19 @@ def test_dashboard_shows_tabel_3_with_response_rates_and_suppression(evaluator):
     zealand = cells(page, "Region Sjælland")
     assert zealand[1:5] == ["8", "7", "<5", "×"] and zealand[5] == "–"
     assert cells(page, "Region Nordjylland") == ["<5"] * 5 + ["–", "–", "<5", "–", "–", "–"]
-    assert cells(page, "Total") == ["29", "26", "22", "<5", "18", "62,1\xa0%", "–", "18", "26,78", "3,99", "27,5"]
+    assert cells(page, "Total") == [
+        "29",
+        "26",
+        "22",
+        "<5",
+        "18",
+        "62,1\xa0%",
+        "–",
+        "18",
+        "26,78",
+        "3,99",
+        "27,5",
+    ]
     assert cells(page, "Dansk RCT, IPS-gruppe (reference)")[-3:-1] == ["24,30", "5,00"]
     assert cells(page, "Dansk RCT, kontrolgruppe (reference)")[-3:-1] == ["20,90", "6,20"]
     assert "&lt;5: færre end 5 deltagere" in page and "×: skjult, selv om" in page

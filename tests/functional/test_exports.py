@@ -29,7 +29,7 @@ import openpyxl
 import pyreadstat
 import pytest
 
-from survey_app import exports
+from survey_app import exports, safe_csv
 from survey_app.questionnaires import parse_questionnaire
 
 PHONE, EMAIL = "+4529876543", "anna.hansen@example.dk"
@@ -272,8 +272,8 @@ def test_csv_for_danish_excel(runner, cohort, csq8, tmp_path, db):
 
 
 def test_decimal_comma_for_floats():
-    assert exports._csv_cell(24.5, free_text=False, excel_da=True) == "24,5"
-    assert exports._csv_cell(24.5, free_text=False, excel_da=False) == "24.5"
+    assert safe_csv.cell(24.5, decimal_comma=True) == "24,5"
+    assert safe_csv.cell(24.5) == "24.5"
 
 
 def test_xlsx_sheets_dates_and_labels(runner, cohort, csq8, tmp_path, db):

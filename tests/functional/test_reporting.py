@@ -180,7 +180,9 @@ def test_small_cells_are_hidden_and_cells_that_would_reveal_them_are_marked_apar
     truth = {row["group"]: row for row in report_json(runner, "--by", "region", "--no-suppress")}
     # Nordjylland: every count is below 5, so every count says "<5".
     north = rows["Region Nordjylland"]
-    assert all(north[key] is None for key in ("eligible", "invited", "opened", "partial", "completed", "csq_n"))
+    assert all(
+        north[key] is None for key in ("eligible", "invited", "opened", "partial", "completed", "csq_n")
+    )
     assert set(north["hidden"].values()) <= {"<5", "–"} and north["suppressed"] is True
     # Sjælland: 9 eligible of whom 6 completed, so 3 did not: completed is hidden to protect the 3,
     # marked "×" (it is 6), never "<5"; the partial count (1) is "<5".
