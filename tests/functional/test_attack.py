@@ -608,7 +608,7 @@ def test_a_session_bound_to_one_participant_cannot_answer_for_another(w):
 def test_a_session_cookie_forged_for_another_participant_is_ignored(w):
     """A cookie saying "this browser answers B", signed without the app's key, is an empty session."""
     impostor = create_app(
-        {"TESTING": True, "SECRET_KEY": "not the key", "DATABASE": str(w.path.with_name("impostor.db"))}
+        {"TESTING": True, "SECRET_KEY": "not the key " * 4, "DATABASE": str(w.path.with_name("impostor.db"))}
     )
     raw = w.session_of(w.masters["participant"])
     bound_to_b = {"id": w.invitation(B)["id"], "nonce": w.invitation(B)["nonce"], "questionnaire": "csq8"}
