@@ -2,9 +2,10 @@
 
 - Passwords are stored as werkzeug hashes (scrypt) and never leave this module.
 - A new user, or one who forgot the password, gets a one-time link to set
-  it. The link is signed and carries a fingerprint of the current password
-  hash, so it stops working the moment a password is set with it (or any
-  other way), and after ``SET_PASSWORD_LINK_HOURS`` in any case.
+  it. The link is signed and carries a random value stored with the user
+  (``link_nonce``), so the secret key alone cannot make one; it stops
+  working when a newer link is made, the moment a password is set (with it
+  or any other way), and after ``SET_PASSWORD_LINK_HOURS`` in any case.
 - Guessing is throttled twice over: an account is locked for a while after
   ``MAX_FAILED_LOGINS`` failures in a row, and a client address that fails
   ``MAX_FAILURES_PER_ADDRESS`` times within ``ADDRESS_WINDOW`` is refused
@@ -17,6 +18,8 @@ the tests share these functions.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from datetime import timedelta
 
 import sqlite_utils
@@ -182,7 +185,7 @@ def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None
     with transaction(db):
         db.execute(
             "UPDATE user SET password_hash = ?, password_changed_at = ?, failed_logins = 0,"
-            " locked_until = NULL WHERE id = ?",
+            " locked_until = NULL, link_nonce = NULL WHERE id = ?",
             [password_hash, clock.isoformat(clock.now()), user_id],
         )
 
@@ -257,31 +260,63 @@ def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=f"survey_app.{purpose}")
 
 
-def set_password_token(secret_key: str, user: dict) -> str:
-    return _serializer(secret_key, "set-password").dumps([user["id"], _fingerprint(user["password_hash"])])
+def _same(stored: str | None, given) -> bool:
+    return bool(stored) and isinstance(given, str) and hmac.compare_digest(stored, given)
+
+
+def set_password_token(db: sqlite_utils.Database, secret_key: str, user_id: int) -> str:
+    """A new one-time link token for the user; any earlier link of theirs stops working.
+
+    The token carries a random value kept in the user's row, so knowing the
+    secret key is not enough to make one.
+    """
+    nonce = secrets.token_urlsafe(16)
+    with transaction(db):
+        db.execute("UPDATE user SET link_nonce = ? WHERE id = ?", [nonce, user_id])
+    return _serializer(secret_key, "set-password").dumps([user_id, nonce])
 
 
 def user_for_set_password_token(db: sqlite_utils.Database, secret_key: str, token: str) -> dict | None:
-    """The user a set-password link is for, while it is unused and fresh; else None."""
+    """The user a set-password link is for, while it is their newest, unused and fresh; else None."""
     try:
-        user_id, fingerprint = _serializer(secret_key, "set-password").loads(
+        user_id, nonce = _serializer(secret_key, "set-password").loads(
             token, max_age=SET_PASSWORD_LINK_HOURS * 3600
         )
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
-    user = get(db, int(user_id)) if isinstance(user_id, int) else None
-    if user is None or user["disabled_at"] or fingerprint != _fingerprint(user["password_hash"]):
+    user = get(db, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    if user is None or user["disabled_at"] or not _same(user["link_nonce"], nonce):
         return None
     return user
 
 
-def first_admin_token(secret_key: str) -> str:
-    """The link that creates the first admin; it works only while there is no admin."""
-    return _serializer(secret_key, "first-admin").dumps("first-admin")
+def first_admin_token(db: sqlite_utils.Database, secret_key: str) -> str:
+    """The link that creates the first admin; it works only while there is no admin.
+
+    Its random value is made once per installation (every start and every
+    worker prints the same link) and deleted when the first admin is created.
+    """
+    with transaction(db):
+        db.execute(
+            "INSERT OR IGNORE INTO installation_secret (name, value) VALUES ('first_admin', ?)",
+            [secrets.token_urlsafe(16)],
+        )
+    value = db.execute("SELECT value FROM installation_secret WHERE name = 'first_admin'").fetchone()[0]
+    return _serializer(secret_key, "first-admin").dumps(value)
 
 
-def first_admin_token_valid(secret_key: str, token: str) -> bool:
+def first_admin_token_valid(db: sqlite_utils.Database, secret_key: str, token: str) -> bool:
     try:
-        return _serializer(secret_key, "first-admin").loads(token) == "first-admin"
+        value = _serializer(secret_key, "first-admin").loads(token)
     except BadSignature:
         return False
+    row = db.execute("SELECT value FROM installation_secret WHERE name = 'first_admin'").fetchone()
+    return row is not None and _same(row[0], value)
+
+
+def create_first_admin(db: sqlite_utils.Database, *, email: str, password: str) -> dict:
+    """The first admin, created by the first-admin link, which is spent with it."""
+    row = create_user(db, email=email, role="admin", password=password)
+    with transaction(db):
+        db.execute("DELETE FROM installation_secret WHERE name = 'first_admin'")
+    return row

@@ -267,14 +267,14 @@ def first_admin(token: str):
     """Create the first admin, by the link printed at start while there is none."""
     db = get_db()
     if accounts.any_admin(db) or not accounts.first_admin_token_valid(
-        current_app.config["SECRET_KEY"], token
+        db, current_app.config["SECRET_KEY"], token
     ):
         abort(404)
     form = FirstAdminForm()
     error = None
     if form.validate_on_submit():
         try:
-            row = accounts.create_user(db, email=form.email.data, role="admin", password=form.password.data)
+            row = accounts.create_first_admin(db, email=form.email.data, password=form.password.data)
         except UserError as problem:
             error = problem.translate(_)
         else:
@@ -293,15 +293,16 @@ def first_admin_url(app) -> str | None:
     try:
         if accounts.any_admin(db):
             return None
+        token = accounts.first_admin_token(db, app.config["SECRET_KEY"])
     finally:
         db.close()
-    token = accounts.first_admin_token(app.config["SECRET_KEY"])
     with app.test_request_context(base_url=app.config["BASE_URL"]):
         return url_for("auth.first_admin", token=token, _external=True)
 
 
 def set_password_url(user: dict) -> str:
-    token = accounts.set_password_token(current_app.config["SECRET_KEY"], user)
+    """A new one-time link for ``user`` to set a password; it replaces their earlier links."""
+    token = accounts.set_password_token(get_db(), current_app.config["SECRET_KEY"], user["id"])
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         return url_for("auth.set_password", token=token, _external=True)
 

@@ -366,3 +366,20 @@ def message_handover(db):
     # When a message was handed to the gateway or mail server: a send-due run
     # killed before that is sent again; one killed after it is not.
     db.execute("ALTER TABLE message ADD COLUMN handed_at TEXT")
+
+
+@migrations(name="0007_auth_link_secrets_and_staff_sessions")
+def auth_link_secrets_and_staff_sessions(db):
+    db.executescript(
+        """
+        -- The random part of a user's one-time set-password link: the secret key
+        -- alone cannot make a link, a newer link replaces it, setting a password clears it.
+        ALTER TABLE user ADD COLUMN link_nonce TEXT;
+        -- Random values of this installation, e.g. 'first_admin' (the random part
+        -- of the first-admin link, deleted once that admin exists).
+        CREATE TABLE installation_secret (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )

@@ -1,8 +1,10 @@
 """Staff accounts: logging in, throttling, one-time password links, the first admin."""
 
+import hashlib
 import re
 
 import time_machine
+from itsdangerous import URLSafeTimedSerializer
 
 from survey_app import accounts
 from survey_app.db import connect
@@ -101,6 +103,64 @@ def test_password_link_works_once(app, runner, db):
     assert [r["municipality_code"] for r in db.query("SELECT * FROM user_municipality")] == ["370"]
 
 
+def link_from(output: str) -> str:
+    return re.search(r"https://ips\.example\.dk(/adgangskode/\S+)", output).group(1)
+
+
+def test_a_set_password_link_forged_with_the_secret_key_is_refused(app, runner, db):
+    """The old links were the key's signature over (id, hash of "no password"): the same for every newcomer."""
+    result = runner.invoke(
+        args=["users", "create", "ny@koege.dk", "--role", "consultant", "--municipality", "259", "--link"]
+    )
+    assert result.exit_code == 0, result.output
+    user_id = db.execute("SELECT id FROM user WHERE email = 'ny@koege.dk'").fetchone()[0]
+    old_fingerprint = hashlib.sha256(b"-").hexdigest()[:16]
+    signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="survey_app.set-password")
+    client = app.test_client()
+    for forged in (
+        signer.dumps([user_id, old_fingerprint]),
+        signer.dumps([user_id, None]),
+        signer.dumps([user_id, ""]),
+    ):
+        assert client.get(f"/adgangskode/{forged}").status_code == 404
+    assert client.get(link_from(result.stdout)).status_code == 200  # the real one works
+    nonce = db.execute("SELECT link_nonce FROM user WHERE id = ?", [user_id]).fetchone()[0]
+    assert len(nonce) >= 20
+
+
+def test_a_newer_password_link_replaces_the_older_one(app, runner, make_user):
+    make_user()
+    older = link_from(runner.invoke(args=["users", "link", "konsulent@koege.dk"]).stdout)
+    newer = link_from(runner.invoke(args=["users", "link", "konsulent@koege.dk"]).stdout)
+    client = app.test_client()
+    assert client.get(older).status_code == 404
+    page = client.get(newer)
+    assert page.status_code == 200 and "konsulent@koege.dk" in page.text
+    new_password = "en helt ny og lang kode"
+    form = {"csrf_token": csrf_token(page.text), "password": new_password, "repeat": new_password}
+    assert client.post(older, data=form).status_code == 404
+    assert post_login(app.test_client(), "konsulent@koege.dk", new_password).status_code == 401
+    assert client.post(newer, data=form).status_code == 303
+    assert app.test_client().get(newer).status_code == 404  # used
+    assert post_login(app.test_client(), "konsulent@koege.dk", new_password).status_code == 303
+
+
+def test_a_first_admin_link_forged_with_the_secret_key_is_refused(app, db):
+    from survey_app.auth import first_admin_url
+
+    forged = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="survey_app.first-admin").dumps(
+        "first-admin"
+    )
+    client = app.test_client()
+    assert client.get(f"/opsaetning/{forged}").status_code == 404
+    link = first_admin_url(app)
+    assert first_admin_url(app) == link  # the same link at every start and in every worker
+    assert client.get(link.removeprefix("https://ips.example.dk")).status_code == 200
+    assert (
+        db.execute("SELECT COUNT(*) FROM installation_secret WHERE name = 'first_admin'").fetchone()[0] == 1
+    )
+
+
 def test_changing_the_password_ends_other_sessions(app, login, db):
     client = login()
     assert client.get("/konsulent/").status_code == 200
@@ -139,6 +199,7 @@ def test_first_admin_link_works_only_while_there_is_no_admin(app, db):
     assert response.status_code == 303 and response.headers["Location"] == "/admin/"
     assert first_admin_url(app) is None
     assert app.test_client().get(link).status_code == 404
+    assert db.execute("SELECT COUNT(*) FROM installation_secret").fetchone()[0] == 0  # spent
     assert [(r["email"], r["role"]) for r in db.query("SELECT email, role FROM user")] == [
         ("admin@example.dk", "admin")
     ]
