@@ -49,10 +49,6 @@ class LoginRefused(UserError):
     """Why a login did not succeed, for the login page."""
 
 
-def _fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "-").encode()).hexdigest()[:16]
-
-
 def get(db: sqlite_utils.Database, user_id: int) -> dict | None:
     row = next(db.query("SELECT * FROM user WHERE id = ?", [user_id]), None)
     if row is not None:
@@ -177,10 +173,13 @@ def update_user(
             db.execute(
                 "INSERT INTO user_municipality (user_id, municipality_code) VALUES (?, ?)", [user_id, code]
             )
+        if disabled:
+            db.execute("DELETE FROM staff_session WHERE user_id = ?", [user_id])
     return get(db, user_id)
 
 
 def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
+    """Set a new password; every session of the user ends (a stolen cookie with it)."""
     password_hash = generate_password_hash(check_password(password))
     with transaction(db):
         db.execute(
@@ -188,27 +187,68 @@ def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None
             " locked_until = NULL, link_nonce = NULL WHERE id = ?",
             [password_hash, clock.isoformat(clock.now()), user_id],
         )
+        db.execute("DELETE FROM staff_session WHERE user_id = ?", [user_id])
 
 
-def session_token(user: dict) -> str:
-    """What the login session remembers: the user and their password's fingerprint.
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
-    Changing the password (or setting it by link) changes the fingerprint,
-    which ends every other session of that user.
+
+def start_session(db: sqlite_utils.Database, user_id: int, *, idle: timedelta, longest: timedelta) -> str:
+    """A new staff session for the user; its random id goes into the (signed) session cookie.
+
+    Only the id's hash is stored, so the database alone opens no session.
+    Sessions past their time, of anyone, are cleared on the way.
     """
-    return f"{user['id']}:{_fingerprint(user['password_hash'])}"
+    session_id = secrets.token_urlsafe(32)
+    now = clock.now()
+    with transaction(db):
+        db.execute(
+            "DELETE FROM staff_session WHERE seen_at < ? OR started_at < ?",
+            [clock.isoformat(now - idle), clock.isoformat(now - longest)],
+        )
+        db.execute(
+            "INSERT INTO staff_session (id_hash, user_id, started_at, seen_at) VALUES (?, ?, ?, ?)",
+            [_session_hash(session_id), user_id, clock.isoformat(now), clock.isoformat(now)],
+        )
+    return session_id
 
 
-def user_for_session_token(db: sqlite_utils.Database, token: str) -> dict | None:
-    user_id, _, fingerprint = (token or "").partition(":")
-    if not user_id.isdigit():
-        return None
-    user = get(db, int(user_id))
+def resume_session(
+    db: sqlite_utils.Database, session_id: str, *, idle: timedelta, longest: timedelta
+) -> tuple[dict | None, bool]:
+    """``(user, expired)``: the user of a live session, or None and whether it ran out of time now.
+
+    A session ends ``idle`` after its last request and ``longest`` after it
+    began, whatever the cookie says; the row is deleted then.
+    """
+    row = db.execute(
+        "SELECT user_id, started_at, seen_at FROM staff_session WHERE id_hash = ?",
+        [_session_hash(session_id or "")],
+    ).fetchone()
+    if row is None:
+        return None, False
+    user_id, started_at, seen_at = row
+    now = clock.now()
+    if now - clock.parse(seen_at) > idle or now - clock.parse(started_at) > longest:
+        end_session(db, session_id)
+        return None, True
+    user = get(db, user_id)
     if user is None or user["disabled_at"] or not user["password_hash"]:
-        return None
-    if fingerprint != _fingerprint(user["password_hash"]):
-        return None
-    return user
+        return None, False
+    # Written at most once a minute, so not every request of a user is a write.
+    if now - clock.parse(seen_at) > timedelta(minutes=1):
+        with transaction(db):
+            db.execute(
+                "UPDATE staff_session SET seen_at = ? WHERE id_hash = ?",
+                [clock.isoformat(now), _session_hash(session_id)],
+            )
+    return user, False
+
+
+def end_session(db: sqlite_utils.Database, session_id: str) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM staff_session WHERE id_hash = ?", [_session_hash(session_id or "")])
 
 
 def authenticate(db: sqlite_utils.Database, email: str, password: str, address: str) -> dict:

@@ -381,5 +381,15 @@ def auth_link_secrets_and_staff_sessions(db):
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
+        -- Staff sessions held by the server: the cookie carries a random id whose
+        -- hash is kept here; logout, a password change and idle or absolute
+        -- expiry delete the row, so a copied cookie stops working at once.
+        CREATE TABLE staff_session (
+            id_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+            started_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        );
+        CREATE INDEX staff_session_user ON staff_session(user_id);
         """
     )

@@ -70,15 +70,98 @@ def test_one_address_guessing_many_accounts_is_stopped(app, make_user):
     assert refused.status_code == 401 and "For mange mislykkede logins" in refused.text
 
 
-def test_idle_session_expires(app, make_user):
+def copy_of_session(app, client):
+    """Another browser holding a copy of ``client``'s session cookie (as a thief would)."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    thief = app.test_client()
+    thief.set_cookie(name, client.get_cookie(name).value)
+    return thief
+
+
+def assert_logged_out(client):
+    response = client.get("/konsulent/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert "Dagens opgaver" not in client.get("/konsulent/", follow_redirects=True).text
+
+
+def test_logout_ends_the_session_on_the_server(app, login, db):
+    client = login()
+    page = client.get("/konsulent/")
+    assert "Dagens opgaver" in page.text
+    thief = copy_of_session(app, client)
+    assert "Dagens opgaver" in thief.get("/konsulent/").text  # the copy works while the session lives
+    assert client.post("/logout", data={"csrf_token": csrf_token(page.text)}).status_code == 303
+    assert_logged_out(thief)
+    assert_logged_out(client)
+    assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 0
+
+
+def test_logging_out_in_one_browser_leaves_the_other_logged_in(app, login, make_user):
+    phone = login()
+    desk = app.test_client()
+    assert post_login(desk, phone.user["email"], PASSWORD).status_code == 303
+    page = phone.get("/konsulent/")
+    phone.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert "Dagens opgaver" in desk.get("/konsulent/").text
+
+
+def test_a_new_password_ends_every_session_even_a_copied_one(app, login, runner, db):
+    client = login()
+    thief = copy_of_session(app, client)
+    assert thief.get("/konsulent/").status_code == 200
+    link = link_from(runner.invoke(args=["users", "link", client.user["email"]]).stdout)
+    browser = app.test_client()
+    page = browser.get(link)
+    form = {
+        "csrf_token": csrf_token(page.text),
+        "password": "en helt anden kode",
+        "repeat": "en helt anden kode",
+    }
+    assert browser.post(link, data=form).status_code == 303
+    assert_logged_out(thief)
+    assert_logged_out(client)
+    assert browser.get("/konsulent/").status_code == 200  # the session that set it is new
+    assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 1
+
+
+def test_idle_session_expires_on_the_server(app, make_user, db):
     make_user()
     client = app.test_client()
     with time_machine.travel("2026-03-02 10:00 +0000", tick=False) as traveller:
         post_login(client, "konsulent@koege.dk", PASSWORD)
+        traveller.shift(59 * 60)
         assert client.get("/konsulent/").status_code == 200
+        thief = copy_of_session(app, client)
+        traveller.shift(61 * 60)  # an hour after the last request
+        assert_logged_out(thief)
+        assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 0
+        response = client.get("/konsulent/", follow_redirects=True)
+        assert "Dagens opgaver" not in response.text
+
+
+def test_the_idle_message_is_shown_on_the_login_page(app, make_user):
+    make_user()
+    client = app.test_client()
+    with time_machine.travel("2026-03-02 10:00 +0000", tick=False) as traveller:
+        post_login(client, "konsulent@koege.dk", PASSWORD)
         traveller.shift(61 * 60)
-        response = client.get("/konsulent/")
-        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        page = client.get("/konsulent/", follow_redirects=True)
+    assert "Du blev logget ud efter en periode uden aktivitet." in page.text
+
+
+def test_a_session_ends_after_a_working_day_however_busy(app, make_user, db):
+    make_user()
+    client = app.test_client()
+    with time_machine.travel("2026-03-02 07:00 +0000", tick=False) as traveller:
+        post_login(client, "konsulent@koege.dk", PASSWORD)
+        for _ in range(23):  # a request every half hour: never idle
+            traveller.shift(30 * 60)
+            assert client.get("/konsulent/").status_code == 200
+        thief = copy_of_session(app, client)
+        traveller.shift(31 * 60)  # 12 h 1 min after login
+        assert_logged_out(thief)
+        assert_logged_out(client)
+        assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 0
 
 
 def test_password_link_works_once(app, runner, db):
