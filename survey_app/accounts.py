@@ -6,10 +6,11 @@
   (``link_nonce``), so the secret key alone cannot make one; it stops
   working when a newer link is made, the moment a password is set (with it
   or any other way), and after ``SET_PASSWORD_LINK_HOURS`` in any case.
-- Guessing is throttled twice over: an account is locked for a while after
-  ``MAX_FAILED_LOGINS`` failures in a row, and a client address that fails
-  ``MAX_FAILURES_PER_ADDRESS`` times within ``ADDRESS_WINDOW`` is refused
-  for the rest of that window, whichever accounts it tries.
+- Guessing is slowed per account without locking its owner out: after
+  ``THROTTLE_AFTER`` failures in a row the account accepts one attempt per
+  pause, growing to ``LONGEST_PAUSE`` (``authenticate``). A refused login
+  looks the same whether the e-mail is known or not. Per client address,
+  ``limits.py`` caps failed logins.
 
 No Flask here except what the caller passes in: the views, the commands and
 the tests share these functions.
@@ -34,19 +35,30 @@ from .texts import N_, UserError
 
 ROLES = ("admin", "consultant", "evaluator")
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
-MAX_FAILURES_PER_ADDRESS = 30
-ADDRESS_WINDOW = timedelta(minutes=15)
+# Soft lock-out (see ``authenticate``): after 5 failures in a row, a pause of
+# 30 s before the next attempt, doubling with each failure up to 15 minutes.
+THROTTLE_AFTER = 5
+FIRST_PAUSE = timedelta(seconds=30)
+LONGEST_PAUSE = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(days=1)
 SET_PASSWORD_LINK_HOURS = 72
 
-# Compared against when the e-mail is unknown, so a wrong e-mail costs the
-# same time as a wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+# Compared against when the e-mail is unknown (or has no password yet), so a
+# wrong e-mail costs the same time as a wrong password and does not reveal
+# which accounts exist. Its password is random: nobody can match it.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(32))
 
 
 class LoginRefused(UserError):
-    """Why a login did not succeed, for the login page."""
+    """A login did not succeed; ``account`` is the known account it was for, else None."""
+
+    def __init__(self, message: str, *, account: dict | None = None, **params):
+        super().__init__(message, **params)
+        self.account = account
+
+
+# One answer for every refused login: unknown e-mail, wrong password, or an account in its pause.
+LOGIN_REFUSED = N_("Wrong e-mail or password.")
 
 
 def get(db: sqlite_utils.Database, user_id: int) -> dict | None:
@@ -251,49 +263,57 @@ def end_session(db: sqlite_utils.Database, session_id: str) -> None:
         db.execute("DELETE FROM staff_session WHERE id_hash = ?", [_session_hash(session_id or "")])
 
 
-def authenticate(db: sqlite_utils.Database, email: str, password: str, address: str) -> dict:
-    """The user with these credentials, or LoginRefused (with the failure recorded)."""
+def pause_after(failures: int) -> timedelta:
+    """How long an account waits for its next attempt after ``failures`` failed logins in a row.
+
+    None for the first four; then 30 seconds, doubling with each further
+    failure, at most ``LONGEST_PAUSE`` (OWASP ASVS 2.2.1: a soft lock-out).
+    """
+    if failures < THROTTLE_AFTER:
+        return timedelta(0)
+    return min(FIRST_PAUSE * 2 ** min(failures - THROTTLE_AFTER, 16), LONGEST_PAUSE)
+
+
+def authenticate(db: sqlite_utils.Database, email: str, password: str) -> dict:
+    """The user with these credentials, or LoginRefused (with the failure counted).
+
+    Every refusal is the same, for unknown e-mails too, and every attempt
+    checks one password hash (a dummy one for an unknown e-mail), so
+    neither the answer nor its time tells which accounts exist. After
+    ``THROTTLE_AFTER`` failures in a row an account accepts an attempt
+    only after a pause (``pause_after``); attempts during the pause are
+    refused without counting, so guessing slows down while the owner can
+    log in once the pause is over. ``locked_until`` holds the end of the
+    pause; failures older than ``FORGET_FAILURES_AFTER`` are forgotten.
+    """
     now = clock.now()
-    window_start = clock.isoformat(now - ADDRESS_WINDOW)
-    recent = db.execute(
-        "SELECT COUNT(*) FROM login_failure WHERE address = ? AND at > ?", [address, window_start]
-    ).fetchone()[0]
-    if recent >= MAX_FAILURES_PER_ADDRESS:
-        raise LoginRefused(N_("Too many failed logins from this network. Try again in 15 minutes."))
     user = find_by_email(db, email)
-    locked = user and user["locked_until"] and clock.parse(user["locked_until"]) > now
     valid = check_password_hash(
-        user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password
+        user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password or ""
     )
-    if user and valid and not locked and not user["disabled_at"]:
+    if user is None:
+        raise LoginRefused(LOGIN_REFUSED)
+    failures, pause_until = user["failed_logins"], None
+    if user["locked_until"]:
+        pause_until = clock.parse(user["locked_until"])
+        if now - pause_until > FORGET_FAILURES_AFTER:
+            failures, pause_until = 0, None
+    pausing = pause_until is not None and now < pause_until
+    if valid and user["password_hash"] and not pausing and not user["disabled_at"]:
         with transaction(db):
             db.execute(
                 "UPDATE user SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?",
                 [clock.isoformat(now), user["id"]],
             )
         return user
-    with transaction(db):
-        db.execute("INSERT INTO login_failure (address, at) VALUES (?, ?)", [address, clock.isoformat(now)])
-        db.execute("DELETE FROM login_failure WHERE at < ?", [clock.isoformat(now - timedelta(days=1))])
-        if user and not locked:
-            failures = user["failed_logins"] + 1
-            lock_until = (
-                clock.isoformat(now + timedelta(minutes=LOCK_MINUTES))
-                if failures >= MAX_FAILED_LOGINS
-                else None
-            )
+    if not pausing:
+        failures += 1
+        with transaction(db):
             db.execute(
                 "UPDATE user SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                [0 if lock_until else failures, lock_until, user["id"]],
+                [failures, clock.isoformat(now + pause_after(failures)), user["id"]],
             )
-            if lock_until:
-                locked = True
-    if locked:
-        raise LoginRefused(
-            N_("Too many failed attempts: the account is locked for %(minutes)s minutes."),
-            minutes=LOCK_MINUTES,
-        )
-    raise LoginRefused(N_("Wrong e-mail or password."))
+    raise LoginRefused(LOGIN_REFUSED, account=user)
 
 
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:

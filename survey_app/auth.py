@@ -194,14 +194,17 @@ def login():
     if form.validate_on_submit():
         db = get_db()
         try:
-            row = accounts.authenticate(db, form.email.data, form.password.data, client_address())
+            row = accounts.authenticate(db, form.email.data, form.password.data)
         except accounts.LoginRefused as refused:
             error = refused.translate(_)
+            account = refused.account
             with transaction(db):
+                # Never what was typed: it may be a password typed in the wrong field.
                 audit.record(
                     db,
                     "login_failed",
-                    actor=(form.email.data or "").strip()[:254],
+                    actor=account["email"] if account else "unknown account",
+                    target=f"user:{account['id']}" if account else None,
                     address=client_address(),
                 )
         else:
@@ -213,7 +216,8 @@ def login():
         error = _("You were logged out after a period of inactivity. Please log in again.")
     # 401 for refused credentials, 422 for a form sent incomplete.
     status = 401 if error and request.method == "POST" else 422 if form.errors else 200
-    return render_template("staff/login.html", form=form, error=error), status
+    refused = bool(error) and request.method == "POST"
+    return render_template("staff/login.html", form=form, error=error, refused=refused), status
 
 
 @bp.post("/logout")

@@ -391,5 +391,8 @@ def auth_link_secrets_and_staff_sessions(db):
             seen_at TEXT NOT NULL
         );
         CREATE INDEX staff_session_user ON staff_session(user_id);
+        -- Failed logins per address are counted by the rate limiter (limits.py), which
+        -- lets a correct password through; this table refused it and is no longer used.
+        DROP TABLE login_failure;
         """
     )
