@@ -200,6 +200,17 @@ def test_a_new_password_ends_every_session_even_a_copied_one(app, login, runner,
     assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 1
 
 
+def test_disabling_a_user_ends_their_sessions(app, login, db):
+    client = login()
+    thief = copy_of_session(app, client)
+    assert thief.get("/konsulent/").status_code == 200
+    accounts.update_user(
+        db, client.user["id"], role="consultant", municipalities=["259"], name=None, disabled=True
+    )
+    assert_logged_out(thief)
+    assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 0
+
+
 def test_idle_session_expires_on_the_server(app, make_user, db):
     make_user()
     client = app.test_client()
