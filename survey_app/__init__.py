@@ -20,8 +20,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .paths import DATA_ROOT, PROJECT_ROOT  # noqa: F401  (PROJECT_ROOT: for tests and bench/)
 
-# Secrets that must never sign links outside tests.
-KNOWN_WEAK_SECRETS = {"", "dev", "secret", "change-me", "changeme", "test"}
+# A key must be long and random: it signs every link and session.
+MIN_SECRET_KEY_LENGTH = 32
+# Keys anyone can read: Flask's and other tutorials' defaults, and every example value in
+# README.md, docs/ and deploy/ (a test checks that each one there is listed or refused).
+KNOWN_WEAK_SECRETS = {
+    "",
+    "dev",
+    "secret",
+    "change-me",
+    "changeme",
+    "test",
+    "replace-with-a-generated-key",
+}
+GENERATE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 csrf = CSRFProtect()
 UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
@@ -94,6 +106,18 @@ def _ensure_instance_config(app: Flask) -> bool:
     return True
 
 
+def check_secret_key(key) -> None:
+    """Refuse a missing, short or published key, in tests too: with it links and sessions can be forged."""
+    key = str(key or "")
+    if len(key) < MIN_SECRET_KEY_LENGTH or key.strip().lower() in KNOWN_WEAK_SECRETS:
+        raise RuntimeError(
+            f"SECRET_KEY is missing, shorter than {MIN_SECRET_KEY_LENGTH} characters or an example"
+            " value from the documentation: anyone could forge links and sessions with it."
+            f" Generate one with\n    {GENERATE_SECRET_KEY}\n"
+            "and set it as SURVEY_APP_SECRET_KEY (or SECRET_KEY in instance/config.py)."
+        )
+
+
 def _served_locally(app: Flask) -> bool:
     """True while the app runs on this machine for development (links to 127.0.0.1 or localhost)."""
     host = app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
@@ -119,11 +143,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_prefixed_env("SURVEY_APP")
     else:
         app.config.from_mapping(test_config)
-    if not app.config.get("TESTING") and str(app.config["SECRET_KEY"] or "") in KNOWN_WEAK_SECRETS:
-        raise RuntimeError(
-            "SECRET_KEY is missing or a known default. Set it in instance/config.py "
-            "or SURVEY_APP_SECRET_KEY; never run with a default key."
-        )
+    check_secret_key(app.config["SECRET_KEY"])
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")

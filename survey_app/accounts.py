@@ -2,13 +2,15 @@
 
 - Passwords are stored as werkzeug hashes (scrypt) and never leave this module.
 - A new user, or one who forgot the password, gets a one-time link to set
-  it. The link is signed and carries a fingerprint of the current password
-  hash, so it stops working the moment a password is set with it (or any
-  other way), and after ``SET_PASSWORD_LINK_HOURS`` in any case.
-- Guessing is throttled twice over: an account is locked for a while after
-  ``MAX_FAILED_LOGINS`` failures in a row, and a client address that fails
-  ``MAX_FAILURES_PER_ADDRESS`` times within ``ADDRESS_WINDOW`` is refused
-  for the rest of that window, whichever accounts it tries.
+  it. The link is signed and carries a random value stored with the user
+  (``link_nonce``), so the secret key alone cannot make one; it stops
+  working when a newer link is made, the moment a password is set (with it
+  or any other way), and after ``SET_PASSWORD_LINK_HOURS`` in any case.
+- Guessing is slowed per account without locking its owner out: after
+  ``THROTTLE_AFTER`` failures in a row the account accepts one attempt per
+  pause, growing to ``LONGEST_PAUSE`` (``authenticate``). A refused login
+  looks the same whether the e-mail is known or not. Per client address,
+  ``limits.py`` caps failed logins.
 
 No Flask here except what the caller passes in: the views, the commands and
 the tests share these functions.
@@ -17,6 +19,8 @@ the tests share these functions.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from datetime import timedelta
 
 import sqlite_utils
@@ -31,23 +35,30 @@ from .texts import N_, UserError
 
 ROLES = ("admin", "consultant", "evaluator")
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
-MAX_FAILURES_PER_ADDRESS = 30
-ADDRESS_WINDOW = timedelta(minutes=15)
+# Soft lock-out (see ``authenticate``): after 5 failures in a row, a pause of
+# 30 s before the next attempt, doubling with each failure up to 15 minutes.
+THROTTLE_AFTER = 5
+FIRST_PAUSE = timedelta(seconds=30)
+LONGEST_PAUSE = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(days=1)
 SET_PASSWORD_LINK_HOURS = 72
 
-# Compared against when the e-mail is unknown, so a wrong e-mail costs the
-# same time as a wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+# Compared against when the e-mail is unknown (or has no password yet), so a
+# wrong e-mail costs the same time as a wrong password and does not reveal
+# which accounts exist. Its password is random: nobody can match it.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(32))
 
 
 class LoginRefused(UserError):
-    """Why a login did not succeed, for the login page."""
+    """A login did not succeed; ``account`` is the known account it was for, else None."""
+
+    def __init__(self, message: str, *, account: dict | None = None, **params):
+        super().__init__(message, **params)
+        self.account = account
 
 
-def _fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "-").encode()).hexdigest()[:16]
+# One answer for every refused login: unknown e-mail, wrong password, or an account in its pause.
+LOGIN_REFUSED = N_("Wrong e-mail or password.")
 
 
 def get(db: sqlite_utils.Database, user_id: int) -> dict | None:
@@ -174,114 +185,198 @@ def update_user(
             db.execute(
                 "INSERT INTO user_municipality (user_id, municipality_code) VALUES (?, ?)", [user_id, code]
             )
+        if disabled:
+            db.execute("DELETE FROM staff_session WHERE user_id = ?", [user_id])
     return get(db, user_id)
 
 
 def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
+    """Set a new password; every session of the user ends (a stolen cookie with it)."""
     password_hash = generate_password_hash(check_password(password))
     with transaction(db):
         db.execute(
             "UPDATE user SET password_hash = ?, password_changed_at = ?, failed_logins = 0,"
-            " locked_until = NULL WHERE id = ?",
+            " locked_until = NULL, link_nonce = NULL WHERE id = ?",
             [password_hash, clock.isoformat(clock.now()), user_id],
         )
+        db.execute("DELETE FROM staff_session WHERE user_id = ?", [user_id])
 
 
-def session_token(user: dict) -> str:
-    """What the login session remembers: the user and their password's fingerprint.
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
-    Changing the password (or setting it by link) changes the fingerprint,
-    which ends every other session of that user.
+
+def start_session(db: sqlite_utils.Database, user_id: int, *, idle: timedelta, longest: timedelta) -> str:
+    """A new staff session for the user; its random id goes into the (signed) session cookie.
+
+    Only the id's hash is stored, so the database alone opens no session.
+    Sessions past their time, of anyone, are cleared on the way.
     """
-    return f"{user['id']}:{_fingerprint(user['password_hash'])}"
-
-
-def user_for_session_token(db: sqlite_utils.Database, token: str) -> dict | None:
-    user_id, _, fingerprint = (token or "").partition(":")
-    if not user_id.isdigit():
-        return None
-    user = get(db, int(user_id))
-    if user is None or user["disabled_at"] or not user["password_hash"]:
-        return None
-    if fingerprint != _fingerprint(user["password_hash"]):
-        return None
-    return user
-
-
-def authenticate(db: sqlite_utils.Database, email: str, password: str, address: str) -> dict:
-    """The user with these credentials, or LoginRefused (with the failure recorded)."""
+    session_id = secrets.token_urlsafe(32)
     now = clock.now()
-    window_start = clock.isoformat(now - ADDRESS_WINDOW)
-    recent = db.execute(
-        "SELECT COUNT(*) FROM login_failure WHERE address = ? AND at > ?", [address, window_start]
-    ).fetchone()[0]
-    if recent >= MAX_FAILURES_PER_ADDRESS:
-        raise LoginRefused(N_("Too many failed logins from this network. Try again in 15 minutes."))
+    with transaction(db):
+        db.execute(
+            "DELETE FROM staff_session WHERE seen_at < ? OR started_at < ?",
+            [clock.isoformat(now - idle), clock.isoformat(now - longest)],
+        )
+        db.execute(
+            "INSERT INTO staff_session (id_hash, user_id, started_at, seen_at) VALUES (?, ?, ?, ?)",
+            [_session_hash(session_id), user_id, clock.isoformat(now), clock.isoformat(now)],
+        )
+    return session_id
+
+
+def resume_session(
+    db: sqlite_utils.Database, session_id: str, *, idle: timedelta, longest: timedelta
+) -> tuple[dict | None, bool]:
+    """``(user, expired)``: the user of a live session, or None and whether it ran out of time now.
+
+    A session ends ``idle`` after its last request and ``longest`` after it
+    began, whatever the cookie says; the row is deleted then.
+    """
+    row = db.execute(
+        "SELECT user_id, started_at, seen_at FROM staff_session WHERE id_hash = ?",
+        [_session_hash(session_id or "")],
+    ).fetchone()
+    if row is None:
+        return None, False
+    user_id, started_at, seen_at = row
+    now = clock.now()
+    if now - clock.parse(seen_at) > idle or now - clock.parse(started_at) > longest:
+        end_session(db, session_id)
+        return None, True
+    user = get(db, user_id)
+    if user is None or user["disabled_at"] or not user["password_hash"]:
+        return None, False
+    # Written at most once a minute, so not every request of a user is a write.
+    if now - clock.parse(seen_at) > timedelta(minutes=1):
+        with transaction(db):
+            db.execute(
+                "UPDATE staff_session SET seen_at = ? WHERE id_hash = ?",
+                [clock.isoformat(now), _session_hash(session_id)],
+            )
+    return user, False
+
+
+def end_session(db: sqlite_utils.Database, session_id: str) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM staff_session WHERE id_hash = ?", [_session_hash(session_id or "")])
+
+
+def pause_after(failures: int) -> timedelta:
+    """How long an account waits for its next attempt after ``failures`` failed logins in a row.
+
+    None for the first four; then 30 seconds, doubling with each further
+    failure, at most ``LONGEST_PAUSE`` (OWASP ASVS 2.2.1: a soft lock-out).
+    """
+    if failures < THROTTLE_AFTER:
+        return timedelta(0)
+    return min(FIRST_PAUSE * 2 ** min(failures - THROTTLE_AFTER, 16), LONGEST_PAUSE)
+
+
+def authenticate(db: sqlite_utils.Database, email: str, password: str) -> dict:
+    """The user with these credentials, or LoginRefused (with the failure counted).
+
+    Every refusal is the same, for unknown e-mails too, and every attempt
+    checks one password hash (a dummy one for an unknown e-mail), so
+    neither the answer nor its time tells which accounts exist. After
+    ``THROTTLE_AFTER`` failures in a row an account accepts an attempt
+    only after a pause (``pause_after``); attempts during the pause are
+    refused without counting, so guessing slows down while the owner can
+    log in once the pause is over. ``locked_until`` holds the end of the
+    pause; failures older than ``FORGET_FAILURES_AFTER`` are forgotten.
+    """
+    now = clock.now()
     user = find_by_email(db, email)
-    locked = user and user["locked_until"] and clock.parse(user["locked_until"]) > now
     valid = check_password_hash(
-        user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password
+        user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password or ""
     )
-    if user and valid and not locked and not user["disabled_at"]:
+    if user is None:
+        raise LoginRefused(LOGIN_REFUSED)
+    failures, pause_until = user["failed_logins"], None
+    if user["locked_until"]:
+        pause_until = clock.parse(user["locked_until"])
+        if now - pause_until > FORGET_FAILURES_AFTER:
+            failures, pause_until = 0, None
+    pausing = pause_until is not None and now < pause_until
+    if valid and user["password_hash"] and not pausing and not user["disabled_at"]:
         with transaction(db):
             db.execute(
                 "UPDATE user SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?",
                 [clock.isoformat(now), user["id"]],
             )
         return user
-    with transaction(db):
-        db.execute("INSERT INTO login_failure (address, at) VALUES (?, ?)", [address, clock.isoformat(now)])
-        db.execute("DELETE FROM login_failure WHERE at < ?", [clock.isoformat(now - timedelta(days=1))])
-        if user and not locked:
-            failures = user["failed_logins"] + 1
-            lock_until = (
-                clock.isoformat(now + timedelta(minutes=LOCK_MINUTES))
-                if failures >= MAX_FAILED_LOGINS
-                else None
-            )
+    if not pausing:
+        failures += 1
+        with transaction(db):
             db.execute(
                 "UPDATE user SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                [0 if lock_until else failures, lock_until, user["id"]],
+                [failures, clock.isoformat(now + pause_after(failures)), user["id"]],
             )
-            if lock_until:
-                locked = True
-    if locked:
-        raise LoginRefused(
-            N_("Too many failed attempts: the account is locked for %(minutes)s minutes."),
-            minutes=LOCK_MINUTES,
-        )
-    raise LoginRefused(N_("Wrong e-mail or password."))
+    raise LoginRefused(LOGIN_REFUSED, account=user)
 
 
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=f"survey_app.{purpose}")
 
 
-def set_password_token(secret_key: str, user: dict) -> str:
-    return _serializer(secret_key, "set-password").dumps([user["id"], _fingerprint(user["password_hash"])])
+def _same(stored: str | None, given) -> bool:
+    return bool(stored) and isinstance(given, str) and hmac.compare_digest(stored, given)
+
+
+def set_password_token(db: sqlite_utils.Database, secret_key: str, user_id: int) -> str:
+    """A new one-time link token for the user; any earlier link of theirs stops working.
+
+    The token carries a random value kept in the user's row, so knowing the
+    secret key is not enough to make one.
+    """
+    nonce = secrets.token_urlsafe(16)
+    with transaction(db):
+        db.execute("UPDATE user SET link_nonce = ? WHERE id = ?", [nonce, user_id])
+    return _serializer(secret_key, "set-password").dumps([user_id, nonce])
 
 
 def user_for_set_password_token(db: sqlite_utils.Database, secret_key: str, token: str) -> dict | None:
-    """The user a set-password link is for, while it is unused and fresh; else None."""
+    """The user a set-password link is for, while it is their newest, unused and fresh; else None."""
     try:
-        user_id, fingerprint = _serializer(secret_key, "set-password").loads(
+        user_id, nonce = _serializer(secret_key, "set-password").loads(
             token, max_age=SET_PASSWORD_LINK_HOURS * 3600
         )
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         return None
-    user = get(db, int(user_id)) if isinstance(user_id, int) else None
-    if user is None or user["disabled_at"] or fingerprint != _fingerprint(user["password_hash"]):
+    user = get(db, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    if user is None or user["disabled_at"] or not _same(user["link_nonce"], nonce):
         return None
     return user
 
 
-def first_admin_token(secret_key: str) -> str:
-    """The link that creates the first admin; it works only while there is no admin."""
-    return _serializer(secret_key, "first-admin").dumps("first-admin")
+def first_admin_token(db: sqlite_utils.Database, secret_key: str) -> str:
+    """The link that creates the first admin; it works only while there is no admin.
+
+    Its random value is made once per installation (every start and every
+    worker prints the same link) and deleted when the first admin is created.
+    """
+    with transaction(db):
+        db.execute(
+            "INSERT OR IGNORE INTO installation_secret (name, value) VALUES ('first_admin', ?)",
+            [secrets.token_urlsafe(16)],
+        )
+    value = db.execute("SELECT value FROM installation_secret WHERE name = 'first_admin'").fetchone()[0]
+    return _serializer(secret_key, "first-admin").dumps(value)
 
 
-def first_admin_token_valid(secret_key: str, token: str) -> bool:
+def first_admin_token_valid(db: sqlite_utils.Database, secret_key: str, token: str) -> bool:
     try:
-        return _serializer(secret_key, "first-admin").loads(token) == "first-admin"
+        value = _serializer(secret_key, "first-admin").loads(token)
     except BadSignature:
         return False
+    row = db.execute("SELECT value FROM installation_secret WHERE name = 'first_admin'").fetchone()
+    return row is not None and _same(row[0], value)
+
+
+def create_first_admin(db: sqlite_utils.Database, *, email: str, password: str) -> dict:
+    """The first admin, created by the first-admin link, which is spent with it."""
+    row = create_user(db, email=email, role="admin", password=password)
+    with transaction(db):
+        db.execute("DELETE FROM installation_secret WHERE name = 'first_admin'")
+    return row

@@ -1,9 +1,11 @@
 """Logging in, roles, and scoping every staff page to what its user may see.
 
-Staff log in with e-mail and password (Flask-Login keeps the session).
-Sessions end after ``STAFF_IDLE_MINUTES`` without a request and at the
-latest ``STAFF_SESSION_HOURS`` after login; changing the password ends
-every other session of the user (see ``accounts.session_token``).
+Staff log in with e-mail and password. The session lives on the server
+(``accounts.start_session``): the cookie holds only its random id, checked
+on every request by the user loader. Logout, a password change and
+disabling the user end it there, and it ends after ``STAFF_IDLE_MINUTES``
+without a request and at the latest ``STAFF_SESSION_HOURS`` after login,
+so a copied cookie stops working at once.
 
 Roles:
 
@@ -26,7 +28,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -39,7 +40,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from . import accounts, audit, clock
+from . import accounts, audit
 from .db import get_db, transaction
 from .texts import UserError
 from .urls import local_path
@@ -56,11 +57,12 @@ HOME_BY_ROLE = {"admin": "admin.home", "consultant": "consultant.home", "evaluat
 class StaffUser(flask_login.UserMixin):
     """The logged-in user, wrapping their row."""
 
-    def __init__(self, row: dict):
+    def __init__(self, row: dict, session_id: str):
         self.row = row
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return accounts.session_token(self.row)
+        return self.session_id
 
     @property
     def id(self) -> int:
@@ -79,10 +81,22 @@ class StaffUser(flask_login.UserMixin):
         return self.row["municipalities"]
 
 
+def _session_limits() -> dict:
+    return {
+        "idle": timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]),
+        "longest": timedelta(hours=current_app.config["STAFF_SESSION_HOURS"]),
+    }
+
+
 @login_manager.user_loader
-def load_user(token: str):
-    row = accounts.user_for_session_token(get_db(), token)
-    return StaffUser(row) if row else None
+def load_user(session_id: str):
+    row, expired = accounts.resume_session(get_db(), session_id, **_session_limits())
+    if row is None:
+        session.pop("_user_id", None)
+        if expired:
+            session["staff_session_expired"] = True  # said on the login page
+        return None
+    return StaffUser(row, session_id)
 
 
 def current_staff() -> StaffUser:
@@ -137,26 +151,6 @@ def log_action(action: str, *, target: str | None = None, detail=None, db=None) 
     )
 
 
-def _expire_idle_sessions():
-    """Log out a staff session that has been idle or open too long."""
-    if "_user_id" not in session:
-        return
-    now = clock.now().timestamp()
-    started = session.get("staff_login_at", 0)
-    seen = session.get("staff_seen", 0)
-    idle = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds()
-    longest = timedelta(hours=current_app.config["STAFF_SESSION_HOURS"]).total_seconds()
-    if now - seen > idle or now - started > longest:
-        flask_login.logout_user()
-        session.pop("staff_seen", None)
-        session.pop("staff_login_at", None)
-        g.session_expired = True
-        return
-    # Refresh at most once a minute, so not every request rewrites the cookie.
-    if now - seen > 60:
-        session["staff_seen"] = now
-
-
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -179,7 +173,7 @@ def _home_url(user: StaffUser) -> str:
 
 
 def _start_session(row: dict) -> StaffUser:
-    user = StaffUser(row)
+    user = StaffUser(row, accounts.start_session(get_db(), row["id"], **_session_limits()))
     # Nothing from before login survives (no session fixation): no link binding,
     # no CSRF token; only the language the visitor chose.
     language = session.get("language")
@@ -187,9 +181,6 @@ def _start_session(row: dict) -> StaffUser:
     if language:
         session["language"] = language
     flask_login.login_user(user)
-    now = clock.now().timestamp()
-    session["staff_login_at"] = now
-    session["staff_seen"] = now
     return user
 
 
@@ -203,14 +194,17 @@ def login():
     if form.validate_on_submit():
         db = get_db()
         try:
-            row = accounts.authenticate(db, form.email.data, form.password.data, client_address())
+            row = accounts.authenticate(db, form.email.data, form.password.data)
         except accounts.LoginRefused as refused:
             error = refused.translate(_)
+            account = refused.account
             with transaction(db):
+                # Never what was typed: it may be a password typed in the wrong field.
                 audit.record(
                     db,
                     "login_failed",
-                    actor=(form.email.data or "").strip()[:254],
+                    actor=account["email"] if account else "unknown account",
+                    target=f"user:{account['id']}" if account else None,
                     address=client_address(),
                 )
         else:
@@ -218,11 +212,12 @@ def login():
             with transaction(db):
                 log_action("login", db=db)
             return redirect(local_path(request.args.get("next")) or _home_url(user), code=303)
-    elif g.get("session_expired"):
+    elif session.pop("staff_session_expired", None):
         error = _("You were logged out after a period of inactivity. Please log in again.")
     # 401 for refused credentials, 422 for a form sent incomplete.
     status = 401 if error and request.method == "POST" else 422 if form.errors else 200
-    return render_template("staff/login.html", form=form, error=error), status
+    refused = bool(error) and request.method == "POST"
+    return render_template("staff/login.html", form=form, error=error, refused=refused), status
 
 
 @bp.post("/logout")
@@ -232,6 +227,7 @@ def logout():
         db = get_db()
         with transaction(db):
             log_action("logout", db=db)
+        accounts.end_session(db, current_staff().session_id)
     flask_login.logout_user()
     session.clear()
     flash(_("You are logged out."))
@@ -267,14 +263,14 @@ def first_admin(token: str):
     """Create the first admin, by the link printed at start while there is none."""
     db = get_db()
     if accounts.any_admin(db) or not accounts.first_admin_token_valid(
-        current_app.config["SECRET_KEY"], token
+        db, current_app.config["SECRET_KEY"], token
     ):
         abort(404)
     form = FirstAdminForm()
     error = None
     if form.validate_on_submit():
         try:
-            row = accounts.create_user(db, email=form.email.data, role="admin", password=form.password.data)
+            row = accounts.create_first_admin(db, email=form.email.data, password=form.password.data)
         except UserError as problem:
             error = problem.translate(_)
         else:
@@ -293,20 +289,20 @@ def first_admin_url(app) -> str | None:
     try:
         if accounts.any_admin(db):
             return None
+        token = accounts.first_admin_token(db, app.config["SECRET_KEY"])
     finally:
         db.close()
-    token = accounts.first_admin_token(app.config["SECRET_KEY"])
     with app.test_request_context(base_url=app.config["BASE_URL"]):
         return url_for("auth.first_admin", token=token, _external=True)
 
 
 def set_password_url(user: dict) -> str:
-    token = accounts.set_password_token(current_app.config["SECRET_KEY"], user)
+    """A new one-time link for ``user`` to set a password; it replaces their earlier links."""
+    token = accounts.set_password_token(get_db(), current_app.config["SECRET_KEY"], user["id"])
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         return url_for("auth.set_password", token=token, _external=True)
 
 
 def init_app(app) -> None:
     login_manager.init_app(app)
-    app.before_request(_expire_idle_sessions)
     app.register_blueprint(bp)

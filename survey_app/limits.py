@@ -1,17 +1,21 @@
 """Rate limits on the doors a stranger can knock on: links and the login.
 
-A link's token cannot be guessed (see ``links.py``), and a staff account is
-locked after repeated failures (``accounts.authenticate``); these limits add
-a cap on how fast one address may try, so guessing stays slow and a flood
-of bad requests cannot crowd out participants.
+A link's token cannot be guessed (see ``links.py``), and a staff account
+pauses after repeated failures (``accounts.authenticate``); these limits
+add a cap on how many *refused* requests one address may make, so guessing
+stays slow, while a valid request is never refused, whatever the count:
+many people share one address (a mobile operator's, a town hall's).
 
 - Links (participant, team, opt-out, set-password, first admin) share one
-  budget per address, ``LINK_RATE_LIMIT``, and only *refused* links count:
-  a municipality's participants opening their own links at once, even
-  behind one mobile operator's address, are never held up.
-- ``POST /login``: ``LOGIN_RATE_LIMIT`` per address, every attempt counts.
+  budget per address, ``LINK_RATE_LIMIT``; only refused links count, and
+  a valid link opens even when the budget is spent.
+- ``POST /login``: ``LOGIN_RATE_LIMIT`` per address; only failed logins
+  count, and a correct password logs in even when the budget is spent.
 
-Over the limit a visitor gets 429 with a Danish page and ``Retry-After``.
+Over the limit a refused request gets 429 with a Danish page and
+``Retry-After`` instead of its usual answer (so it tells a guesser nothing
+more), and still counts. To know that a request is valid it is answered
+first: over the limit, a view runs as usual and only a refusal becomes 429.
 Counters live in memory by default, per process: with several gunicorn
 workers the cap is that many times higher. ``RATELIMIT_STORAGE_URI`` (e.g.
 ``redis://localhost:6379``) shares them between workers and machines.
@@ -23,9 +27,12 @@ Limits are off in tests unless a test sets ``RATELIMIT_ENABLED``.
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_limiter import Limiter
+import functools
+
+from flask import Flask, make_response
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 
 # Every view that opens a link by its token.
 LINK_ENDPOINTS = (
@@ -43,6 +50,31 @@ def _refused(response) -> bool:
     return response.status_code >= 400
 
 
+def _valid_requests_pass(limiter: Limiter, limited, view):
+    """``limited`` (``view`` under a limit counting refusals only), letting valid requests through.
+
+    Flask-Limiter checks the budget before the view runs. When it is spent,
+    the view is run anyway: a valid answer is returned (and, not refused,
+    not counted); a refusal is replaced by the 429, which counts.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return limited(*args, **kwargs)
+        except RateLimitExceeded as over:
+            try:
+                response = make_response(view(*args, **kwargs))
+            except HTTPException:
+                raise over from None
+            if _refused(response):
+                raise over from None
+            limiter.context.view_rate_limit = None  # no Retry-After on a page that opened
+            return response
+
+    return wrapped
+
+
 def init_app(app: Flask) -> None:
     """Wrap the link and login views of ``app`` (call after the blueprints are registered).
 
@@ -55,7 +87,7 @@ def init_app(app: Flask) -> None:
     app.extensions["survey_app.limiter"] = limiter
     # One budget for every kind of link, so trying five kinds does not buy five times the guesses.
     links = limiter.shared_limit(app.config["LINK_RATE_LIMIT"], scope="links", deduct_when=_refused)
-    for endpoint in LINK_ENDPOINTS:
-        app.view_functions[endpoint] = links(app.view_functions[endpoint])
-    login = limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-    app.view_functions["auth.login"] = login(app.view_functions["auth.login"])
+    login = limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_refused)
+    for endpoint, limit in [*((endpoint, links) for endpoint in LINK_ENDPOINTS), ("auth.login", login)]:
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = _valid_requests_pass(limiter, limit(view), view)

@@ -376,3 +376,33 @@ def answer_browser(db):
     # sees how many are answered. Answers given before this column existed
     # have none, so no browser is shown them.
     db.execute("ALTER TABLE answer ADD COLUMN answered_by TEXT")
+
+
+@migrations(name="0008_auth_link_secrets_and_staff_sessions")
+def auth_link_secrets_and_staff_sessions(db):
+    db.executescript(
+        """
+        -- The random part of a user's one-time set-password link: the secret key
+        -- alone cannot make a link, a newer link replaces it, setting a password clears it.
+        ALTER TABLE user ADD COLUMN link_nonce TEXT;
+        -- Random values of this installation, e.g. 'first_admin' (the random part
+        -- of the first-admin link, deleted once that admin exists).
+        CREATE TABLE installation_secret (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        -- Staff sessions held by the server: the cookie carries a random id whose
+        -- hash is kept here; logout, a password change and idle or absolute
+        -- expiry delete the row, so a copied cookie stops working at once.
+        CREATE TABLE staff_session (
+            id_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+            started_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL
+        );
+        CREATE INDEX staff_session_user ON staff_session(user_id);
+        -- Failed logins per address are counted by the rate limiter (limits.py), which
+        -- lets a correct password through; this table refused it and is no longer used.
+        DROP TABLE login_failure;
+        """
+    )

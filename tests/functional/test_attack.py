@@ -141,6 +141,12 @@ class World:
             self.newcomer = accounts.create_user(
                 database, email="nyansat@koege.dk", role="consultant", municipalities=["259"], password=None
             )
+            newcomer_token = accounts.set_password_token(database, self.key, self.newcomer["id"])
+            first_admin_token = accounts.first_admin_token(database, self.key)
+            # A reset link for the Køge consultant (issued before the snapshot: issuing one is a change).
+            self.reset_link_token = accounts.set_password_token(
+                database, self.key, self.users["consultant_a"]["id"]
+            )
         finally:
             database.close()
         self.ids = {
@@ -153,8 +159,8 @@ class World:
                 code: opt_out_link({"id": self.participant_id(code)}).removeprefix(BASE_URL)
                 for code in PEOPLE
             }
-        self.set_password = "/adgangskode/" + accounts.set_password_token(self.key, self.newcomer)
-        self.first_admin = "/opsaetning/" + accounts.first_admin_token(self.key)
+        self.set_password = "/adgangskode/" + newcomer_token
+        self.first_admin = "/opsaetning/" + first_admin_token
 
         self.masters = {role: self._log_in(STAFF[role][0]) for role in STAFF}
         self.masters["anonymous"] = self.app.test_client()
@@ -465,7 +471,7 @@ def test_forged_opt_out_links_are_refused(w):
 def test_forged_set_password_links_are_refused(w):
     token = w.set_password.removeprefix("/adgangskode/")
     # Another real set-password link: a reset link for the Køge consultant.
-    other = accounts.set_password_token(w.key, w.users["consultant_a"])
+    other = w.reset_link_token
     user_id, fingerprint = URLSafeTimedSerializer(w.key, salt="survey_app.set-password").loads(token)
     wrong_key = URLSafeTimedSerializer("not the key", salt="survey_app.set-password")
     foreign = {
@@ -608,7 +614,7 @@ def test_a_session_bound_to_one_participant_cannot_answer_for_another(w):
 def test_a_session_cookie_forged_for_another_participant_is_ignored(w):
     """A cookie saying "this browser answers B", signed without the app's key, is an empty session."""
     impostor = create_app(
-        {"TESTING": True, "SECRET_KEY": "not the key", "DATABASE": str(w.path.with_name("impostor.db"))}
+        {"TESTING": True, "SECRET_KEY": "not the key " * 4, "DATABASE": str(w.path.with_name("impostor.db"))}
     )
     raw = w.session_of(w.masters["participant"])
     bound_to_b = {"id": w.invitation(B)["id"], "nonce": w.invitation(B)["nonce"], "questionnaire": "csq8"}
@@ -1131,7 +1137,7 @@ def test_every_post_needs_its_own_sessions_csrf_token(w):
 
 def test_the_first_admin_link_needs_a_token_and_works_once(app, db):
     """The setup link (no admin yet): forged variants are refused; its form needs the session's token."""
-    token = accounts.first_admin_token(app.config["SECRET_KEY"])
+    token = accounts.first_admin_token(db, app.config["SECRET_KEY"])
     forged = {
         "signature changed": flip(token, -1),
         "truncated": token[:-1],

@@ -104,16 +104,15 @@ def restore(db, before: dict[str, list[tuple]]) -> None:
 def without_login_records(tables: dict[str, list[tuple]], db) -> dict[str, list[tuple]]:
     """The snapshot minus what a failed login legitimately records.
 
-    A refused login is written down on purpose: a ``login_failure`` row (the
-    per-address throttle), an audit row ``login_failed``, and the account's
-    ``failed_logins`` / ``locked_until`` (the lock after repeated failures).
+    A refused login is written down on purpose: an audit row ``login_failed``
+    and the account's ``failed_logins`` / ``locked_until`` (the pause after
+    repeated failures).
     Everything else must stay as it was.
     """
     columns = [row[1] for row in db.execute("PRAGMA table_info(user)")]
     dropped = {columns.index("failed_logins"), columns.index("locked_until")}
     action = [row[1] for row in db.execute("PRAGMA table_info(audit)")].index("action")
     kept = dict(tables)
-    kept.pop("login_failure", None)
     kept["audit"] = [row for row in tables["audit"] if row[action] != "login_failed"]
     kept["user"] = [tuple(v for i, v in enumerate(row) if i not in dropped) for row in tables["user"]]
     return kept

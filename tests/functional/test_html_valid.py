@@ -295,7 +295,11 @@ def start(pair: list[Visitor], link: str) -> None:
 
 def render_first_admin(app, pages: Pages) -> None:
     """The set-up page exists only while there is no admin."""
-    path = f"/opsaetning/{accounts.first_admin_token(app.config['SECRET_KEY'])}"
+    database = connect(app.config["DATABASE"])
+    try:
+        path = f"/opsaetning/{accounts.first_admin_token(database, app.config['SECRET_KEY'])}"
+    finally:
+        database.close()
     for visitor in visitors(app, "anonymous"):
         visitor.get(pages, path)
         visitor.post(
@@ -435,10 +439,9 @@ def render_anonymous_pages(app, pages: Pages, users: dict) -> None:
         visitor.get(pages, "/logout", 405)
     database = connect(app.config["DATABASE"])
     try:
-        user = accounts.get(database, users["evaluator"]["id"])
+        path = f"/adgangskode/{accounts.set_password_token(database, app.config['SECRET_KEY'], users['evaluator']['id'])}"
     finally:
         database.close()
-    path = f"/adgangskode/{accounts.set_password_token(app.config['SECRET_KEY'], user)}"
     for visitor in visitors(app, "anonymous"):
         visitor.get(pages, path)
         visitor.post(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 
 import pytest
+import time_machine
 
-from survey_app import create_app
+from survey_app import accounts, create_app
+from survey_app.db import connect
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token, register_participant
 
@@ -15,7 +17,10 @@ TOO_MANY = "For mange forsøg"
 
 @pytest.fixture
 def limited_app(tmp_path):
-    def make(**settings):
+    def make(shipped_limits=False, **settings):
+        small = (
+            {} if shipped_limits else {"LINK_RATE_LIMIT": "5 per minute", "LOGIN_RATE_LIMIT": "4 per minute"}
+        )
         return create_app(
             {
                 "TESTING": True,
@@ -24,9 +29,8 @@ def limited_app(tmp_path):
                 "BASE_URL": "https://ips.example.dk",
                 "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
                 "RATELIMIT_ENABLED": True,
-                "LINK_RATE_LIMIT": "5 per minute",
-                "LOGIN_RATE_LIMIT": "4 per minute",
             }
+            | small
             | settings
         )
 
@@ -37,6 +41,16 @@ def client_from(app, address):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return client
+
+
+def register_staff(app, email):
+    database = connect(app.config["DATABASE"])
+    try:
+        accounts.create_user(
+            database, email=email, role="consultant", municipalities=["259"], password=PASSWORD
+        )
+    finally:
+        database.close()
 
 
 def links_for(app, count):
@@ -59,12 +73,41 @@ def test_refused_links_from_one_address_are_capped_with_a_danish_page(limited_ap
     assert refused.status_code == 429
     assert TOO_MANY in refused.text and "Vent et par minutter" in refused.text
     assert int(refused.headers["Retry-After"]) > 0
-    # Over the limit even a real link waits: the guesser cannot use one to reset the count.
-    assert guesser.get(link).status_code == 429
-    # Another address is not affected, and the participant's link works there.
-    page = client_from(app, "198.51.100.20").get(link)
-    assert page.status_code == 200 and "RL-0" not in page.text
-    assert "Start" in page.text or "Begynd" in page.text
+    # Another address is not affected.
+    assert client_from(app, "198.51.100.20").get("/s/1.guess6.xxxxxxxxxxxxxxxxxxxx").status_code == 404
+
+
+WELCOME = "Linket virker indtil"  # the welcome page of a valid link
+
+
+def test_a_valid_link_opens_whatever_others_at_its_address_got_wrong(limited_app):
+    """The shipped limits: 21 refused links in a minute from a mobile operator's address, then a participant."""
+    app = limited_app(shipped_limits=True)
+    (link,) = links_for(app, 1)
+    address = client_from(app, "192.0.2.60")
+    statuses = [address.get(f"/s/1.guess{number}.xxxxxxxxxxxxxxxxxxxx").status_code for number in range(21)]
+    assert statuses == [404] * 20 + [429]
+    phone = client_from(app, "192.0.2.60")
+    welcome = phone.get(link)
+    assert welcome.status_code == 200 and WELCOME in welcome.text
+    assert "Retry-After" not in welcome.headers
+    assert phone.post(link, data={"csrf_token": csrf_token(welcome.text)}).status_code == 303
+    assert phone.get("/svar").status_code == 200
+    # The valid link did not reset the count: guessing stays capped.
+    assert address.get("/s/1.guess99.xxxxxxxxxxxxxxxxxxxx").status_code == 429
+
+
+def test_a_valid_link_opens_after_a_hour_of_refused_ones(limited_app):
+    app = limited_app(shipped_limits=True)
+    (link,) = links_for(app, 1)
+    address = client_from(app, "192.0.2.61")
+    with time_machine.travel("2026-03-02 10:00 +0000", tick=False) as traveller:
+        for number in range(100):
+            assert address.get(f"/s/1.g{number}.xxxxxxxxxxxxxxxxxxxx").status_code == 404
+            traveller.shift(30)  # 2 a minute: under the per-minute limit
+        assert address.get("/s/1.g100.xxxxxxxxxxxxxxxxxxxx").status_code == 429  # 100 an hour
+        welcome = client_from(app, "192.0.2.61").get(link)
+    assert welcome.status_code == 200 and WELCOME in welcome.text
 
 
 def test_every_kind_of_link_draws_on_one_budget(limited_app):
@@ -105,6 +148,41 @@ def test_login_attempts_are_capped_per_address(limited_app):
     # Reading the login page is not limited; another address may still log in.
     assert client.get("/login").status_code == 200
     assert client_from(app, "198.51.100.21").get("/login").status_code == 200
+
+
+def post_login(client, email, password):
+    token = csrf_token(client.get("/login").text)
+    return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+def test_a_correct_password_logs_in_whatever_others_at_its_address_got_wrong(limited_app):
+    """The shipped limits: 25 failed logins from a town hall's address, then a colleague logs in."""
+    app = limited_app(shipped_limits=True)
+    register_staff(app, "konsulent@koege.dk")
+    town_hall = client_from(app, "198.51.100.30")
+    statuses = [
+        post_login(town_hall, f"gaet{number}@koege.dk", "forkert").status_code for number in range(25)
+    ]
+    assert statuses == [401] * 20 + [429] * 5
+    colleague = client_from(app, "198.51.100.30")
+    response = post_login(colleague, "konsulent@koege.dk", PASSWORD)
+    assert response.status_code == 303 and response.headers["Location"] == "/konsulent/"
+    assert "Dagens opgaver" in colleague.get("/konsulent/").text
+    # Failures are still capped after a success.
+    assert post_login(town_hall, "gaet99@koege.dk", "forkert").status_code == 429
+
+
+def test_successful_logins_from_one_address_do_not_count(limited_app):
+    app = limited_app()  # 4 per minute
+    for number in range(6):
+        register_staff(app, f"k{number}@koege.dk")
+    statuses = [
+        post_login(client_from(app, "198.51.100.31"), f"k{number}@koege.dk", PASSWORD).status_code
+        for number in range(6)
+    ]
+    assert statuses == [303] * 6
+    guesser = client_from(app, "198.51.100.31")
+    assert [post_login(guesser, "k0@koege.dk", "forkert").status_code for _ in range(5)] == [401] * 4 + [429]
 
 
 def test_behind_a_proxy_each_visitor_has_their_own_budget(limited_app):

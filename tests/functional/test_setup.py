@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -58,10 +59,57 @@ def test_environment_overrides_instance_config(tmp_path):
     assert result.stdout.splitlines()[1] == "30"
 
 
-@pytest.mark.parametrize("secret", ["dev", "", None])
-def test_known_default_secret_is_refused_outside_tests(tmp_path, secret):
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"SECRET_KEY": secret, "DATABASE": str(tmp_path / "db.sqlite")})
+def documented_example_keys() -> set[str]:
+    """Every value given to SECRET_KEY in README.md, docs/ and deploy/ (env lines and config.py lines)."""
+    files = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "Dockerfile"]
+    files += [
+        path for folder in ("docs", "deploy") for path in (PROJECT_ROOT / folder).rglob("*") if path.is_file()
+    ]
+    found = set()
+    for path in files:
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            found |= set(re.findall(r"SECRET_KEY\s*=\s*['\"]?([^\s'\"]+)", text))
+    return found
+
+
+def test_the_documented_example_keys_are_found():
+    assert "replace-with-a-generated-key" in documented_example_keys()  # deploy/env.example
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "dev",
+        "",
+        None,
+        "secret",
+        "x" * 31,
+        " Replace-With-A-Generated-Key ",
+        *sorted(documented_example_keys()),
+    ],
+)
+@pytest.mark.parametrize("testing", [False, True])
+def test_a_missing_short_or_published_secret_is_refused(tmp_path, secret, testing):
+    with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
+        create_app({"TESTING": testing, "SECRET_KEY": secret, "DATABASE": str(tmp_path / "db.sqlite")})
+    assert "secrets.token_urlsafe(32)" in str(refused.value)  # says how to make a good one
+    assert not (tmp_path / "db.sqlite").exists()  # refused before anything is created
+
+
+def test_the_env_example_placeholder_does_not_start_the_app(tmp_path):
+    """The attack: a server started with deploy/env.example's key as it stands."""
+    result = run_app_in(
+        str(tmp_path / "i"), env_extra={"SURVEY_APP_SECRET_KEY": "replace-with-a-generated-key"}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr and "token_urlsafe" in result.stderr
+    assert not (tmp_path / "i" / "survey.db").exists()
+
+
+def test_a_generated_key_of_32_characters_starts_the_app(tmp_path):
+    app = create_app({"SECRET_KEY": secrets.token_urlsafe(24), "DATABASE": str(tmp_path / "db.sqlite")})
+    assert len(app.config["SECRET_KEY"]) == 32
 
 
 def test_foreign_keys_are_enforced(db):
