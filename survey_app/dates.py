@@ -57,6 +57,15 @@ DEADLINE = N_("The deadline must be between %(earliest)s (tomorrow) and %(latest
 BIRTH_YEAR = N_("The birth year must be between %(earliest)s and %(latest)s.")
 
 
+def read_stored(text) -> date | None:
+    """A date as the database stores it (``2025-03-01``), or None when the column holds
+    anything else: empty, or a text such as ``31-12-9999`` written before these checks."""
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def within(value, bounds: tuple, message: str):
     """``value`` if ``earliest <= value <= latest``, else UserError(message) naming the range.
 

@@ -294,7 +294,8 @@ def with_status(
             if row["invitation_id"]
             else None
         )
-        row["due_date"] = schedule.due_date(date.fromisoformat(row["baseline_date"])).isoformat()
+        due = schedule.due_date(row["baseline_date"])
+        row["due_date"] = due.isoformat() if due else None
         row["status"] = participant_status(
             row, invitation, row["answered"], row["reminders_sent"], now, schedule
         )
