@@ -27,8 +27,15 @@ def parse(stored: str) -> datetime:
 
 
 def local(moment: datetime) -> datetime:
-    """The same instant in Danish local time, for display."""
-    return moment.astimezone(LOCAL_TZ)
+    """The same instant in Danish local time, for display.
+
+    At the calendar's very ends (9999-12-31 23:00 UTC is already year 10000
+    in Denmark) there is no such local time: the moment is kept as it is.
+    """
+    try:
+        return moment.astimezone(LOCAL_TZ)
+    except OverflowError:
+        return moment
 
 
 def today() -> date:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import clock, importing, registry, safe_csv
+from . import clock, dates, importing, registry, safe_csv
 from .importing import RowError
 from .paths import DATA_ROOT
 from .questionnaires import DEFAULT_LANGUAGE, localise
@@ -604,10 +604,12 @@ def check_review(
             review_date = None
             errors["review_date"] = error
     if review_date is not None:
-        if review_date > today:
-            errors["review_date"] = UserError(N_("The date of the review must not be in the future."))
-        else:
-            row["review_date"] = review_date.isoformat()
+        try:
+            row["review_date"] = dates.within(
+                review_date, dates.review_date_range(today), dates.REVIEW_DATE
+            ).isoformat()
+        except UserError as error:
+            errors["review_date"] = error
     scale = scale_by_name(scales, raw.scale)
     if scale is None:
         errors["scale"] = UserError(

@@ -1,4 +1,4 @@
-"""Numbers the Danish way (decimal comma, "12,5 %"), through Babel.
+"""Numbers the Danish way (decimal comma, "12,5 %"), through Babel, and stored dates shown safely.
 
 Used by the evaluator's pages (as template filters) and by the command
 line's table output. A hidden value (``disclosure.Hidden``) shows its own
@@ -6,6 +6,8 @@ text ("<5", "×" or "–"); ``None`` (nothing to show) becomes ``hidden``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from babel.numbers import format_decimal, format_percent
 
@@ -45,3 +47,23 @@ def count(value, *, locale: str = DEFAULT_LOCALE, hidden: str = "<5") -> str:
     if value is None:
         return hidden
     return format_decimal(value, format="#,##0", locale=locale)
+
+
+def shown_as_stored_when_unreadable(show: Callable[[str], str], missing: str = "–") -> Callable:
+    """A date filter that never fails a page: what ``show`` cannot format is shown as stored.
+
+    A stored date may be no date at all (``31-12-9999`` from before dates
+    were checked, or empty), or one that cannot be put into Danish time
+    (9999-12-31 23:59 UTC is already year 10000 in Copenhagen). The page
+    then shows the stored text, or ``missing`` for nothing, instead of a 500.
+    """
+
+    def shown(stored):
+        if not stored:
+            return missing
+        try:
+            return show(stored)
+        except (ValueError, OverflowError):
+            return str(stored)
+
+    return shown

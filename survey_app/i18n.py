@@ -26,6 +26,7 @@ from flask.cli import AppGroup
 from flask_babel import Babel, format_date, format_datetime, get_translations
 
 from . import clock
+from .formatting import shown_as_stored_when_unreadable
 from .geography import municipalities
 from .questionnaires import localise
 from .texts import N_
@@ -223,13 +224,16 @@ def init_app(app) -> None:
         newstyle=True,
     )
     app.add_template_filter(lambda texts: localise(texts, current_language()), "tr")
+    safe = shown_as_stored_when_unreadable
     app.add_template_filter(
-        lambda stored: format_date(clock.local(clock.parse(stored)), "long"), "stored_date"
+        safe(lambda stored: format_date(clock.local(clock.parse(stored)), "long")), "stored_date"
     )
     app.add_template_filter(
-        lambda stored: format_datetime(clock.parse(stored), "d. MMM yyyy HH:mm"), "stored_datetime"
+        safe(lambda stored: format_datetime(clock.parse(stored), "d. MMM yyyy HH:mm")), "stored_datetime"
     )
-    app.add_template_filter(lambda iso: format_date(date.fromisoformat(iso[:10]), "d. MMM yyyy"), "iso_date")
+    app.add_template_filter(
+        safe(lambda iso: format_date(date.fromisoformat(iso[:10]), "d. MMM yyyy")), "iso_date"
+    )
     names = {m.code: m.name for m in municipalities()}
     app.add_template_filter(lambda code: names.get(code, code), "municipality_name")
 

@@ -342,9 +342,10 @@ def plan(
     )
     for participant in candidates:
         channel = _channel_for(participant)
-        baseline = date.fromisoformat(participant["baseline_date"])
-        due = schedule.due_date(baseline)
-        if today < due and not participant["invited"]:
+        due = schedule.due_date(participant["baseline_date"])
+        if due is None and not participant["invited"]:
+            continue  # a stored course start that is no date, or in year 9999: never due
+        if not participant["invited"] and today < due:
             counts += _plan_prenotice(db, participant, channel, links, now, schedule, dry_run)
             continue
         counts += _plan_invitation(

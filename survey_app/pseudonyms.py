@@ -3,8 +3,11 @@
 The product stores no CPR numbers. A consultant who types one as the
 participant code by habit must be stopped before it is written anywhere.
 A CPR number is ``ddmmyy-ssss``: six digits forming a date, then four
-digits; we refuse that shape (with or without the hyphen, or a space)
-wherever it appears inside a code.
+digits. People and case systems write it with all sorts of separators
+(``010190-1234``, ``010190.1234``, ``01-01-90-1234``, ``0101 901234``), so we
+refuse ten digits with at most one non-digit character between any two of
+them, the first six a date, wherever that run appears inside a code: it
+only has to start and end next to a non-digit (or the code's ends).
 """
 
 import re
@@ -13,7 +16,9 @@ from datetime import date
 from .texts import N_, UserError
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9ÆØÅæøå][A-Za-z0-9ÆØÅæøå_.-]{0,39}$")
-_CPR_SHAPE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?\d{4}(?!\d)")
+# Ten digits, each pair joined by nothing or one non-digit; in a lookahead, so runs that
+# overlap (a separator-joined run of twelve digits holds several) are all tried.
+_CPR_SHAPE = re.compile(r"(?<!\d)(?=((?:\d\D?){9}\d)(?!\d))")
 
 
 def _is_date(day: int, month: int, two_digit_year: int) -> bool:
@@ -28,10 +33,11 @@ def _is_date(day: int, month: int, two_digit_year: int) -> bool:
 
 
 def looks_like_cpr(text: str) -> bool:
-    """True when ``text`` contains six digits forming a date followed by four digits."""
+    """True when ``text`` holds six digits forming a date, then four digits, with at most
+    one non-digit between any two of them, and no digit right before or after."""
     for match in _CPR_SHAPE.finditer(text):
-        day, month, year = (int(group) for group in match.groups())
-        if _is_date(day, month, year):
+        digits = re.sub(r"\D", "", match.group(1))
+        if _is_date(int(digits[0:2]), int(digits[2:4]), int(digits[4:6])):
             return True
     return False
 

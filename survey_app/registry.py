@@ -13,7 +13,7 @@ from datetime import date
 
 import sqlite_utils
 
-from . import clock
+from . import clock, dates
 from .contact import normalise_email, normalise_phone
 from .db import transaction
 from .pseudonyms import check_code
@@ -89,14 +89,12 @@ def check_participant(
 
     field("code", lambda: check_code(raw.code))
     field("municipality_code", lambda: municipality(db, raw.municipality_code)["code"])
-    field(
-        "baseline_date",
-        lambda: (raw.baseline if isinstance(raw.baseline, date) else parse_date(raw.baseline)).isoformat(),
-    )
+    today = clock.today()
+    field("baseline_date", lambda: _course_start(raw.baseline, today).isoformat())
     field("phone", lambda: normalise_phone(raw.phone))
     field("email", lambda: normalise_email(raw.email))
     field("language", lambda: _one_of(raw.language or "da", LANGUAGES, N_("Language must be da or en.")))
-    field("birth_year", lambda: _birth_year(raw.birth_year))
+    field("birth_year", lambda: _birth_year(raw.birth_year, today))
     field("gender", lambda: _one_of(raw.gender, GENDERS, N_("Gender must be female, male or other."), True))
     if not raw.consent:
         errors["consent"] = UserError(
@@ -126,15 +124,19 @@ def _one_of(value, allowed, message, optional=False):
     return value
 
 
-def _birth_year(value) -> int | None:
+def _course_start(value: date | str, today: date) -> date:
+    day = value if isinstance(value, date) else parse_date(value)
+    return dates.within(day, dates.course_start_range(today), dates.COURSE_START)
+
+
+def _birth_year(value, today: date) -> int | None:
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    this_year = clock.today().year
     # isdecimal, not isdigit: "¹⁹⁹⁰" is digits but no number int() reads.
-    if not text.isdecimal() or not 1900 <= int(text) <= this_year - 14:
+    if not text.isdecimal():
         raise UserError(N_("%(year)s is not a plausible birth year."), year=text)
-    return int(text)
+    return dates.within(int(text), dates.birth_year_range(today), dates.BIRTH_YEAR)
 
 
 def add_participant(db: sqlite_utils.Database, raw: ParticipantInput | None = None, **fields) -> dict:
@@ -292,7 +294,8 @@ def with_status(
             if row["invitation_id"]
             else None
         )
-        row["due_date"] = schedule.due_date(date.fromisoformat(row["baseline_date"])).isoformat()
+        due = schedule.due_date(row["baseline_date"])
+        row["due_date"] = due.isoformat() if due else None
         row["status"] = participant_status(
             row, invitation, row["answered"], row["reminders_sent"], now, schedule
         )

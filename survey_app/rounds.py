@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 import sqlite_utils
 from babel.dates import format_date
 
-from . import clock, links, registry
+from . import clock, dates, links, registry
 from .contact import normalise_email
 from .db import transaction
 from .questionnaires import Item, Questionnaire
@@ -158,8 +158,10 @@ def open_round(
             N_("The questionnaire %(id)s has a total score and is answered by participants, not in rounds."),
             id=questionnaire.id,
         )
-    if deadline <= clock.local(now).date():
-        raise RoundError("deadline", N_("The deadline must be a date after today."))
+    try:
+        dates.within(deadline, dates.deadline_range(clock.local(now).date()), dates.DEADLINE)
+    except UserError as error:
+        raise RoundError("deadline", error.message, **error.params) from None
     with transaction(db):
         if _one(db, "SELECT 1 FROM round WHERE name = ?", [name]):
             raise RoundError("name", N_("There is already a round called %(name)s."), name=name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from . import clock
+from . import clock, dates
 
 # Statuses of a participant, in the order of the journey (shown in this order).
 STATUSES = (
@@ -54,13 +54,25 @@ class Schedule:
             sms_window=(time.fromisoformat(start.strip()), time.fromisoformat(end.strip())),
         )
 
-    def due_date(self, baseline: date) -> date:
-        return baseline + timedelta(weeks=self.followup_weeks)
+    def due_date(self, baseline: date | str | None) -> date | None:
+        """The follow-up date of a course start (a date, or as stored).
 
-    def prenotice_date(self, baseline: date) -> date | None:
-        if self.prenotice_days is None:
+        None when there is none to give: the stored course start is no date,
+        or its follow-up would fall after 31 December 9999. Such a participant
+        is never due, and every page and command still works.
+        """
+        if not isinstance(baseline, date):
+            baseline = dates.read_stored(baseline)
+        try:
+            return baseline + timedelta(weeks=self.followup_weeks) if baseline else None
+        except OverflowError:
             return None
-        return self.due_date(baseline) - timedelta(days=self.prenotice_days)
+
+    def prenotice_date(self, baseline: date | str | None) -> date | None:
+        due = self.due_date(baseline)
+        if self.prenotice_days is None or due is None:
+            return None
+        return due - timedelta(days=self.prenotice_days)
 
     def reminder_dates(self, first_sent: datetime) -> list[date]:
         """The dates of the reminders after an invitation first sent at ``first_sent``."""
@@ -102,8 +114,8 @@ def participant_status(
     if participant.get("opted_out_at"):
         return "opted_out"
     if invitation is None:
-        due = schedule.due_date(date.fromisoformat(participant["baseline_date"]))
-        return "due" if clock.local(now).date() >= due else "not_due"
+        due = schedule.due_date(participant["baseline_date"])
+        return "due" if due is not None and clock.local(now).date() >= due else "not_due"
     if clock.parse(invitation["expires_at"]) <= now:
         return "expired"
     if answered:

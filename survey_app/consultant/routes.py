@@ -9,13 +9,13 @@ Answers are never shown here, only how far a participant has come.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from .. import clock, importing, invitations, messaging, registry, safe_csv
+from .. import clock, dates, importing, invitations, messaging, registry, safe_csv
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
 from ..db import get_db, transaction
 from ..scheduling import STATUSES, Schedule
@@ -67,7 +67,9 @@ def _status_label_filter(status: str) -> str:
 def home():
     rows = _rows()
     week_ahead = (clock.today() + timedelta(days=7)).isoformat()
-    due_soon = [r for r in rows if r["status"] in ("due", "not_due") and r["due_date"] <= week_ahead]
+    due_soon = [
+        r for r in rows if r["status"] in ("due", "not_due") and r["due_date"] and r["due_date"] <= week_ahead
+    ]
     failed = [
         r
         for r in rows
@@ -193,7 +195,8 @@ def _form_data(participant: dict) -> dict:
     return {
         "code": participant["code"],
         "municipality": participant["municipality_code"],
-        "baseline": date.fromisoformat(participant["baseline_date"]),
+        # A course start stored before dates were checked (e.g. "31-12-9999") is left for them to type anew.
+        "baseline": dates.read_stored(participant["baseline_date"]),
         "phone": participant["phone"],
         "email": participant["email"],
         "channel": participant["channel"],

@@ -2,10 +2,11 @@
 changes an answer afterwards, and meets a closed round; axe-core finds no violations."""
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
-from survey_app import PROJECT_ROOT, accounts
+from survey_app import PROJECT_ROOT, accounts, clock
 from survey_app.db import connect
 from survey_app.questionnaires import load_file
 from tests.conftest import PASSWORD
@@ -25,7 +26,9 @@ def team_link(live_app):
     """A round for Køge's IPS team; returns the absolute link printed by ``rounds open``."""
     runner = live_app.app.test_cli_runner()
     assert runner.invoke(args=["teams", "set", "259", "--email", "ips@koege.dk"]).exit_code == 0
-    opened = runner.invoke(args=["rounds", "open", "Forår 2099", "--deadline", "2099-06-01"])
+    # A deadline must lie within two years: two months from today.
+    deadline = (clock.today() + timedelta(days=60)).isoformat()
+    opened = runner.invoke(args=["rounds", "open", "Forår 2099", "--deadline", deadline])
     assert opened.exit_code == 0, opened.output
     return opened.stdout.strip().split("\t")[2]
 
@@ -163,7 +166,7 @@ def test_admin_and_evaluator_round_pages_are_accessible(browser, team_link, live
     page.get_by_label("Rundens navn").fill("Efterår 2099")
     page.get_by_label("Frist (den sidste dag, teamene kan svare)").fill("2020-01-01")
     page.get_by_role("button", name="Åbn runden og send linkene").click()
-    assert "Fristen skal være en dato efter i dag." in page.get_by_role("main").inner_text()
+    assert "Fristen skal ligge mellem" in page.get_by_role("main").inner_text()
     screenshots(page, "admin-open-round-error")
     assert_accessible(page, "admin open round with an error")
     page.get_by_role("button", name="Log ud").click()

@@ -968,7 +968,7 @@ def form_for(w: World, rule) -> dict:
         "admin.open_round": lambda: {
             "name": "Efterår 2099",
             "questionnaire": "organisation",
-            "deadline": "2099-10-01",
+            "deadline": (clock.today() + timedelta(days=60)).isoformat(),  # within two years
             "scope": "chosen",
             "municipalities": ["259"],
         },

@@ -25,10 +25,11 @@ import io
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import quote, quote_from_bytes
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,17 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+# Which dates and birth years are allowed depends on today: every test runs on this day.
+TODAY = date(2026, 11, 25)
+THIS_YEAR = TODAY.year
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=clock.LOCAL_TZ), tick=True):
+        yield
+
 
 # --- Danish messages the pages must show ----------------------------------------------------------
 
@@ -370,7 +382,7 @@ def team(app, runner):
     """A browser that has pressed Start on a team's link in an open round; returns (client, CSRF token)."""
     assert runner.invoke(args=["teams", "set", "259", "--email", "ips@koege.dk"]).exit_code == 0
     opened = runner.invoke(
-        args=["rounds", "open", "Forår 2099", "--questionnaire", "organisation", "--deadline", "2099-06-01"]
+        args=["rounds", "open", "Forår 2027", "--questionnaire", "organisation", "--deadline", "2027-06-01"]
     )
     assert opened.exit_code == 0, opened.output
     link = re.search(r"https://ips\.example\.dk(/team/\S+)", opened.stdout).group(1)
@@ -452,10 +464,14 @@ municipalities = st.one_of(
     .filter(lambda raw: received(raw) != "259")
     .map(lambda raw: bad(raw, NOT_A_CHOICE, level="form")),
 )
+COURSE_START_RANGE = "Forløbsstarten skal ligge mellem 2000-01-01 og 2027-11-25."
 baselines = st.one_of(
-    st.dates(date(2015, 1, 1), date(2030, 12, 31)).map(lambda d: good(d.isoformat())),
-    st.dates(date(2015, 1, 1), date(2030, 12, 31)).map(
+    st.dates(date(2000, 1, 1), date(2027, 11, 25)).map(lambda d: good(d.isoformat())),
+    st.dates(date(2000, 1, 1), date(2027, 11, 25)).map(
         lambda d: V(f"{d.year}-{d.month}-{d.day}", True, d.isoformat())
+    ),
+    st.one_of(st.dates(date(1000, 1, 1), date(1999, 12, 31)), st.dates(date(2027, 11, 26))).map(
+        lambda d: bad(d.isoformat(), COURSE_START_RANGE)
     ),
     st.just(bad("", "Angiv datoen, forløbet startede.", level="form")),
     st.sampled_from(
@@ -518,7 +534,6 @@ def choice(valid: list[str]) -> st.SearchStrategy[V]:
     )
 
 
-THIS_YEAR = clock.today().year
 birth_years = st.one_of(
     st.just(good("", None)),
     padded(st.integers(1900, THIS_YEAR - 14).map(str)).map(lambda p: V(p[0], True, int(p[1]))),
@@ -526,9 +541,11 @@ birth_years = st.one_of(
     st.integers(1900, THIS_YEAR - 14).map(
         lambda y: V("".join(chr(0x0660 + int(c)) for c in str(y)), True, y)
     ),
+    st.one_of(st.integers(0, 1899), st.integers(THIS_YEAR - 13, 99999))
+    .map(str)
+    .map(lambda raw: bad(raw, f"Fødselsåret skal ligge mellem 1900 og {THIS_YEAR - 14}.")),
     st.one_of(
-        st.integers(-3000, 1899).map(str),
-        st.integers(THIS_YEAR - 13, 99999).map(str),
+        st.integers(-3000, -1).map(str),
         st.sampled_from(["abc", "¹⁹⁹⁰", "19 90", "1990.0", "MCMXC", "1990\x00", "²⁰⁰⁰"]),
         raw_bytes,
     ).map(lambda raw: bad(raw, "er ikke et sandsynligt fødselsår")),
@@ -763,7 +780,6 @@ IPS15_ITEMS = (
     [f"s{i}" for i in range(1, 4)] + [f"o{i}" for i in range(1, 4)] + [f"y{i}" for i in range(1, 10)]
 )
 REVIEW_NOT_SAVED = "Intet er gemt endnu: ret disse"
-TODAY = clock.today()
 EXISTING_REVIEW = date(2024, 1, 15)
 
 review_municipalities = st.one_of(
@@ -778,8 +794,10 @@ review_dates = st.one_of(
     st.dates(date(2000, 1, 1), TODAY).map(lambda d: V(d.strftime("%d-%m-%Y"), True, d.isoformat())),
     st.just(V(EXISTING_REVIEW.isoformat(), True, EXISTING_REVIEW.isoformat())),
     st.just(bad("", "Angiv datoen for målingen.")),
-    st.dates(TODAY + timedelta(days=1), TODAY + timedelta(days=2000)).map(
-        lambda d: bad(d.isoformat(), "Datoen for målingen må ikke ligge i fremtiden.")
+    st.one_of(st.dates(date(1, 1, 1), date(1999, 12, 31)), st.dates(TODAY + timedelta(days=1))).map(
+        lambda d: bad(
+            d.isoformat(), "Datoen for målingen skal ligge mellem 2000-01-01 og 2026-11-25 (i dag)."
+        )
     ),
     st.one_of(
         st.sampled_from(["2023-02-30", "30-02-2023", "2023/01/01", "i går"]), raw_bytes.filter(filled)

@@ -53,6 +53,8 @@ def test_add_normalises_and_stores(runner, db):
     [
         (["010190-1234"], "ligner et CPR-nummer"),
         (["0101901234"], "ligner et CPR-nummer"),
+        (["010190.1234"], "ligner et CPR-nummer"),
+        (["KOGE-01-01-90-1234"], "ligner et CPR-nummer"),
         (["P-1", "--phone", "12345"], "ikke et dansk telefonnummer"),
         (["P-1", "--email", "nope"], "ikke en gyldig e-mailadresse"),
     ],

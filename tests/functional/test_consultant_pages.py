@@ -12,6 +12,7 @@ def participant_id(db, code):
     return db.execute("SELECT id FROM participant WHERE code = ?", [code]).fetchone()[0]
 
 
+@time_machine.travel("2026-11-25 10:00 +01:00", tick=False)  # the birth years allowed depend on the year
 def test_edit_shows_every_problem_and_saves_nothing_until_right(login, add_participant, db):
     add_participant("KOGE-1", "259", "2025-05-01", "--phone", "20123456")
     pid = participant_id(db, "KOGE-1")
@@ -36,7 +37,7 @@ def test_edit_shows_every_problem_and_saves_nothing_until_right(login, add_parti
     for message in [
         "123 er ikke et dansk telefonnummer",
         "nope er ikke en gyldig e-mailadresse",
-        "1890 er ikke et sandsynligt fødselsår",
+        "Fødselsåret skal ligge mellem 1900 og 2012.",
     ]:
         assert message in bad.text
     assert db.execute("SELECT phone FROM participant WHERE id = ?", [pid]).fetchone()[0] == "+4520123456"

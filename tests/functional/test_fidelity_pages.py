@@ -117,7 +117,7 @@ def test_a_bad_submission_names_every_problem_in_danish_and_keeps_what_was_typed
     text = text_of(response.text)
     assert "Intet er gemt endnu: ret disse 5 fejl." in text
     assert "Vælg en kommune." in text
-    assert "Datoen for målingen må ikke ligge i fremtiden." in text
+    assert "Datoen for målingen skal ligge mellem 2000-01-01 og 2025-06-02 (i dag)." in text
     assert "Punkt 1 (Antal sager pr. konsulent) mangler en score." in text
     assert "Punkt 17 (Arbejdsgiverkontakt: hyppighed) mangler en score." in text
     assert "Punkt 5 (Hyppig kontakt med behandlingsteamet): 7 er ikke en score fra 1 til 5." in text
@@ -369,7 +369,10 @@ def test_import_command(runner, db, tmp_path):
     )
     result = runner.invoke(args=["fidelity", "import", str(bad)])
     assert result.exit_code == 1
-    assert "Fejl: Linje 3: Datoen for målingen må ikke ligge i fremtiden." in result.output
+    assert (
+        "Fejl: Linje 3: Datoen for målingen skal ligge mellem 2000-01-01 og 2025-06-02 (i dag)."
+        in result.output
+    )
     assert "Intet er importeret." in result.output
     assert count(db) == 1
     assert (

@@ -26,6 +26,13 @@ def at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=clock.LOCAL_TZ)
 
 
+@pytest.fixture(autouse=True)
+def _spring_2099():
+    """Rounds are opened in spring 2099 (deadlines within two years), unless a test travels itself."""
+    with time_machine.travel(at(date(2099, 4, 1)), tick=True):
+        yield
+
+
 @pytest.fixture
 def set_team(runner):
     def set_contact(code, email, *extra):
@@ -147,8 +154,10 @@ def test_round_lifecycle_by_command(runner, db, set_team, open_round):
     assert refused.exit_code == 1
     assert "Fejl: Disse kommuner har ingen kontakt-e-mail til IPS-teamet" in refused.stderr
     assert "København" in refused.stderr
-    past = runner.invoke(args=["rounds", "open", "Forår", "--deadline", "2020-01-01"])
-    assert past.exit_code == 1 and "Fristen skal være en dato efter i dag." in past.stderr
+    allowed = "Fristen skal ligge mellem 2099-04-02 (i morgen) og 2101-04-01."
+    for day in ("2020-01-01", "2099-04-01", "2101-04-02", "9999-12-31"):
+        refused = runner.invoke(args=["rounds", "open", "Forår", "--deadline", day])
+        assert refused.exit_code == 1 and allowed in refused.stderr, day
     with_total = runner.invoke(
         args=["rounds", "open", "Forår", "--deadline", "2099-06-01", "--questionnaire", "csq8"]
     )
@@ -440,8 +449,10 @@ def test_admin_edits_contacts_opens_follows_and_closes_a_round(app, login, db):
         "Disse kommuner har ingen kontakt-e-mail til IPS-teamet, så deres link kan ikke sendes: Næstved."
         in (refused.text)
     )
-    past = admin.post("/admin/runder/ny", data={**data, "municipalities": ["259"], "deadline": "2020-01-01"})
-    assert past.status_code == 422 and "Fristen skal være en dato efter i dag." in past.text
+    for day in ("2020-01-01", "2199-10-01"):
+        refused = admin.post("/admin/runder/ny", data={**data, "municipalities": ["259"], "deadline": day})
+        assert refused.status_code == 422
+        assert "Fristen skal ligge mellem 2099-04-02 (i morgen) og 2101-04-01." in refused.text
     assert db.execute("SELECT COUNT(*) FROM round").fetchone()[0] == 0
 
     opened = admin.post("/admin/runder/ny", data={**data, "scope": "all", "municipalities": []})
