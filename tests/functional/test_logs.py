@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
+from survey_app import clock
 from survey_app.logs import mask
 from tests.functional.test_faults import prepare
 from tests.gunicorn import Phone, app_environment, running_gunicorn
@@ -59,9 +62,11 @@ def test_the_development_server_logs_link_requests_without_the_token(app, add_pa
 
 
 def test_the_console_sender_logs_messages_without_the_link_token(app, runner, add_participant, db, caplog):
-    add_participant("LOG-2", "259", "2025-05-01", "--phone", "20123456")
-    with caplog.at_level(logging.INFO, logger="survey_app.delivery"):
-        result = runner.invoke(args=["send-due"])
+    # Inside the SMS window (09:00-20:00 Danish time): outside it send-due holds the SMS back.
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=clock.LOCAL_TZ), tick=False):
+        add_participant("LOG-2", "259", "2025-05-01", "--phone", "20123456")
+        with caplog.at_level(logging.INFO, logger="survey_app.delivery"):
+            result = runner.invoke(args=["send-due"])
     assert result.exit_code == 0, result.output
     body = db.execute("SELECT body FROM message").fetchone()[0]
     token = body.split("/s/", 1)[1].split()[0]
