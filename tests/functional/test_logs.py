@@ -6,6 +6,7 @@ import logging
 import threading
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
 from survey_app.logs import mask
@@ -58,6 +59,8 @@ def test_the_development_server_logs_link_requests_without_the_token(app, add_pa
     assert token[:-3] not in caplog.text
 
 
+# Inside the SMS window (09:00-20:00 Danish time): at other hours the SMS waits and nothing is logged.
+@time_machine.travel("2026-11-25 10:00 +01:00", tick=True)
 def test_the_console_sender_logs_messages_without_the_link_token(app, runner, add_participant, db, caplog):
     add_participant("LOG-2", "259", "2025-05-01", "--phone", "20123456")
     with caplog.at_level(logging.INFO, logger="survey_app.delivery"):
