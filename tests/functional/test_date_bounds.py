@@ -129,3 +129,21 @@ def test_the_fidelity_import_refuses_a_review_date_outside_the_range(runner, db,
     assert result.exit_code == 1
     assert f"Linje 2: {REVIEW_DATE_RANGE}" in result.output
     assert db.execute("SELECT COUNT(*) FROM fidelity_review").fetchone()[0] == 0
+
+
+def test_the_import_command_refuses_an_open_end_date_and_a_birth_year_outside_the_range(runner, db, tmp_path):
+    path = tmp_path / "deltagere.csv"
+    path.write_text(
+        "kode;kommune;startdato;fødselsår;samtykke\r\nKOGE-1;259;31-12-9999;1980;ja\r\nKOGE-2;259;2025-03-01;2013;ja\r\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["participants", "import", str(path)])
+    assert result.exit_code == 1
+    assert f"Fejl: Linje 2: {COURSE_START_RANGE}" in result.stderr
+    assert f"Fejl: Linje 3: {BIRTH_YEAR_RANGE}" in result.stderr
+    assert baselines(db) == {}
+    added = runner.invoke(
+        args=["participants", "add", "KOGE-1", "--municipality", "259", "--baseline", "2025-03-01"]
+        + ["--birth-year", "99999", "--consent"]
+    )
+    assert added.exit_code == 1 and f"Fejl: {BIRTH_YEAR_RANGE}" in added.stderr
