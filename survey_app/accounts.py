@@ -106,6 +106,8 @@ def check_password(password: str) -> str:
         )
     if len(set(password)) < 4:
         raise UserError(N_("The password is too simple: use several different characters."))
+    if any(ord(character) < 32 or ord(character) == 127 for character in password):
+        raise UserError(N_("The password must not contain control characters."))
     return password
 
 
@@ -288,8 +290,14 @@ def authenticate(db: sqlite_utils.Database, email: str, password: str) -> dict:
     """
     now = clock.now()
     user = find_by_email(db, email)
-    valid = check_password_hash(
-        user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, password or ""
+    # The hash (scrypt, through HMAC) treats a key with trailing NUL bytes as the same key, so
+    # "password\x00" would match "password". No password may hold a control character
+    # (check_password), so one typed with them is wrong; it still costs one hash check.
+    typed = password or ""
+    has_control = any(ord(character) < 32 or ord(character) == 127 for character in typed)
+    valid = (
+        check_password_hash(user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH, typed)
+        and not has_control
     )
     if user is None:
         raise LoginRefused(LOGIN_REFUSED)

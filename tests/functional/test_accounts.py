@@ -106,6 +106,25 @@ def test_no_password_logs_in_an_account_that_has_none_yet(app, make_user, db):
     assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 0
 
 
+def test_the_password_with_a_trailing_nul_byte_is_wrong(app, make_user, db):
+    """scrypt's HMAC pads its key with zero bytes, so "password\\0" hashes like "password"."""
+    make_user(email="nul@example.dk", role="admin", municipalities=())
+    client = app.test_client()
+    for typed in (PASSWORD + "\x00", PASSWORD + "\x00\x00", PASSWORD + "\x1f"):
+        page = client.get("/login")
+        response = client.post(
+            "/login", data={"csrf_token": csrf_token(page.text), "email": "nul@example.dk", "password": typed}
+        )
+        assert response.status_code != 303 and "/admin" not in response.headers.get("Location", "")
+    assert db.execute("SELECT failed_logins FROM user WHERE email = 'nul@example.dk'").fetchone()[0] == 3
+    try:
+        accounts.check_password("korrekt hest\tbatteri")
+    except accounts.UserError as error:
+        assert "kontroltegn" in str(error) or "control characters" in str(error)
+    else:
+        raise AssertionError("a password with a control character was accepted")
+
+
 def test_pauses_grow_after_five_failures_and_stop_at_fifteen_minutes():
     assert [accounts.pause_after(n).total_seconds() for n in range(1, 12)] == [
         0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900,
