@@ -243,7 +243,9 @@ def municipality(code: str):
     own = row_of(own_cube, code, period)
     region = row_of(region_cube, region_id, period) if region_id in region_cube.groups else None
     country = row_of(country_cube, cube.TOTAL, period)
-    quarters = cube.quarters_in(period, [p for p in country_cube.periods if "K" in p])
+    # One level below the chosen period (years of the whole time, half-years of a year, quarters
+    # of a half-year): a municipality's few participants a quarter would mostly read "<5".
+    quarters = cube.children_of(period, country_cube.periods) or [period]
     rows = [
         {
             "key": quarter,
@@ -254,6 +256,13 @@ def municipality(code: str):
         }
         for quarter in quarters
     ]
+    breakdown = (
+        gettext("Year by year")
+        if not period
+        else gettext("Half-year by half-year")
+        if len(period) == 4
+        else gettext("Quarter by quarter")
+    )
     return render_template(
         "evaluator/municipality.html",
         form=form,
@@ -264,6 +273,7 @@ def municipality(code: str):
         region=region,
         country=country,
         months=rows,
+        breakdown=breakdown,
         threshold=_threshold(),
         questionnaire=_questionnaires().get(form.questionnaire.data),
         today=clock.today(),

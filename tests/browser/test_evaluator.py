@@ -48,7 +48,7 @@ def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, liv
 
     page.click("table.report a:text('Køge')")
     assert page.locator("h1").inner_text() == "Køge: tilfredshed og svarprocent"
-    assert page.locator("text=Kvartal for kvartal").count() == 1
+    assert page.locator("text=År for år").count() == 1
     screenshots(page, "municipality-report")
     check(page, "municipality report")
     page.emulate_media(media="print")

@@ -90,7 +90,9 @@ def test_municipality_report_quarter_by_quarter(evaluator):
     page = evaluator.get("/evaluering/kommune/461").text  # Odense
     assert "Odense: tilfredshed og svarprocent" in page
     assert cells(page, "Hele landet")[:3] == ["29", "18", "62,1\xa0%"]
-    assert "Kvartal for kvartal" in page
+    assert "År for år" in page
+    year = evaluator.get("/evaluering/kommune/461?period=2026").text
+    assert "Halvår for halvår" in year and "1. halvår 2026" in year
     assert evaluator.get("/evaluering/kommune/999").status_code == 404
 
 
