@@ -63,7 +63,23 @@ def _thread_connection(app) -> sqlite_utils.Database:
     key = (os.getpid(), app.config["DATABASE"])
     if getattr(local, "key", None) != key:
         local.db, local.key = connect(app.config["DATABASE"]), key
+        local.cache = {}
     return local.db
+
+
+def connection_cache(database: sqlite_utils.Database) -> dict:
+    """A dict that lives as long as this thread's connection, for results worth keeping between
+    requests (key them with :func:`data_version`); empty for any other connection."""
+    local = current_app.extensions.get("survey_app.db")
+    if local is None or getattr(local, "db", None) is not database:
+        return {}
+    return local.cache
+
+
+def data_version(database: sqlite_utils.Database) -> tuple[int, int]:
+    """Changes whenever anyone commits to the database: another connection's commits move SQLite's
+    ``data_version``, this connection's own its ``total_changes``."""
+    return database.execute("PRAGMA data_version").fetchone()[0], database.conn.total_changes
 
 
 def get_db() -> sqlite_utils.Database:

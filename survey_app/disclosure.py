@@ -208,14 +208,26 @@ class Problem:
         bounds = {i: self._bounds(i) for i, mark in enumerate(self.marks) if mark is not None}
         if not bounds:
             return bounds
-        queue = {c for i in bounds for c in self.of_cell[i]}
+        # Each relation touching a hidden cell, reduced to its hidden terms and the sum of its
+        # shown ones (which stay fixed while the attacker narrows).
+        reduced: dict[int, tuple[list[tuple[int, int]], int, bool]] = {}
+        for number in {c for i in bounds for c in self.of_cell[i]}:
+            terms, equation = self.constraints[number]
+            hidden_terms, constant = [], 0
+            for coefficient, i in terms:
+                if i in bounds:
+                    hidden_terms.append((coefficient, i))
+                else:
+                    constant += coefficient * self.values[i]
+            reduced[number] = (hidden_terms, constant, equation)
+        queue = set(reduced)
         rounds = 0
         while queue and rounds < 200:
             rounds += 1
             next_queue: set[int] = set()
             for number in queue:
-                terms, equation = self.constraints[number]
-                for i, new in _narrow(terms, equation, bounds, self.values):
+                hidden_terms, constant, equation = reduced[number]
+                for i, new in _narrow(hidden_terms, constant, equation, bounds):
                     bounds[i] = new
                     next_queue.update(self.of_cell[i])
             queue = next_queue
@@ -257,13 +269,14 @@ class Problem:
         return None if best is None else best[1]
 
 
-def _narrow(terms, equation: bool, bounds: dict, values: list[int]):
-    """New bounds for the hidden cells of one relation, from the bounds of the others."""
-    low_sum = high_sum = 0.0
+def _narrow(terms, constant: int, equation: bool, bounds: dict):
+    """New bounds for the hidden cells of one relation ``Σ terms + constant = 0`` (or ``≥ 0``),
+    from the bounds of its other hidden cells."""
+    low_sum = high_sum = float(constant)
     low_inf = high_inf = 0  # how many terms contribute -inf / +inf
     parts = []
     for coefficient, i in terms:
-        low, high = bounds.get(i, (values[i], values[i]))
+        low, high = bounds[i]
         a, b = (
             (coefficient * low, coefficient * high)
             if coefficient > 0
@@ -279,8 +292,6 @@ def _narrow(terms, equation: bool, bounds: dict, values: list[int]):
         else:
             high_sum += b
     for coefficient, i, a, b in parts:
-        if i not in bounds:
-            continue
         # The other terms together lie in [rest_low, rest_high].
         rest_high = INF if high_inf - (b == INF) > 0 else high_sum - (0 if b == INF else b)
         rest_low = -INF if low_inf - (a == -INF) > 0 else low_sum - (0 if a == -INF else a)

@@ -111,6 +111,13 @@ _GROUPINGS = {
         "substr(cohort.baseline_date, 1, 4) || 'K' || ((CAST(substr(cohort.baseline_date, 6, 2) AS INTEGER) + 2) / 3)",
         "NULL",
     ),
+    # Municipality and region together: the region, cluster, municipality and total groupings are
+    # all sums of these cells, read in one pass (``_geography``).
+    "municipality_region": _Grouping(
+        "cohort.municipality_code || '|' || region.id",
+        "municipality.name || '|' || region.name",
+        " JOIN municipality ON municipality.code = cohort.municipality_code" + _REGION_JOIN,
+    ),
     "month": _Grouping("strftime('%Y-%m', cohort.baseline_date, :followup_modifier)", "NULL"),
     "gender": _Grouping("COALESCE(cohort.gender, '')", "NULL"),
     "birth_decade": _Grouping("COALESCE(cohort.birth_year / 10 * 10, '')", "NULL"),
@@ -448,52 +455,75 @@ def spec_of(questionnaire: Questionnaire | None) -> cube_module.Spec:
     )
 
 
-def _membership(db: sqlite_utils.Database, query: Query, by: str, parent: str, groups, periods) -> dict:
-    """(municipality or cluster, period) -> the region or cluster it belongs to all through the period;
-    absent where that changes within the period (then the parent's equations are left out)."""
-    clusters = _cluster_members(db)
-    if parent == "cluster":
-        return {(group, period): clusters.get(group, "") for group in groups for period in periods}
-    spans = db.execute(
-        "SELECT municipality_code, region_id, valid_from, valid_to FROM municipality_region"
-    ).fetchall()
-
-    def region_on(code: str, on: str):
-        for municipality, region_id, valid_from, valid_to in spans:
-            if municipality == code and valid_from <= on and (valid_to is None or valid_to >= on):
-                return region_id
-        return None
-
-    quarters = [p for p in periods if "K" in p]
-    result = {}
-    for group in groups:
-        codes = (
-            [group]
-            if by == "municipality"
-            else [code for code, cluster in clusters.items() if cluster == group]
-        )
-        for period in periods:
-            if query.region_basis == "current":
-                days = [query.as_of.isoformat()]
-            else:
-                inside = cube_module.quarters_in(period, quarters) or quarters
-                days = [_first_day(q) for q in inside] + [period_dates(q)[1].isoformat() for q in inside]
-            owners = {region_on(code, day) for code in codes for day in days}
-            if len(owners) == 1 and None not in owners:
-                result[(group, period)] = owners.pop()
-    return result
-
-
 def _quarter_of(day: date) -> str:
     return f"{day.year}K{(day.month + 2) // 3}"
 
 
-def _first_day(period: str) -> str:
-    return period_dates(period)[0].isoformat() if period else "0001-01-01"
+GEOGRAPHY = ("total", "region", "cluster", "municipality")
 
 
-def _cluster_members(db: sqlite_utils.Database) -> dict[str, str]:
-    return dict(db.execute("SELECT municipality_code, cluster_id FROM cluster_municipality").fetchall())
+def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
+    """The total, region, cluster and municipality groupings' quarter figures, from one SQL pass
+    over (municipality, region, quarter); and which region each municipality is in per quarter."""
+    cells, labels, _ = quarter_figures(db, query, "municipality_region", translate=translate)
+    clusters = dict(
+        db.execute(
+            "SELECT cluster_municipality.municipality_code, cluster.id FROM cluster_municipality"
+            " JOIN cluster ON cluster.id = cluster_municipality.cluster_id"
+        ).fetchall()
+    )
+    cluster_names = dict(db.execute("SELECT id, name FROM cluster").fetchall())
+    groupings: dict[str, tuple[dict, dict, list]] = {}
+    region_of: dict[tuple[str, str], set] = {}
+    for by in GEOGRAPHY:
+        grouped: dict[tuple[str, str], Figures] = {}
+        names: dict[str, str] = {}
+        for (key, quarter), figure in cells.items():
+            municipality, region = key.split("|", 1)
+            municipality_name, region_name = labels[key].split("|", 1)
+            if by == "municipality":
+                group, name = municipality, municipality_name
+                region_of.setdefault((municipality, quarter), set()).add(region)
+            elif by == "region":
+                group, name = region, region_name
+            elif by == "cluster":
+                group = clusters.get(municipality, "")
+                name = cluster_names[group] if group else translate(NO_CLUSTER)
+            else:
+                group, name = "", "Total"
+            names[group] = name
+            target = grouped.get((group, quarter))
+            if target is None:
+                target = grouped[(group, quarter)] = Figures(group=name, key=group)
+            target.add(figure)
+            target.group = name
+        order = sorted(names, key=lambda key: _order(by, Figures(group=names[key], key=key)))
+        groupings[by] = (grouped, names, order)
+    groupings["clusters"] = clusters
+    groupings["region_of"] = region_of
+    return groupings
+
+
+def _parent_map(groupings: dict, by: str, parent: str, periods: list[str]) -> dict:
+    """(group, period) -> the region or cluster it belongs to all through the period; absent where
+    that changes within the period (then no equation to the parent holds)."""
+    clusters = groupings["clusters"]
+    _, _, order = groupings[by]
+    if parent == "cluster":
+        return {(group, period): clusters.get(group, "") for group in order for period in periods}
+    region_of = groupings["region_of"]
+    quarters = [p for p in periods if "K" in p]
+    result = {}
+    for group in order:
+        municipalities = [group] if by == "municipality" else [m for m, c in clusters.items() if c == group]
+        for period in periods:
+            owners = set()
+            for quarter in cube_module.quarters_in(period, quarters):
+                for municipality in municipalities:
+                    owners |= region_of.get((municipality, quarter), set())
+            if len(owners) == 1:
+                result[(group, period)] = owners.pop()
+    return result
 
 
 def protected(
@@ -505,10 +535,14 @@ def protected(
     questionnaire: Questionnaire | None = None,
     translate=lambda text: text,
     spine: cube_module.Cube | None = None,
+    _shared: dict | None = None,
 ) -> cube_module.Cube:
     """The grouping's cube over every offered period, solved (see ``cube``)."""
     base = Query(**{**query.__dict__, "period": "", "start": None, "end": None})
     spec = spec_of(questionnaire)
+    shared = _shared if _shared is not None else {}
+    if by in GEOGRAPHY and "geography" not in shared:
+        shared["geography"] = _geography(db, base, translate)
     if spine is None:
         cells, labels, order = quarter_figures(db, base, "total", items=True, translate=translate)
         spine = cube_module.protect(
@@ -516,16 +550,18 @@ def protected(
         )
     if by == "total":
         return spine
-    cells, labels, order = quarter_figures(db, base, by, translate=translate)
+    if by in GEOGRAPHY:
+        cells, labels, order = shared["geography"][by]
+    else:
+        cells, labels, order = quarter_figures(db, base, by, translate=translate)
     parents = []
+    more = {"threshold": threshold, "questionnaire": questionnaire, "spine": spine, "_shared": shared}
     if by in ("municipality", "cluster"):
-        region = protected(db, query, "region", threshold=threshold, questionnaire=questionnaire, spine=spine)
-        parents.append(("region", region, _membership(db, base, by, "region", order, spine.periods)))
+        region = protected(db, query, "region", **more)
+        parents.append(("region", region, _parent_map(shared["geography"], by, "region", spine.periods)))
     if by == "municipality":
-        cluster = protected(
-            db, query, "cluster", threshold=threshold, questionnaire=questionnaire, spine=spine
-        )
-        parents.append(("cluster", cluster, _membership(db, base, by, "cluster", order, spine.periods)))
+        cluster = protected(db, query, "cluster", **more)
+        parents.append(("cluster", cluster, _parent_map(shared["geography"], by, "cluster", spine.periods)))
     return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine, parents=parents)
 
 

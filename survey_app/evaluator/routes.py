@@ -16,7 +16,7 @@ from flask_babel import get_locale, gettext
 
 from .. import charts, clock, cube, exports, formatting, reporting
 from ..auth import log_action, role_required
-from ..db import get_db, transaction
+from ..db import connection_cache, data_version, get_db, transaction
 from . import bp
 from .forms import FilterForm
 
@@ -76,29 +76,51 @@ def _query(form: FilterForm, **more) -> reporting.Query:
 
 
 def _cube(by: str, form: FilterForm, region_basis: str | None = None):
-    """The grouping's solved cube, once per request (a page shows several views of it)."""
+    """The grouping's solved cube. Kept with this thread's connection until anyone changes the
+    data (or the day, the settings or the questionnaire change), so that moving between periods
+    and groupings costs nothing; and once per request in any case."""
     basis = region_basis or form.region_basis.data or "baseline"
     questionnaire_id = form.questionnaire.data or "csq8"
-    cache = g.setdefault("report_cubes", {})
-    key = (by, questionnaire_id, basis)
-    if key not in cache:
+    questionnaire = _questionnaires().get(questionnaire_id)
+    db = get_db()
+    request_cache = g.setdefault("report_cubes", {})
+    key = (
+        by,
+        questionnaire_id,
+        questionnaire.version if questionnaire else None,
+        basis,
+        clock.today(),
+        _threshold(),
+        int(current_app.config["FOLLOWUP_WEEKS"]),
+        str(get_locale() or "da"),
+    )
+    if key in request_cache:
+        return request_cache[key]
+    kept = connection_cache(db)
+    version = data_version(db)
+    if kept.get("version") != version:
+        kept.clear()
+        kept["version"] = version
+    if key not in kept:
         query = reporting.Query(
             questionnaire_id=questionnaire_id,
             as_of=clock.today(),
             followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
             region_basis=basis,
         )
-        spine = cache.get(("total", questionnaire_id, basis)) if by != "total" else None
-        cache[key] = reporting.protected(
-            get_db(),
+        spine_key = ("total", *key[1:])
+        spine = _cube("total", form, basis) if by != "total" else None
+        kept[key] = reporting.protected(
+            db,
             query,
             by,
             threshold=_threshold(),
-            questionnaire=_questionnaires().get(questionnaire_id),
+            questionnaire=questionnaire,
             translate=gettext,
-            spine=spine,
+            spine=spine if spine_key in kept else None,
         )
-    return cache[key]
+    request_cache[key] = kept[key]
+    return kept[key]
 
 
 def _report(query: reporting.Query, by: str, form: FilterForm, *, items: bool = False) -> reporting.Report:

@@ -129,3 +129,26 @@ def test_xlsx_download(evaluator):
     assert workbook.sheetnames == ["Data", "Kodebog"]
     assert evaluator.get("/evaluering/eksport/pdf").status_code == 404
     assert evaluator.get("/evaluering/eksport/csv?questionnaire=nope").status_code == 404
+
+
+def test_kept_figures_follow_every_change_to_the_data(evaluator, app, db):
+    """Solved figures are kept between requests, but never once anyone has changed the data."""
+    from tests.cohort import Person
+
+    assert cells(evaluator.get("/evaluering/").text, "Total")[0] == "29"
+    assert cells(evaluator.get("/evaluering/?period=2026").text, "Total")[0] == "23"
+    # Another connection (another worker, a command) adds a participant whose follow-up has passed.
+    build(
+        db, app.extensions["questionnaires"]["csq8"], [Person("NEW-1", "259", "2026-01-05", "completed", 30)]
+    )
+    assert cells(evaluator.get("/evaluering/").text, "Total")[0] == "30"
+    # This worker's own change: the participant is withdrawn through the same app.
+    with app.app_context():
+        from survey_app.db import get_db, transaction
+
+        database = get_db()
+        with transaction(database):
+            database.execute(
+                "UPDATE participant SET withdrawn_at = '2026-11-30T10:00:00+00:00' WHERE code = 'NEW-1'"
+            )
+        assert cells(evaluator.get("/evaluering/").text, "Total")[0] == "29"
