@@ -187,7 +187,7 @@ def main() -> None:
         )
         questionnaire = load_all(ROOT / "questionnaires")["csq8"]
         dashboard_seconds = median_seconds(
-            lambda database=database, query=query: reporting.protected(
+            lambda database=database, query=query, questionnaire=questionnaire: reporting.protected(
                 database, query, "municipality", threshold=5, questionnaire=questionnaire
             ),
             args.rounds,
