@@ -690,34 +690,24 @@ def report(
         scores, item_rows = (
             _distributions(source, period, questionnaire, threshold) if period is not None else ([], [])
         )
-        return Report(
-            by=by,
-            query=query,
-            rows=rows,
-            threshold=threshold,
-            suppressed=True,
-            questionnaire=questionnaire,
-            groups=groups,
-            scores=scores,
-            item_rows=item_rows if items else [],
-            cube=source,
-        )
-    groups = figures(db, query, by, items=items, translate=translate) if by != "total" else []
-    total = (
-        statistics.total_of(groups)
-        if by != "total"
-        else statistics.total_of(figures(db, query, "total", items=items, translate=translate))
-    )
-    rows = [_row(None, g.key, "", g, threshold) for g in groups] + [_row(None, "", "", total, threshold)]
-    scores, item_rows = _unprotected_distributions(total, questionnaire)
+    else:
+        source = None
+        groups = figures(db, query, by, items=items, translate=translate) if by != "total" else []
+        if by == "total":
+            total = statistics.total_of(figures(db, query, "total", items=items, translate=translate))
+        else:
+            total = statistics.total_of(groups)
+        rows = [_row(None, g.key, "", g, threshold) for g in groups] + [_row(None, "", "", total, threshold)]
+        scores, item_rows = _unprotected_distributions(total, questionnaire)
     return Report(
         by=by,
         query=query,
         rows=rows,
         threshold=threshold,
-        suppressed=False,
+        suppressed=source is not None,
         questionnaire=questionnaire,
         groups=groups,
         scores=scores,
         item_rows=item_rows if items else [],
+        cube=source,
     )
