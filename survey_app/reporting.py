@@ -231,6 +231,21 @@ GROUP BY 1, 2, 3, 4
 
 _QUARTER = _GROUPINGS["period"].key
 
+# Each question's answers in complete responses, per quarter of the course start, for the total:
+# straight from the participants, without the cohort's per-participant pass (the same rows: a
+# completed invitation makes its participant completed).
+_TOTAL_ITEMS = """
+SELECT {quarter} AS quarter, answer.item_id, answer.score, COUNT(*) AS n
+FROM participant
+JOIN invitation ON invitation.participant_id = participant.id AND invitation.questionnaire_id = :questionnaire
+  AND invitation.completed_at IS NOT NULL AND invitation.total_score IS NOT NULL
+JOIN answer ON answer.invitation_id = invitation.id
+WHERE participant.withdrawn_at IS NULL AND participant.baseline_date <= :cutoff
+  AND participant.baseline_date >= :start AND participant.baseline_date <= :end
+  AND answer.score IS NOT NULL
+GROUP BY 1, 2, 3
+""".format(quarter=_GROUPINGS["period"].key.replace("cohort.", "participant."))
+
 
 def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
     grouping = _grouping(by)
@@ -270,7 +285,12 @@ def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
 
 
 def quarter_figures(
-    db: sqlite_utils.Database, query: Query, by: str, *, items: bool = False, translate=lambda text: text
+    db: sqlite_utils.Database,
+    query: Query,
+    by: str,
+    *,
+    items: bool = False,
+    translate=lambda text: text,
 ) -> tuple[dict[tuple[str, str], Figures], dict[str, str], list[str]]:
     """The counts of each group in each quarter of the course start: figures, labels, group order."""
     if by not in _GROUPINGS and by not in SERVICE_GROUPINGS:
@@ -462,6 +482,12 @@ def _quarter_of(day: date) -> str:
 GEOGRAPHY = ("total", "region", "cluster", "municipality")
 
 
+def _copy(figure: Figures) -> Figures:
+    copy = Figures(group=figure.group, key=figure.key)
+    copy.add(figure)
+    return copy
+
+
 def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
     """The total, region, cluster and municipality groupings' quarter figures, from one SQL pass
     over (municipality, region, quarter); and which region each municipality is in per quarter."""
@@ -541,10 +567,18 @@ def protected(
     base = Query(**{**query.__dict__, "period": "", "start": None, "end": None})
     spec = spec_of(questionnaire)
     shared = _shared if _shared is not None else {}
-    if by in GEOGRAPHY and "geography" not in shared:
+    if "geography" not in shared:
         shared["geography"] = _geography(db, base, translate)
     if spine is None:
-        cells, labels, order = quarter_figures(db, base, "total", items=True, translate=translate)
+        # The total's counts are the geography's; only the questions' answers need their own pass.
+        geography_cells, labels, order = shared["geography"]["total"]
+        cells = {key: _copy(figure) for key, figure in geography_cells.items()}
+        if spec.items:
+            _, params = _sql(base, "total", _COUNTS)
+            for quarter, item_id, score, n in db.execute(_TOTAL_ITEMS, params).fetchall():
+                cell = cells.get(("", quarter))
+                if cell is not None:
+                    cell.items.setdefault(item_id, Counter())[score] += n
         spine = cube_module.protect(
             "total", cells, order, labels, spec, threshold, until=_quarter_of(base.cutoff)
         )

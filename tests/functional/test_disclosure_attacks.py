@@ -259,3 +259,32 @@ def test_one_day_apart_filters_are_not_offered(app, login):
     other = client.get("/evaluering/?end=2025-10-23").text
     assert page == other.replace("2025-10-23", "2025-10-24")
     assert 'name="end"' not in page and 'name="start"' not in page
+
+
+def test_the_protected_figures_are_the_true_figures_where_shown(app, db):
+    """The cube's own passes (geography, the questions' answers) give the same figures as the plain
+    per-grouping queries, for every group, period and question."""
+    build(db, app.extensions["questionnaires"]["csq8"], _people(11, 120))
+    questionnaire = app.extensions["questionnaires"]["csq8"]
+    with app.app_context():
+        for by in ("region", "cluster", "municipality", "period"):
+            solved = reporting.protected(
+                db, reporting.Query("csq8", TODAY), by, threshold=5, questionnaire=questionnaire
+            )
+            for period in solved.periods:
+                query = reporting.Query("csq8", TODAY, period=period)
+                shown = reporting.report(db, query, by, questionnaire=questionnaire, items=True, cube=solved)
+                plain = reporting.report(
+                    db, query, by, questionnaire=questionnaire, items=True, suppress=False
+                )
+                plain_rows = {row.values["group"]: row for row in plain.rows}
+                for row in shown.rows:
+                    other = plain_rows.get(row.values["group"])
+                    for key in COUNTS:
+                        if not isinstance(row.values[key], Hidden):
+                            assert row.values[key] == (other.values[key] if other else 0), (by, period, key)
+                for mine, theirs in zip(shown.item_rows, plain.item_rows, strict=True):
+                    for (_, value), (_, true) in zip(mine["options"], theirs["options"], strict=True):
+                        assert isinstance(value, Hidden) or value == true
+                for (_, value), (_, true) in zip(shown.scores, plain.scores, strict=True):
+                    assert isinstance(value, Hidden) or value == true
