@@ -7,6 +7,7 @@ rules. Every change is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit, charts, clock, fidelity, formatting, importing, safe_csv
+from .. import audit, charts, clock, disclosure, fidelity, formatting, importing, safe_csv
 from ..auth import current_staff, log_action, role_required
 from ..db import get_db, transaction
 from ..i18n import current_language
@@ -488,22 +489,57 @@ def fidelity_over_time():
             {"id": f"fidelity-{number}", "title": title, "chart": chart, "labels": labels, "rows": rows}
         )
     latest = fidelity.latest_reviews(reviews)
-    tops = [
-        {
-            "band": band,
-            "count": sum(
-                1 for review in latest.values() if band.contains_from_below(review.ips25_equivalent)
-            ),
-        }
-        for band in reversed(thresholds[:2])  # over 100, then over 115, as the national report counts
-    ]
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    # Over 100, then over 115, as the national report counts.
+    latest_count, tops = top_counts(
+        [review.ips25_equivalent for review in latest.values()], list(reversed(thresholds[:2])), threshold
+    )
     return render_template(
         "evaluator/fidelity_over_time.html",
         groups=groups,
-        latest_count=len(latest),
+        reviewed=bool(latest),
+        latest_count=latest_count,
         tops=tops,
+        threshold=threshold,
         score_text=_score_text,
         scales=_scales(),
         language=language,
         nowrap=_nowrap,
     )
+
+
+def top_counts(
+    scores: list[float], bands: list[fidelity.Band], threshold: int
+) -> tuple[int | disclosure.Hidden, list[dict]]:
+    """How many municipalities were reviewed and how many reach each band (``bands`` from the lowest
+    up), through the disclosure control of every published figure (``disclosure``).
+
+    The counts nest: reviewed ≥ over 100 ≥ over 115. The municipalities between two of them (at
+    most 100 points, over 100 up to 115) are a group too: a reader gets them by subtraction. So
+    where such a group is below the threshold it enters the problem as a hidden cell with its
+    equation, and the shown counts must not pin it ("×" where they would); where it is not, only
+    the inequality holds. A count below the threshold is "<5"."""
+    counts = [len(scores), *(sum(1 for score in scores if band.contains_from_below(score)) for band in bands)]
+    problem = disclosure.Problem(threshold)
+    keys = [
+        problem.cell(("reaching", number), count, disclosure.COUNT, 0 if number else 3)
+        for number, count in enumerate(counts)
+    ]
+    for number, (outer, inner) in enumerate(itertools.pairwise(keys)):
+        between = problem.value(outer) - problem.value(inner)
+        if between < threshold:
+            problem.cell(("between", number), between)
+            problem.freeze(("between", number), disclosure.SMALL)  # never published
+            problem.equal(outer, [inner, ("between", number)])
+        else:
+            problem.at_least([(1, outer), (-1, inner)])
+    problem.solve()
+    if any(problem.mark(key) == disclosure.SMALL for key in problem.unresolved):
+        for key in keys:
+            problem.hide(key)
+        problem.solve()
+    shown = [
+        count if problem.mark(key) is None else disclosure.hidden(problem.mark(key), threshold)
+        for key, count in zip(keys, counts, strict=True)
+    ]
+    return shown[0], [{"band": band, "count": count} for band, count in zip(bands, shown[1:], strict=True)]

@@ -1,12 +1,13 @@
 """The evaluator's fidelity pages: record, edit, delete, import (page and command) and fidelity over time."""
 
+import itertools
 import json
 import re
 
 import pytest
 import time_machine
 
-from survey_app import fidelity
+from survey_app import disclosure, fidelity
 from tests.helpers import csrf_token
 
 NEW = "/evaluering/fidelitet/ny"
@@ -402,10 +403,12 @@ def test_over_time_page_table_and_counts(app, evaluator, db):
     page = evaluator.get(OVER_TIME)
     assert page.status_code == 200
     text = text_of(page.text)
-    # Latest reviews: Køge 101.26, Solrød 116.2, Stevns 74.7, Aarhus 116 → 3 over 100, 2 over 115.
-    assert "4 kommuner med målinger" in text
-    assert "3 over 100 point God IPS (høj fidelitet)" in text
-    assert "2 over 115 point Eksemplarisk IPS" in text
+    # Latest reviews: Køge 101.26, Solrød 116.2, Stevns 74.7, Aarhus 116 → 3 over 100, 2 over 115:
+    # each below 5, so each is "<5" (the tables below still show every municipality's score).
+    assert "&lt;5 kommuner med målinger" in text
+    assert "&lt;5 over 100 point God IPS (høj fidelitet)" in text
+    assert "&lt;5 over 115 point Eksemplarisk IPS" in text
+    assert "færre end 5 kommuner (0 medregnet)" in text
     assert text.index("over 100 point") < text.index("over 115 point")
     assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-lines"') == 2
     sections = re.findall(r"<section.*?</section>", page.text, re.S)
@@ -435,3 +438,90 @@ def test_shipped_scales_are_loaded_at_start(app):
         app.extensions["fidelity_scales"]["ips15"].conversion_factor
         == fidelity.load_scales()["ips15"].conversion_factor
     )
+
+
+# --- the counts go through disclosure control ------------------------------------------------------
+
+
+def cards_of(page_html):
+    """The figures of the cards above the charts: reviewed, over 100, over 115."""
+    cards = re.search(r'<ul class="cards">(.*?)</ul>', page_html, re.S).group(1)
+    return re.findall(r"<strong>([^<]*)</strong>", cards)
+
+
+def record_latest(client, totals):
+    """One IPS-25 review per municipality, with these totals."""
+    codes = ["259", "269", "336", "320", "306", "329", "751", "730", "740", "746"]
+    rows = [
+        ips25_row(code, "2025-03-01", total) for code, total in zip(codes[: len(totals)], totals, strict=True)
+    ]
+    assert upload(client, csv_text(rows).encode()).status_code == 200
+
+
+def test_over_time_counts_below_five_are_hidden(evaluator):
+    # 7 municipalities reviewed, 3 over 100 (one of them over 115); exactly 100 is not over.
+    record_latest(evaluator, [101, 110, 120, 100, 90, 80, 70])
+    assert cards_of(evaluator.get(OVER_TIME).text) == ["7", "&lt;5", "&lt;5"]
+
+
+def test_over_time_hides_a_count_that_would_give_a_small_group_away(evaluator):
+    # 7 reviewed, all over 100, 2 over 115: showing "7 over 100" would say that 0 are at most 100.
+    record_latest(evaluator, [101, 105, 110, 112, 114, 116, 120])
+    page = evaluator.get(OVER_TIME).text
+    assert cards_of(page) == ["7", "×", "&lt;5"]
+    assert "×: skjult, selv om tallet er 5 eller mere" in page
+
+
+def _possible(shown, threshold, limit=30):
+    """Every (reviewed, over 100, over 115) a reader could believe, from the figures and marks alone."""
+
+    def values(figure):
+        if not disclosure.is_hidden(figure):
+            return [figure]
+        return range(threshold) if figure.mark == disclosure.SMALL else range(threshold, limit)
+
+    return [
+        (reviewed, over_100, over_115)
+        for reviewed, over_100, over_115 in itertools.product(*map(values, shown))
+        if reviewed >= over_100 >= over_115
+    ]
+
+
+def test_over_time_counts_never_give_a_small_group_away():
+    """Checked by enumeration, not by the engine: no group below 5 (a count shown, or the municipalities
+    between two counts) can be worked out, and every mark is true."""
+    from survey_app.evaluator.fidelity import top_counts
+
+    bands = list(reversed([band for band in fidelity.BANDS if band.threshold is not None][:2]))
+    for low in range(8):
+        for middle in range(8):
+            for high in range(8):
+                scores = [90.0] * low + [110.0] * middle + [120.0] * high
+                reviewed, tops = top_counts(scores, bands, 5)
+                shown = [reviewed, *(top["count"] for top in tops)]
+                truth = (len(scores), middle + high, high)
+                for value, figure in zip(truth, shown, strict=True):
+                    if disclosure.is_hidden(figure):
+                        assert (figure.mark == disclosure.SMALL) == (value < 5), (truth, shown)
+                    else:
+                        assert figure == value
+                worlds = _possible(shown, 5)
+                assert truth in worlds
+                groups = {"low": low, "middle": middle, "high": high}
+                for name, index in (("reviewed", 0), ("over_100", 1), ("over_115", 2)):
+                    groups[name] = truth[index]
+                for name, value in groups.items():
+                    if value >= 5:
+                        continue
+                    seen = {
+                        {
+                            "low": r - o100,
+                            "middle": o100 - o115,
+                            "high": o115,
+                            "reviewed": r,
+                            "over_100": o100,
+                            "over_115": o115,
+                        }[name]
+                        for r, o100, o115 in worlds
+                    }
+                    assert len(seen) > 1, (truth, shown, name)
