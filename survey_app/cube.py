@@ -325,6 +325,31 @@ def _force_nested(
     return changed
 
 
+class _PerPeriod(dict):
+    """The problems of a grouping, one per period, each solved when first asked for (after the
+    periods around it, which the nested-view rule compares it with): a page that shows one period
+    solves that period and the few around it, not all of them."""
+
+    def __init__(self, periods: list[str], solve_one):
+        super().__init__()
+        self.periods = set(periods)
+        self._solve_one = solve_one
+
+    def __missing__(self, period: str) -> disclosure.Problem:
+        if period not in self.periods:
+            raise KeyError(period)
+        for around in ancestors(period):
+            self[around]  # noqa: B018  (solved first)
+        problem = self[period] = self._solve_one(period, self)
+        return problem
+
+    def get(self, period, default=None):
+        try:
+            return self[period]
+        except KeyError:
+            return default
+
+
 def _solve(problem: disclosure.Problem, period: str, outer: dict, rows: list[tuple[str, list]]) -> None:
     problem.solve()
     while _force_nested(problem, period, outer, rows):
@@ -340,10 +365,10 @@ def protect_total(
     The total's own figures are decided first; the score histogram and each question's answers
     then protect themselves with their own cells: where they cannot, the whole distribution is
     hidden rather than the total's N."""
-    problems: dict[str, disclosure.Problem] = {}
     row_names = _names(spec)
     distribution_names = _distribution_names(spec)
-    for period in periods:
+
+    def solve_one(period: str, problems: dict) -> disclosure.Problem:
         alone = disclosure.Problem(threshold)
         _add_row(alone, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
         _solve(alone, period, problems, [(TOTAL, row_names)])
@@ -357,8 +382,9 @@ def protect_total(
             for name in distribution_names:
                 problem.hide((TOTAL, period, name))
             problem.solve()
-        problems[period] = problem
-    return problems
+        return problem
+
+    return _PerPeriod(periods, solve_one)
 
 
 def protect(
@@ -373,7 +399,7 @@ def protect(
     parents: Iterable[tuple[str, Cube, Mapping[tuple[str, str], str]]] = (),
     until: str | None = None,
 ) -> Cube:
-    """Solve a grouping in every period. ``spine``: the solved total (frozen here; solved now when not
+    """Solve a grouping, each period when first asked for. ``spine``: the solved total (frozen here; solved when not
     given). ``parents``: solved groupings whose groups are sums of this grouping's groups, each with a
     name and a map ``(group, period) -> parent group`` (frozen here, with the equations between them).
     """
@@ -391,8 +417,8 @@ def protect(
         return Cube(by, groups, dict(labels), periods, figures, totals, threshold, spec, totals, figures)
     names = _names(spec)
     parents = list(parents)
-    problems: dict[str, disclosure.Problem] = {}
-    for period in periods:
+
+    def solve_one(period: str, problems: dict) -> disclosure.Problem:
         problem = disclosure.Problem(threshold)
         _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
         for name in names:
@@ -425,6 +451,8 @@ def protect(
                     problem.freeze(key, parent.mark(owner, period, name))
                     problem.equal(key, [(group, period, name) for group in members.get(owner, [])])
         _solve(problem, period, problems, [(group, names) for group in groups])
-        problems[period] = problem
+        return problem
+
+    problems = _PerPeriod(periods, solve_one)
     total_figures = spine.total_figures if spine is not None else figures
     return Cube(by, groups, dict(labels), periods, figures, problems, threshold, spec, totals, total_figures)
