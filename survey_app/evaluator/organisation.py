@@ -197,18 +197,14 @@ def region_summary(teams: list[dict], columns: list[Column], threshold: int) -> 
 @bp.get("/organisation")
 @role_required("evaluator")
 def organisation():
-    """The rounds of the organisation questionnaire, newest first."""
+    """The rounds of the organisation questionnaire, newest first, with how many municipalities
+    have answered: the round's progress, in plain numbers (each round's page names every
+    municipality that answered; only its summary by region is under disclosure control)."""
     today = clock.today()
     all_rounds = rounds.list_rounds(get_db())
-    threshold = _threshold()
-    questionnaires = current_app.extensions["questionnaires"]
     for row in all_rounds:
         row["closed"] = rounds.is_closed(row, today)
-        # The same figure as the round's own page shows in its "All" row.
-        questionnaire = questionnaires.get(row["questionnaire_id"])
-        columns = _columns(questionnaire)[0] if questionnaire is not None else []
-        row["answered"] = region_summary(_teams_with_answers(row), columns, threshold).answered
-    return render_template("evaluator/organisation.html", rounds=all_rounds, threshold=threshold)
+    return render_template("evaluator/organisation.html", rounds=all_rounds)
 
 
 @bp.get("/organisation/<int:round_id>")
