@@ -468,15 +468,22 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
         raise DanishError("--from skal ligge før --to.")
     db = get_db()
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
-    result = reporting.report(
-        db,
-        query,
-        by,
-        threshold=threshold,
-        suppress=not no_suppress,
-        questionnaire=questionnaire,
-        translate=gettext,
-    )
+    try:
+        result = reporting.report(
+            db,
+            query,
+            by,
+            threshold=threshold,
+            suppress=not no_suppress,
+            questionnaire=questionnaire,
+            translate=gettext,
+        )
+    except reporting.PeriodNotOffered as error:
+        offered = ", ".join(period for period in error.offered if period) or "ingen"
+        raise DanishError(
+            f"Perioden {error.period} kan ikke vælges: ingen deltagere med forløbsstart i den har nået"
+            f" opfølgningen. Mulige perioder: {offered}."
+        ) from None
     if no_suppress:
         with transaction(db):
             audit.record(

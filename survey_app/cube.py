@@ -29,7 +29,7 @@ database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import disclosure, statistics
@@ -320,27 +320,34 @@ def _force_nested(
                 difference = other_problem.value(other) - problem.value(key)
                 if 0 < difference < threshold:
                     problem.hide(key)
-                    changed = True
+                    # A cell already public elsewhere (frozen) stays shown: nothing changed.
+                    changed = changed or not problem.shown(key)
                     break
     return changed
 
 
 class _PerPeriod(dict):
-    """The problems of a grouping, one per period, each solved when first asked for (after the
-    periods around it, which the nested-view rule compares it with): a page that shows one period
-    solves that period and the few around it, not all of them."""
+    """The problems of a grouping per period. A period is solved when first asked for, together
+    with its siblings (the years of the whole time, the half-years of a year, the quarters of a
+    half-year) and with their parent frozen as already solved: so that the parent minus the other
+    siblings cannot give one of them away, and a page showing one period solves only that level
+    and the few above it."""
 
-    def __init__(self, periods: list[str], solve_one):
+    def __init__(self, periods: list[str], solve_level):
         super().__init__()
-        self.periods = set(periods)
-        self._solve_one = solve_one
+        self.offered = list(periods)
+        self._solve_level = solve_level
 
     def __missing__(self, period: str) -> disclosure.Problem:
-        if period not in self.periods:
+        if period not in self.offered:
             raise KeyError(period)
-        for around in ancestors(period):
-            self[around]  # noqa: B018  (solved first)
-        problem = self[period] = self._solve_one(period, self)
+        parent = parent_of(period)
+        if parent is not None:
+            self[parent]  # noqa: B018  (solved first)
+        siblings = children_of(parent, self.offered) if parent is not None else [period]
+        problem = self._solve_level(siblings, parent, self)
+        for sibling in siblings:
+            self[sibling] = problem
         return problem
 
     def get(self, period, default=None):
@@ -350,41 +357,109 @@ class _PerPeriod(dict):
             return default
 
 
-def _solve(problem: disclosure.Problem, period: str, outer: dict, rows: list[tuple[str, list]]) -> None:
+def _solve(
+    problem: disclosure.Problem, siblings: list[str], outer: dict, rows: list[tuple[str, list]]
+) -> None:
     problem.solve()
-    while _force_nested(problem, period, outer, rows):
+    while True:
+        changed = False
+        for period in siblings:  # every sibling, not only up to the first that changed
+            changed = _force_nested(problem, period, outer, rows) or changed
+        if not changed:
+            return
         problem.solve()
+
+
+def _freeze_parent(
+    problem: disclosure.Problem,
+    group: str,
+    parent: str,
+    siblings: list[str],
+    names: list,
+    values: dict,
+    solved: disclosure.Problem,
+    kinds: dict,
+) -> None:
+    """The parent period's cells of a group, as already published, and parent = Σ its siblings."""
+    for name in names:
+        key = (group, parent, name)
+        problem.cell(key, values[name], kinds.get(name, disclosure.COUNT), 100)
+        problem.freeze(key, solved.mark(key) if key in solved else None)
+        problem.equal(key, [(group, period, name) for period in siblings])
+
+
+def _kinds(spec: Spec) -> dict:
+    kinds = dict.fromkeys(SUMS, disclosure.SUM)
+    for item_id in spec.items:
+        kinds[("item_sum", item_id)] = disclosure.SUM
+    return kinds
+
+
+def _distribution_values(figure: Figures, spec: Spec) -> dict:
+    values = {}
+    if spec.score_range:
+        low, high = spec.score_range
+        for score in range(low, high + 1):
+            values[("bin", score)] = figure.scores.get(score, 0)
+    for item_id, scores in spec.items.items():
+        distribution = figure.items.get(item_id, Counter())
+        for score in scores:
+            values[("item", item_id, score)] = distribution.get(score, 0)
+        values[("item_sum", item_id)] = sum(score * distribution.get(score, 0) for score in scores)
+    return values
 
 
 def protect_total(
     figures: dict[tuple[str, str], Figures], periods: list[str], spec: Spec, threshold: int
 ) -> dict[str, disclosure.Problem]:
-    """The total of every period with its distributions, each period protected alone (the spine),
-    the whole time first, so that each period is compared with the periods around it.
+    """The total of every period with its distributions (the spine), level by level (see
+    ``_PerPeriod``), each level compared with the periods around it.
 
     The total's own figures are decided first; the score histogram and each question's answers
     then protect themselves with their own cells: where they cannot, the whole distribution is
     hidden rather than the total's N."""
     row_names = _names(spec)
     distribution_names = _distribution_names(spec)
+    kinds = _kinds(spec)
 
-    def solve_one(period: str, problems: dict) -> disclosure.Problem:
+    def solve_level(siblings: list[str], parent: str | None, problems: dict) -> disclosure.Problem:
         alone = disclosure.Problem(threshold)
-        _add_row(alone, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
-        _solve(alone, period, problems, [(TOTAL, row_names)])
+        for period in siblings:
+            _add_row(alone, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
+        if parent is not None:
+            values = _measures(figures[(TOTAL, parent)])
+            _freeze_parent(alone, TOTAL, parent, siblings, row_names, values, problems[parent], kinds)
+        _solve(alone, siblings, problems, [(TOTAL, row_names)])
         problem = disclosure.Problem(threshold)
-        _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
-        for name in row_names:
-            problem.freeze((TOTAL, period, name), alone.mark((TOTAL, period, name)))
-        _add_distribution(problem, period, figures[(TOTAL, period)], spec)
-        _solve(problem, period, problems, [(TOTAL, distribution_names)])
+        for period in siblings:
+            _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
+            for name in row_names:
+                problem.freeze((TOTAL, period, name), alone.mark((TOTAL, period, name)))
+            _add_distribution(problem, period, figures[(TOTAL, period)], spec)
+        if parent is not None:
+            values = {
+                **_measures(figures[(TOTAL, parent)]),
+                **_distribution_values(figures[(TOTAL, parent)], spec),
+            }
+            _freeze_parent(
+                problem,
+                TOTAL,
+                parent,
+                siblings,
+                row_names + distribution_names,
+                values,
+                problems[parent],
+                kinds,
+            )
+        _solve(problem, siblings, problems, [(TOTAL, distribution_names)])
         if problem.unresolved:
-            for name in distribution_names:
-                problem.hide((TOTAL, period, name))
+            for period in siblings:
+                for name in distribution_names:
+                    problem.hide((TOTAL, period, name))
             problem.solve()
         return problem
 
-    return _PerPeriod(periods, solve_one)
+    return _PerPeriod(periods, solve_level)
 
 
 def protect(
@@ -396,13 +471,15 @@ def protect(
     threshold: int,
     *,
     spine: Cube | None = None,
-    parents: Iterable[tuple[str, Cube, Mapping[tuple[str, str], str]]] = (),
+    parents: Iterable[tuple[str, Cube, Callable[[str, str], set]]] = (),
     until: str | None = None,
 ) -> Cube:
-    """Solve a grouping, each period when first asked for. ``spine``: the solved total (frozen here; solved when not
-    given). ``parents``: solved groupings whose groups are sums of this grouping's groups, each with a
-    name and a map ``(group, period) -> parent group`` (frozen here, with the equations between them).
-    """
+    """Solve a grouping, level by level of the periods when first asked for. ``spine``: the solved
+    total (frozen here; solved when not given). ``parents``: solved groupings whose groups are sums
+    of parts of this grouping's groups (regions of municipalities and clusters, clusters of
+    municipalities), each with a name and a function ``(group, period) -> the parent groups it
+    overlaps``; they are frozen here, with the equations between them (through unpublished parts
+    where a group overlaps several parents, as the municipalities outside any cluster do)."""
     periods, figures = build_figures(quarter_figures, groups, labels, until)
     if spine is not None:
         periods = spine.periods
@@ -416,43 +493,60 @@ def protect(
     if by == "total":
         return Cube(by, groups, dict(labels), periods, figures, totals, threshold, spec, totals, figures)
     names = _names(spec)
+    kinds = _kinds(spec)
     parents = list(parents)
 
-    def solve_one(period: str, problems: dict) -> disclosure.Problem:
-        problem = disclosure.Problem(threshold)
+    def add_period(problem: disclosure.Problem, period: str) -> None:
         _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
         for name in names:
             problem.freeze((TOTAL, period, name), totals[period].mark((TOTAL, period, name)))
         for group in groups:
             _add_row(problem, group, period, figures[(group, period)], spec, cost=0)
-            if by == "period" and group not in quarters_in(period, groups):
-                # A quarter outside the period is empty by definition: the reader knows its 0.
+            if by == "period":
+                # A quarter's row is the quarter's own total wherever it is shown, and a quarter
+                # outside the period is empty by definition (the reader knows its 0).
+                inside = group in quarters_in(period, groups)
                 for name in names:
-                    problem.freeze((group, period, name), None)
-            elif by == "period" and period == group:
-                # A quarter's own view: its one row is the total.
-                for name in names:
-                    problem.freeze((group, period, name), totals[period].mark((TOTAL, period, name)))
+                    key = (TOTAL, group, name)
+                    mark = totals[group].mark(key) if inside and group in totals.offered else None
+                    problem.freeze((group, period, name), mark)
         for name in names:
             problem.equal((TOTAL, period, name), [(group, period, name) for group in groups])
-        for parent_name, parent, membership in parents:
-            members: dict[str, list[str]] = {}
-            owners = [membership.get((group, period)) for group in groups]
-            if None in owners:
-                continue  # a group changes parent within the period: no equation holds
-            for group, owner in zip(groups, owners, strict=True):
-                members.setdefault(owner, []).append(group)
-            for owner in parent.groups:
+        for parent_name, parent, overlaps in parents:
+            parts: dict[str, list] = {owner: [] for owner in parent.groups}
+            for group in groups:
+                owners = [owner for owner in overlaps(group, period) if owner in parts]
+                if len(owners) == 1:
+                    parts[owners[0]].append(group)
+                    continue
+                for name in names:
+                    pieces = []
+                    for owner in owners:
+                        piece = (("part", parent_name, group, owner), period, name)
+                        problem.cell(piece, 0, kinds.get(name, disclosure.COUNT), published=False)
+                        parts[owner].append(("part", parent_name, group, owner))
+                        pieces.append(piece)
+                    problem.equal((group, period, name), pieces)
+            for owner, members in parts.items():
+                members = list(dict.fromkeys(members))
                 for name in names:
                     key = (("parent", parent_name, owner), period, name)
                     value = _measures(parent.figures[(owner, period)])[name]
-                    kind = disclosure.COUNT if name in COUNTS else disclosure.SUM
-                    problem.cell(key, value, kind, 100)
+                    problem.cell(key, value, kinds.get(name, disclosure.COUNT), 100)
                     problem.freeze(key, parent.mark(owner, period, name))
-                    problem.equal(key, [(group, period, name) for group in members.get(owner, [])])
-        _solve(problem, period, problems, [(group, names) for group in groups])
+                    problem.equal(key, [(member, period, name) for member in members])
+
+    def solve_level(siblings: list[str], parent: str | None, problems: dict) -> disclosure.Problem:
+        problem = disclosure.Problem(threshold)
+        for period in siblings:
+            add_period(problem, period)
+        if parent is not None:
+            for group in groups:
+                values = _measures(figures[(group, parent)])
+                _freeze_parent(problem, group, parent, siblings, names, values, problems[parent], kinds)
+        _solve(problem, siblings, problems, [(group, names) for group in groups])
         return problem
 
-    problems = _PerPeriod(periods, solve_one)
+    problems = _PerPeriod(periods, solve_level)
     total_figures = spine.total_figures if spine is not None else figures
     return Cube(by, groups, dict(labels), periods, figures, problems, threshold, spec, totals, total_figures)

@@ -68,6 +68,7 @@ class Problem:
         self.kinds: list[str] = []
         self.frozen: list[bool] = []
         self.costs: list[int] = []
+        self.published: list[bool] = []
         self.marks: list[str | None] = []
         self.constraints: list[tuple[tuple[tuple[int, int], ...], bool]] = []  # (terms, is_equation)
         self.of_cell: list[list[int]] = []
@@ -76,11 +77,15 @@ class Problem:
 
     # -- building -------------------------------------------------------------
 
-    def cell(self, key: Hashable, value: int, kind: str = COUNT, cost: int = 0) -> Hashable:
+    def cell(
+        self, key: Hashable, value: int, kind: str = COUNT, cost: int = 0, *, published: bool = True
+    ) -> Hashable:
         """Add a cell (once per key; a second call with the same key keeps the first value).
 
         ``cost``: how much is lost when this cell is hidden as a complement (margins cost more
-        than the groups they sum), so cheaper cells are chosen first."""
+        than the groups they sum), so cheaper cells are chosen first. An unpublished cell (e.g.
+        the part of a cluster that lies in one region) is never shown: it links published cells,
+        and the attacker may well pin it."""
         if key not in self.index:
             self.index[key] = len(self.keys)
             self.keys.append(key)
@@ -88,7 +93,8 @@ class Problem:
             self.kinds.append(kind)
             self.frozen.append(False)
             self.costs.append(cost)
-            self.marks.append(None)
+            self.published.append(published)
+            self.marks.append(None if published else DERIVED)
             self.of_cell.append([])
         return key
 
@@ -234,8 +240,8 @@ class Problem:
         return bounds
 
     def pinned(self) -> list[int]:
-        """Hidden cells the attacker can narrow to a single value."""
-        return [i for i, (low, high) in self.intervals().items() if low == high]
+        """Hidden published cells the attacker can narrow to a single value."""
+        return [i for i, (low, high) in self.intervals().items() if low == high and self.published[i]]
 
     def _complement(self, i: int) -> int | None:
         """The cell to hide next to protect cell ``i``: shown and not frozen, in a relation of ``i``

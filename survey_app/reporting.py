@@ -385,6 +385,15 @@ def _order(by: str, group: Figures):
     return (by == "cluster" and group.key == "", danish_sort_key(group.group))
 
 
+class PeriodNotOffered(ValueError):
+    """A period no view offers (before the first course start, or after the last that is due)."""
+
+    def __init__(self, period: str, offered: list[str]):
+        super().__init__(period)
+        self.period = period
+        self.offered = offered
+
+
 @dataclass
 class Row:
     """One group's (or the total's) figures as published: hidden ones are ``disclosure.Hidden``."""
@@ -530,26 +539,49 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
     return groupings
 
 
-def _parent_map(groupings: dict, by: str, parent: str, periods: list[str]) -> dict:
-    """(group, period) -> the region or cluster it belongs to all through the period; absent where
-    that changes within the period (then no equation to the parent holds)."""
+def _overlaps(db: sqlite_utils.Database, query: Query, by: str, parent: str, groupings: dict):
+    """``(group, period) -> the parent groups it overlaps in that period``: which region each
+    municipality belongs to when, and which municipalities each cluster has, as a reader knows
+    them from the configuration and the municipality grouping."""
     clusters = groupings["clusters"]
-    _, _, order = groupings[by]
     if parent == "cluster":
-        return {(group, period): clusters.get(group, "") for group in order for period in periods}
-    region_of = groupings["region_of"]
-    quarters = [p for p in periods if "K" in p]
-    result = {}
-    for group in order:
-        municipalities = [group] if by == "municipality" else [m for m, c in clusters.items() if c == group]
-        for period in periods:
-            owners = set()
-            for quarter in cube_module.quarters_in(period, quarters):
-                for municipality in municipalities:
-                    owners |= region_of.get((municipality, quarter), set())
-            if len(owners) == 1:
-                result[(group, period)] = owners.pop()
-    return result
+        return lambda group, period: [clusters.get(group, "")]
+    spans = db.execute(
+        "SELECT municipality_code, region_id, valid_from, valid_to FROM municipality_region"
+    ).fetchall()
+    # Municipalities with no participants at all are in no view, so a reader knows their 0: only
+    # those listed in the municipality grouping can hide a part of a cluster in a region.
+    everyone = groupings["municipality"][2]
+    if by == "municipality":
+        members = {code: [code] for code in everyone}
+    else:
+        members = {}
+        for code in everyone:
+            members.setdefault(clusters.get(code, ""), []).append(code)
+    today = query.as_of.isoformat()
+    cache: dict = {}
+
+    def overlaps(group: str, period: str) -> list:
+        if (group, period) not in cache:
+            if query.region_basis == "current":
+                first = last = today
+            else:
+                first, last = (
+                    (day.isoformat() for day in period_dates(period))
+                    if period
+                    else ("0001-01-01", "9999-12-31")
+                )
+            owners = {
+                region_id
+                for code, region_id, valid_from, valid_to in spans
+                if code in members.get(group, ())
+                and valid_from <= last
+                and (valid_to is None or valid_to >= first)
+            }
+            cache[(group, period)] = sorted(owners)
+        return cache[(group, period)]
+
+    return overlaps
 
 
 def protected(
@@ -592,10 +624,10 @@ def protected(
     more = {"threshold": threshold, "questionnaire": questionnaire, "spine": spine, "_shared": shared}
     if by in ("municipality", "cluster"):
         region = protected(db, query, "region", **more)
-        parents.append(("region", region, _parent_map(shared["geography"], by, "region", spine.periods)))
+        parents.append(("region", region, _overlaps(db, base, by, "region", shared["geography"])))
     if by == "municipality":
         cluster = protected(db, query, "cluster", **more)
-        parents.append(("cluster", cluster, _parent_map(shared["geography"], by, "cluster", spine.periods)))
+        parents.append(("cluster", cluster, _overlaps(db, base, by, "cluster", shared["geography"])))
     return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine, parents=parents)
 
 
@@ -704,7 +736,9 @@ def report(
         source = cube or protected(
             db, query, by, threshold=threshold, questionnaire=questionnaire, translate=translate
         )
-        period = query.period if query.period in source.periods else None
+        if query.period not in source.periods:
+            raise PeriodNotOffered(query.period, source.periods)
+        period = query.period
         rows = []
         groups = []
         shown_groups = source.groups if by != "total" else []

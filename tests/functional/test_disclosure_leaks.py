@@ -45,10 +45,6 @@ def demo(app, db):
     return db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="periods are solved one by one: the whole time minus the other years gives a hidden year away",
-)
 def test_the_whole_time_minus_the_other_years_gives_no_year_away(app, demo):
     """E.g. cluster Sjælland Vest, completed: whole time 37, 2024 14, 2025 19, so 2026 = 4 ('<5')."""
     by = "cluster"
@@ -97,10 +93,6 @@ def test_the_region_view_gives_no_hidden_cluster_away(app, demo):
     assert not found, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="by period, a quarter's row in a longer period is not tied to the quarter's own (hidden) total",
-)
 def test_a_quarter_hidden_in_its_own_view_is_hidden_in_every_period_view(app, demo):
     """2026K2's partial is '×' in its own view (7, hidden because 2026H1 has 10), but the whole time by
     period shows 7 on the 2026K2 row, and 2026H1 − 7 = 3 = 2026K1's partial ('<5')."""

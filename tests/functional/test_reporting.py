@@ -261,8 +261,17 @@ def test_baseline_filter_and_questionnaire(runner, cohort_db):
     assert result.exit_code == 1 and "kun bruges med --no-suppress" in result.output
     result = runner.invoke(args=["report", "--by", "region", "--period", "2026-03"])
     assert result.exit_code == 1 and "--period skal være" in result.output
-    rows = report_json(runner, "--by", "region", "--period", "2026")
+    # A well-formed period that no view offers (no course starts in it have reached follow-up)
+    # is refused, not shown as zeros with another period's marks.
+    for period in ("2030", "2035K4", "1999H1"):
+        result = runner.invoke(args=["report", "--by", "region", "--period", period])
+        assert result.exit_code == 1 and f"Perioden {period} kan ikke vælges" in result.output, period
+        assert "2026K1" in result.output
+    rows = report_json(runner, "--by", "region", "--period", "2026", "--no-suppress")
     assert rows[-1]["group"] == "Total" and rows[-1]["eligible"] == 23
+    # With disclosure control 2026's 23 may be hidden ("×", never "<5"): 2027 has only 6.
+    total = report_json(runner, "--by", "region", "--period", "2026")[-1]
+    assert total["eligible"] == 23 or total["hidden"]["eligible"] == "×"
 
 
 def test_no_suppress_is_written_to_the_audit_log(runner, cohort_db):
