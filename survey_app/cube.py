@@ -281,9 +281,7 @@ def _add_distribution(problem: disclosure.Problem, period: str, figure: Figures,
         problem.equal((TOTAL, period, "score_sum"), item_sums)
 
 
-def _names(spec: Spec) -> list:
-    names: list = [*COUNTS, *SUMS]
-    return names
+ROW_NAMES = (*COUNTS, *SUMS)  # the cells of one group's row in one period
 
 
 def _distribution_names(spec: Spec) -> list:
@@ -418,7 +416,7 @@ def protect_total(
     The total's own figures are decided first; the score histogram and each question's answers
     then protect themselves with their own cells: where they cannot, the whole distribution is
     hidden rather than the total's N."""
-    row_names = _names(spec)
+    row_names = list(ROW_NAMES)
     distribution_names = _distribution_names(spec)
     kinds = _kinds(spec)
 
@@ -492,7 +490,7 @@ def protect(
     totals = spine.spine if spine is not None else protect_total(figures, periods, spec, threshold)
     if by == "total":
         return Cube(by, groups, dict(labels), periods, figures, totals, threshold, spec, totals, figures)
-    names = _names(spec)
+    names = list(ROW_NAMES)
     kinds = _kinds(spec)
     parents = list(parents)
 

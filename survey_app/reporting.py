@@ -42,7 +42,7 @@ ORG_ITEMS = tuple(f"org-item-{number}" for number in range(1, 7))
 # Groupings by what is known of the participant's IPS service (issue: organisation and fidelity).
 SERVICE_GROUPINGS = ("fidelity-band", *ORG_ITEMS)
 # Further groupings used by the evaluator's pages.
-OTHER_GROUPINGS = ("month", "gender", "birth_decade")
+OTHER_GROUPINGS = ("gender", "birth_decade")
 REGION_BASES = ("baseline", "current")
 
 GENDER_LABELS = {"female": N_("Women"), "male": N_("Men"), "other": N_("Other"), "": N_("Not stated")}
@@ -70,8 +70,6 @@ class Query:
     start: date | None = None  # first baseline date included (only without suppression)
     end: date | None = None  # last baseline date included (only without suppression)
     region_basis: str = "baseline"
-    municipalities: tuple[str, ...] | None = None  # only these municipalities
-    region_id: str | None = None  # only this region (on the region basis date)
 
     @property
     def cutoff(self) -> date:
@@ -118,7 +116,6 @@ _GROUPINGS = {
         "municipality.name || '|' || region.name",
         " JOIN municipality ON municipality.code = cohort.municipality_code" + _REGION_JOIN,
     ),
-    "month": _Grouping("strftime('%Y-%m', cohort.baseline_date, :followup_modifier)", "NULL"),
     "gender": _Grouping("COALESCE(cohort.gender, '')", "NULL"),
     "birth_decade": _Grouping("COALESCE(cohort.birth_year / 10 * 10, '')", "NULL"),
 }
@@ -201,7 +198,6 @@ WITH cohort AS (
     WHERE participant.withdrawn_at IS NULL
       AND participant.baseline_date <= :cutoff
       AND participant.baseline_date >= :start AND participant.baseline_date <= :end
-      {municipality_filter}
     GROUP BY participant.id
 )
 """
@@ -212,7 +208,6 @@ SELECT {key} AS key, {label} AS label, {quarter} AS quarter,
        COUNT(*) AS n
 FROM cohort
 {joins}
-{where}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """
 
@@ -225,7 +220,7 @@ JOIN invitation ON invitation.participant_id = cohort.participant_id
   AND cohort.completed
 JOIN answer ON answer.invitation_id = invitation.id
 {joins}
-WHERE answer.score IS NOT NULL {and_where}
+WHERE answer.score IS NOT NULL
 GROUP BY 1, 2, 3, 4
 """
 
@@ -261,25 +256,8 @@ def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
         "region_basis": query.region_basis,
         "followup_modifier": f"+{query.followup_weeks * 7} days",
     }
-    municipality_filter = ""
-    if query.municipalities is not None:
-        names = [f":m{i}" for i in range(len(query.municipalities))]
-        municipality_filter = f"AND participant.municipality_code IN ({', '.join(names) or 'NULL'})"
-        params.update({f"m{i}": code for i, code in enumerate(query.municipalities)})
-    joins = grouping.joins
-    conditions = []
-    if query.region_id is not None:
-        if _REGION_JOIN not in joins:
-            joins += _REGION_JOIN
-        conditions.append("region.id = :region_id")
-        params["region_id"] = query.region_id
-    sql = _COHORT.format(municipality_filter=municipality_filter) + template.format(
-        key=grouping.key,
-        label=grouping.label,
-        quarter=_QUARTER,
-        joins=joins,
-        where=("WHERE " + " AND ".join(conditions)) if conditions else "",
-        and_where="".join(f" AND {condition}" for condition in conditions),
+    sql = _COHORT + template.format(
+        key=grouping.key, label=grouping.label, quarter=_QUARTER, joins=grouping.joins
     )
     return sql, params
 
@@ -375,7 +353,7 @@ def _order(by: str, group: Figures):
         return (keys.index(group.key) if group.key in keys else len(keys), group.key)
     if by in ORG_ITEMS:
         return (list(ORG_ANSWERS).index(group.key) if group.key in ORG_ANSWERS else 9, group.key)
-    if by in ("period", "month"):
+    if by == "period":
         return (0, group.key)
     if by == "gender":
         order = list(GENDER_LABELS)
@@ -499,7 +477,7 @@ def _copy(figure: Figures) -> Figures:
 
 def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
     """The total, region, cluster and municipality groupings' quarter figures, from one SQL pass
-    over (municipality, region, quarter); and which region each municipality is in per quarter."""
+    over (municipality, region, quarter)."""
     cells, labels, _ = quarter_figures(db, query, "municipality_region", translate=translate)
     clusters = dict(
         db.execute(
@@ -509,7 +487,6 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
     )
     cluster_names = dict(db.execute("SELECT id, name FROM cluster").fetchall())
     groupings: dict[str, tuple[dict, dict, list]] = {}
-    region_of: dict[tuple[str, str], set] = {}
     for by in GEOGRAPHY:
         grouped: dict[tuple[str, str], Figures] = {}
         names: dict[str, str] = {}
@@ -518,7 +495,6 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
             municipality_name, region_name = labels[key].split("|", 1)
             if by == "municipality":
                 group, name = municipality, municipality_name
-                region_of.setdefault((municipality, quarter), set()).add(region)
             elif by == "region":
                 group, name = region, region_name
             elif by == "cluster":
@@ -535,7 +511,6 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
         order = sorted(names, key=lambda key: _order(by, Figures(group=names[key], key=key)))
         groupings[by] = (grouped, names, order)
     groupings["clusters"] = clusters
-    groupings["region_of"] = region_of
     return groupings
 
 
