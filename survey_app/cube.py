@@ -141,10 +141,11 @@ class Cube:
     spec: Spec
     spine: dict[str, disclosure.Problem]  # the total's problems (with its distributions), per period
     total_figures: dict[tuple[str, str], Figures] = field(default_factory=dict)  # with the distributions
+    prefix: str | None = None  # solved together with other groupings: its cells are (prefix, group)
 
     def mark(self, group: str, period: str, name) -> str | None:
         problem = self.problems.get(period)
-        key = (group, period, name)
+        key = (group if self.prefix is None or group == TOTAL else (self.prefix, group), period, name)
         return problem.mark(key) if problem is not None and key in problem else None
 
     def total_mark(self, period: str, name) -> str | None:
@@ -548,3 +549,104 @@ def protect(
     problems = _PerPeriod(periods, solve_level)
     total_figures = spine.total_figures if spine is not None else figures
     return Cube(by, groups, dict(labels), periods, figures, problems, threshold, spec, totals, total_figures)
+
+
+def protect_together(
+    groupings: Mapping[str, tuple[Mapping[tuple[str, str], Figures], Mapping[str, str], list[str]]],
+    links: Iterable[tuple[str, str, Callable[[str, str], Iterable[str]]]],
+    spec: Spec,
+    threshold: int,
+    *,
+    spine: Cube,
+    costs: Mapping[str, int] | None = None,
+) -> dict[str, Cube]:
+    """Solve several groupings of the same participants as one problem (the regions on either
+    basis and the clusters), so that no grouping's shown figures give another's hidden ones away:
+    e.g. the total minus the one region whose municipalities are all in clusters is "not in a
+    cluster". ``groupings``: name -> (quarter figures, labels, groups in order); ``links``: pairs of
+    groupings with ``(group of the first, period) -> the groups of the second it overlaps``, tied
+    through unpublished parts. ``costs``: per grouping, how much hiding one of its cells as a
+    complement costs (the one most read costs most). Returns a cube per grouping, sharing the
+    problems."""
+    costs = costs or {}
+    periods = spine.periods
+    totals = spine.spine
+    built: dict[str, dict[tuple[str, str], Figures]] = {}
+    for name, (quarter_figures, labels, groups) in groupings.items():
+        _, figures = build_figures(quarter_figures, groups, labels)
+        for group in [*groups, TOTAL]:
+            for period in periods:
+                figures.setdefault((group, period), Figures(group=labels.get(group, "Total"), key=group))
+        built[name] = figures
+    names = list(ROW_NAMES)
+    kinds = _kinds(spec)
+    links = list(links)
+
+    def add_period(problem: disclosure.Problem, period: str) -> None:
+        _add_row(problem, TOTAL, period, spine.figures[(TOTAL, period)], spec, cost=3)
+        for name in names:
+            problem.freeze((TOTAL, period, name), totals[period].mark((TOTAL, period, name)))
+        for grouping, (_, _, groups) in groupings.items():
+            for group in groups:
+                _add_row(
+                    problem,
+                    (grouping, group),
+                    period,
+                    built[grouping][(group, period)],
+                    spec,
+                    cost=costs.get(grouping, 0),
+                )
+            for name in names:
+                problem.equal((TOTAL, period, name), [((grouping, group), period, name) for group in groups])
+        for first, second, overlaps in links:
+            in_second: dict[str, list] = {group: [] for group in groupings[second][2]}
+            for group in groupings[first][2]:
+                owners = [owner for owner in overlaps(group, period) if owner in in_second]
+                for name in names:
+                    pieces = []
+                    for owner in owners:
+                        piece = (("part", first, group, second, owner), period, name)
+                        problem.cell(piece, 0, kinds.get(name, disclosure.COUNT), published=False)
+                        pieces.append(piece)
+                        in_second[owner].append(piece)
+                    problem.equal(((first, group), period, name), pieces)
+            for owner, pieces in in_second.items():
+                by_name: dict = {}
+                for piece in pieces:
+                    by_name.setdefault(piece[2], []).append(piece)
+                for name in names:
+                    problem.equal(((second, owner), period, name), by_name.get(name, []))
+
+    def solve_level(siblings: list[str], parent: str | None, problems: dict) -> disclosure.Problem:
+        problem = disclosure.Problem(threshold)
+        for period in siblings:
+            add_period(problem, period)
+        rows = []
+        for grouping, (_, _, groups) in groupings.items():
+            for group in groups:
+                rows.append(((grouping, group), names))
+                if parent is not None:
+                    values = _measures(built[grouping][(group, parent)])
+                    _freeze_parent(
+                        problem, (grouping, group), parent, siblings, names, values, problems[parent], kinds
+                    )
+        _solve(problem, siblings, problems, rows)
+        return problem
+
+    problems = _PerPeriod(periods, solve_level)
+    return {
+        name: Cube(
+            name,
+            list(groups),
+            dict(labels),
+            periods,
+            built[name],
+            problems,
+            threshold,
+            spec,
+            totals,
+            spine.total_figures,
+            prefix=name,
+        )
+        for name, (_, labels, groups) in groupings.items()
+    }

@@ -21,15 +21,29 @@ their scores) and the relations an attacker knows between them:
    the published numbers, hide another cell of a relation that pins it
    (``PROTECT``, "×": hidden only to protect another figure, never "<5").
 
-What "can be pinned" means is the attacker of this module: interval
-propagation over every equation and inequality, knowing that a shown
-number is exact, that "<5" lies in 0..threshold-1, that "×" is at least the
-threshold and that counts are never negative, until nothing narrows
-further. Sums and differences of rows and columns, N × mean, and
-single-relation bounds such as "opened 6, completed 6, partial <5 means
-partial = 0" are all special cases. Not covered: solving several equations
-jointly where each alone leaves two or more unknowns (e.g. a cell bridging
-two otherwise separate blocks of hidden cells).
+What "can be pinned" means is the attacker of this module, in two parts:
+
+- interval propagation over every equation and inequality, knowing that a
+  shown number is exact, that "<5" lies in 0..threshold-1, that "×" is at
+  least the threshold and that counts are never negative, until nothing
+  narrows further. Sums and differences of rows and columns, N × mean, and
+  single-relation bounds such as "opened 6, completed 6, partial <5 means
+  partial = 0" are all special cases;
+- exact elimination over the equations together (``_determined``): a
+  hidden cell is pinned when some combination of equations leaves it alone,
+  however many unknowns each equation has (e.g. "not in a cluster" = the
+  total minus the one region whose municipalities are all in clusters,
+  through the regions and the clusters' parts in them).
+
+Not covered: combinations of the two (an equation solved jointly that only
+then narrows a bound), and inequalities combined with each other.
+
+Before solving, cells that the frozen shown cells alone fix by the equations
+(e.g. a group that is exactly the sum of groups published elsewhere) are
+public already: none is
+chosen as a (useless) complement, and none counts as given away here (the
+views that froze the cells give it away, which is theirs to prevent). They
+are still hidden where a rule says so ("<5", nested views).
 
 ``implies`` links figures that are published together: hiding a group's
 N hides its mean (the sum of scores), a question's hidden option count
@@ -74,6 +88,7 @@ class Problem:
         self.of_cell: list[list[int]] = []
         self.implies: dict[int, list[int]] = defaultdict(list)
         self.unresolved: set[Hashable] = set()
+        self.public: set[int] = set()  # pinned by the frozen cells alone (see ``_freeze_public``)
 
     # -- building -------------------------------------------------------------
 
@@ -175,12 +190,16 @@ class Problem:
         """Primary suppression, then complements until no hidden cell can be pinned."""
         if self.threshold <= 0:
             return self
+        self._freeze_public()
         for i, kind in enumerate(self.kinds):
             if kind == COUNT and self.values[i] < self.threshold and self.marks[i] is None:
                 self._hide(i, SMALL)
         tried: set[int] = set()
         while True:
-            exposed = [i for i in self.pinned() if i not in tried]
+            # The cheap attacker first; the exact elimination when it finds nothing more.
+            exposed = [i for i in self._interval_pinned() if i not in tried and i not in self.public]
+            if not exposed:
+                exposed = [i for i in self._determined() if i not in tried and i not in self.public]
             if not exposed:
                 break
             progress = False
@@ -196,7 +215,7 @@ class Problem:
                 progress = True
             if not progress:
                 break
-        self.unresolved = {self.keys[i] for i in self.pinned()}
+        self.unresolved = {self.keys[i] for i in self.pinned() if i not in self.public}
         return self
 
     def _bounds(self, i: int) -> tuple[float, float]:
@@ -209,9 +228,14 @@ class Problem:
             return self.threshold, INF
         return 0, INF
 
-    def intervals(self) -> dict[int, tuple[float, float]]:
-        """What the attacker can narrow every hidden cell to (see the module's docstring)."""
-        bounds = {i: self._bounds(i) for i, mark in enumerate(self.marks) if mark is not None}
+    def intervals(
+        self, bounds: dict[int, tuple[float, float]] | None = None
+    ) -> dict[int, tuple[float, float]]:
+        """What the attacker can narrow every hidden cell to (see the module's docstring).
+        ``bounds``: what is known of the unknown cells to begin with (default: the hidden ones,
+        by their marks)."""
+        if bounds is None:
+            bounds = {i: self._bounds(i) for i, mark in enumerate(self.marks) if mark is not None}
         if not bounds:
             return bounds
         # Each relation touching a hidden cell, reduced to its hidden terms and the sum of its
@@ -239,14 +263,42 @@ class Problem:
             queue = next_queue
         return bounds
 
-    def pinned(self) -> list[int]:
-        """Hidden published cells the attacker can narrow to a single value."""
+    def _interval_pinned(self) -> list[int]:
         return [i for i, (low, high) in self.intervals().items() if low == high and self.published[i]]
 
+    def pinned(self) -> list[int]:
+        """Hidden published cells the attacker can narrow to a single value."""
+        found = self._interval_pinned()
+        known = set(found)
+        return found + [i for i in self._determined(known) if i not in known]
+
+    def _determined(self, known: Iterable[int] = (), unknown: Iterable[int] | None = None) -> list[int]:
+        """Unknown published cells that the equations together fix (see ``_eliminate``). ``known``:
+        hidden cells already pinned otherwise; ``unknown``: default, the hidden cells."""
+        if unknown is None:
+            unknown = (i for i, mark in enumerate(self.marks) if mark is not None)
+        unknowns = set(unknown) - set(known)
+        rows = []
+        for number in {c for i in unknowns for c in self.of_cell[i]}:
+            terms, equation = self.constraints[number]
+            if equation:
+                row = {i: c for c, i in terms if i in unknowns}
+                if row:
+                    rows.append(row)
+        return [i for i in _eliminate(rows) if self.published[i]]
+
+    def _freeze_public(self) -> None:
+        """Note what the frozen cells alone pin (see the module's docstring)."""
+        if not any(self.frozen):
+            return
+        open_cells = [i for i in range(len(self.keys)) if not self.frozen[i] or self.marks[i] is not None]
+        self.public = {i for i in self._determined((), open_cells) if not self.frozen[i]}
+
     def _complement(self, i: int) -> int | None:
-        """The cell to hide next to protect cell ``i``: shown and not frozen, in a relation of ``i``
-        or, failing that, of a hidden cell related to ``i``; the cheapest, then the nearest, then
-        from the relation with the fewest hidden cells, then the smallest value (counts first)."""
+        """The cell to hide next to protect cell ``i``: shown, not frozen and not public, in a
+        relation of ``i`` or, failing that, of a hidden cell related to ``i``; the cheapest, then
+        the nearest, then from the relation with the fewest hidden cells, then the smallest value
+        (counts first)."""
         best = None
         seen_relations: set[int] = set()
         frontier = [i]
@@ -264,7 +316,7 @@ class Problem:
                             if j != cell:
                                 next_frontier.append(j)
                             continue
-                        if self.frozen[j]:
+                        if self.frozen[j] or j in self.public:
                             continue
                         rank = (self.costs[j], distance, hidden, self.kinds[j] != COUNT, self.values[j], j)
                         if best is None or rank < best[0]:
@@ -273,6 +325,49 @@ class Problem:
                 break
             frontier = next_frontier
         return None if best is None else best[1]
+
+
+_PRIME = 2**61 - 1  # exact enough: a wrong answer needs a determinant divisible by it
+
+
+def _eliminate(rows: list[dict[int, int]]) -> set[int]:
+    """The unknowns fixed by the equations ``Σ coefficient × unknown = constant`` (constants
+    left out: which unknowns are fixed does not depend on them): those whose unit vector lies in
+    the span of the rows. Sparse Gauss-Jordan elimination modulo a large prime, shortest rows
+    first; an unknown is fixed when its pivot row, fully reduced, holds nothing else."""
+    pivots: dict[int, dict[int, int]] = {}
+    position: dict[int, int] = {}  # pivot -> when it was made
+
+    def subtract(row: dict[int, int], factor: int, other: dict[int, int]) -> None:
+        for j, c in other.items():
+            value = (row.get(j, 0) - factor * c) % _PRIME
+            if value:
+                row[j] = value
+            else:
+                row.pop(j, None)
+
+    for row in sorted(rows, key=len):
+        row = {i: c % _PRIME for i, c in row.items() if c % _PRIME}
+        # A pivot's row holds only pivots made after it: removing the earliest first ends.
+        while True:
+            present = [i for i in row if i in pivots]
+            if not present:
+                break
+            first = min(present, key=position.__getitem__)
+            subtract(row, row[first], pivots[first])
+        if not row:
+            continue
+        pivot = next(iter(row))
+        inverse = pow(row[pivot], _PRIME - 2, _PRIME)
+        pivots[pivot] = {j: c * inverse % _PRIME for j, c in row.items()}
+        position[pivot] = len(position)
+    # Back substitution, last pivot first: each row then holds its pivot and free unknowns only.
+    for pivot in sorted(pivots, key=position.__getitem__, reverse=True):
+        row = pivots[pivot]
+        for i in [i for i in row if i != pivot and i in pivots]:
+            factor = row[i]
+            subtract(row, factor, pivots[i])
+    return {pivot for pivot, row in pivots.items() if len(row) == 1}
 
 
 def _narrow(terms, constant: int, equation: bool, bounds: dict):

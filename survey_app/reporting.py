@@ -226,6 +226,13 @@ GROUP BY 1, 2, 3, 4
 
 _QUARTER = _GROUPINGS["period"].key
 
+# Which municipalities' participants are in which group, per quarter (see ``_service_overlaps``).
+_MUNICIPALITIES_OF = """
+SELECT DISTINCT {key} AS key, cohort.municipality_code, {quarter} AS quarter
+FROM cohort
+{joins}
+"""
+
 # Each question's answers in complete responses, per quarter of the course start, for the total:
 # straight from the participants, without the cohort's per-participant pass (the same rows: a
 # completed invitation makes its participant completed).
@@ -476,9 +483,11 @@ def _copy(figure: Figures) -> Figures:
 
 
 def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
-    """The total, region, cluster and municipality groupings' quarter figures, from one SQL pass
-    over (municipality, region, quarter)."""
-    cells, labels, _ = quarter_figures(db, query, "municipality_region", translate=translate)
+    """The total, region (on either basis), cluster and municipality groupings' quarter figures,
+    from one SQL pass over (municipality, region at the course start, quarter), and what a reader
+    knows of who is in which group (``groups_of``)."""
+    base = Query(**{**query.__dict__, "region_basis": "baseline"})
+    cells, labels, _ = quarter_figures(db, base, "municipality_region", translate=translate)
     clusters = dict(
         db.execute(
             "SELECT cluster_municipality.municipality_code, cluster.id FROM cluster_municipality"
@@ -486,8 +495,19 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
         ).fetchall()
     )
     cluster_names = dict(db.execute("SELECT id, name FROM cluster").fetchall())
-    groupings: dict[str, tuple[dict, dict, list]] = {}
-    for by in GEOGRAPHY:
+    today = query.as_of.isoformat()
+    spans = db.execute(
+        "SELECT municipality_region.municipality_code, municipality_region.region_id, region.name,"
+        " municipality_region.valid_from, municipality_region.valid_to"
+        " FROM municipality_region JOIN region ON region.id = municipality_region.region_id"
+    ).fetchall()
+    current = {
+        code: (region_id, name)
+        for code, region_id, name, valid_from, valid_to in spans
+        if valid_from <= today and (valid_to is None or valid_to >= today)
+    }
+    groupings: dict = {}
+    for by in (*GEOGRAPHY, "region-current"):
         grouped: dict[tuple[str, str], Figures] = {}
         names: dict[str, str] = {}
         for (key, quarter), figure in cells.items():
@@ -497,6 +517,8 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
                 group, name = municipality, municipality_name
             elif by == "region":
                 group, name = region, region_name
+            elif by == "region-current":
+                group, name = current.get(municipality, (region, region_name))
             elif by == "cluster":
                 group = clusters.get(municipality, "")
                 name = cluster_names[group] if group else translate(NO_CLUSTER)
@@ -510,53 +532,84 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
             target.group = name
         order = sorted(names, key=lambda key: _order(by, Figures(group=names[key], key=key)))
         groupings[by] = (grouped, names, order)
-    groupings["clusters"] = clusters
-    return groupings
-
-
-def _overlaps(db: sqlite_utils.Database, query: Query, by: str, parent: str, groupings: dict):
-    """``(group, period) -> the parent groups it overlaps in that period``: which region each
-    municipality belongs to when, and which municipalities each cluster has, as a reader knows
-    them from the configuration and the municipality grouping."""
-    clusters = groupings["clusters"]
-    if parent == "cluster":
-        return lambda group, period: [clusters.get(group, "")]
-    spans = db.execute(
-        "SELECT municipality_code, region_id, valid_from, valid_to FROM municipality_region"
-    ).fetchall()
-    # Municipalities with no participants at all are in no view, so a reader knows their 0: only
-    # those listed in the municipality grouping can hide a part of a cluster in a region.
+    # Both bases give every participant the same region until a municipality changes region.
+    groupings["bases differ"] = any(
+        current.get(key.split("|", 1)[0], (key.split("|", 1)[1],))[0] != key.split("|", 1)[1]
+        for key, _ in cells
+    )
     everyone = groupings["municipality"][2]
-    if by == "municipality":
-        members = {code: [code] for code in everyone}
-    else:
-        members = {}
-        for code in everyone:
-            members.setdefault(clusters.get(code, ""), []).append(code)
-    today = query.as_of.isoformat()
     cache: dict = {}
 
-    def overlaps(group: str, period: str) -> list:
-        if (group, period) not in cache:
-            if query.region_basis == "current":
-                first = last = today
+    def groups_of(by: str, code: str, period: str) -> list:
+        """The groups of ``by`` that a municipality's participants of ``period`` can be in."""
+        if (by, code, period) not in cache:
+            if by == "municipality":
+                found = [code]
+            elif by == "cluster":
+                found = [clusters.get(code, "")]
+            elif by == "region-current":
+                found = [current[code][0]] if code in current else []
             else:
                 first, last = (
                     (day.isoformat() for day in period_dates(period))
                     if period
                     else ("0001-01-01", "9999-12-31")
                 )
-            owners = {
-                region_id
-                for code, region_id, valid_from, valid_to in spans
-                if code in members.get(group, ())
-                and valid_from <= last
-                and (valid_to is None or valid_to >= first)
-            }
-            cache[(group, period)] = sorted(owners)
-        return cache[(group, period)]
+                found = sorted(
+                    {
+                        region_id
+                        for span_code, region_id, _, valid_from, valid_to in spans
+                        if span_code == code
+                        and valid_from <= last
+                        and (valid_to is None or valid_to >= first)
+                    }
+                )
+            cache[(by, code, period)] = found
+        return cache[(by, code, period)]
 
-    return overlaps
+    def overlaps(by: str, other: str):
+        """``(group of by, period) -> the groups of other it overlaps``. Municipalities with no
+        participants at all are in no view, so a reader knows their 0: only those listed in the
+        municipality grouping count."""
+        members: dict[tuple[str, str], set] = {}
+
+        def owners(group: str, period: str) -> list:
+            if (group, period) not in members:
+                found = set()
+                for code in everyone:
+                    if group in groups_of(by, code, period):
+                        found.update(groups_of(other, code, period))
+                members[(group, period)] = found
+            return sorted(members[(group, period)], key=str)
+
+        return owners
+
+    groupings["overlaps"] = overlaps
+    return groupings
+
+
+def _service_overlaps(db: sqlite_utils.Database, query: Query, by: str):
+    """``(group, period) -> the municipalities`` whose participants of that period are in a group
+    by fidelity or organisation answer: each such group is a sum of parts of municipalities."""
+    sql, params = _sql(query, by, _MUNICIPALITIES_OF)
+    present: dict[str, set] = {}
+    for key, code, quarter in db.execute(sql, params).fetchall():
+        present.setdefault(str(key), set()).add((code, quarter))
+
+    def owners(group: str, period: str) -> list:
+        return sorted(
+            {
+                code
+                for code, quarter in present.get(group, ())
+                if quarter in cube_module.quarters_in(period, [quarter])
+            }
+        )
+
+    return owners
+
+
+def _basis_name(basis: str) -> str:
+    return "region" if basis == "baseline" else "region-current"
 
 
 def protected(
@@ -570,15 +623,22 @@ def protected(
     spine: cube_module.Cube | None = None,
     _shared: dict | None = None,
 ) -> cube_module.Cube:
-    """The grouping's cube over every offered period, solved (see ``cube``)."""
+    """The grouping's cube over every offered period, solved (see ``cube``).
+
+    The geography is solved as one: the regions on both bases and the clusters together, then the
+    municipalities with those frozen (the same cube on either basis), then the groupings by
+    fidelity and organisation answers with the municipalities frozen."""
     base = Query(**{**query.__dict__, "period": "", "start": None, "end": None})
     spec = spec_of(questionnaire)
     shared = _shared if _shared is not None else {}
     if "geography" not in shared:
         shared["geography"] = _geography(db, base, translate)
+    geography = shared["geography"]
+    if spine is None:
+        spine = shared.get("spine")
     if spine is None:
         # The total's counts are the geography's; only the questions' answers need their own pass.
-        geography_cells, labels, order = shared["geography"]["total"]
+        geography_cells, labels, order = geography["total"]
         cells = {key: _copy(figure) for key, figure in geography_cells.items()}
         if spec.items:
             _, params = _sql(base, "total", _COUNTS)
@@ -589,21 +649,50 @@ def protected(
         spine = cube_module.protect(
             "total", cells, order, labels, spec, threshold, until=_quarter_of(base.cutoff)
         )
+    shared["spine"] = spine
     if by == "total":
         return spine
-    if by in GEOGRAPHY:
-        cells, labels, order = shared["geography"][by]
-    else:
+    if threshold <= 0:
+        if by == "region" and query.region_basis == "current":
+            by = "region-current"
+        if by in GEOGRAPHY or by == "region-current":
+            cells, labels, order = geography[by]
+        else:
+            cells, labels, order = quarter_figures(db, base, by, translate=translate)
+        return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine)
+    if by in ("region", "cluster", "municipality") or by in SERVICE_GROUPINGS:
+        if "regions" not in shared:
+            bases = ["region", "region-current"] if geography["bases differ"] else ["region"]
+            groupings = {name: geography[name] for name in (*bases, "cluster")}
+            links = [(name, "cluster", geography["overlaps"](name, "cluster")) for name in bases]
+            if len(bases) == 2:
+                links.append(("region-current", "region", geography["overlaps"]("region-current", "region")))
+            # Complements are taken from the clusters first, the regions on today's basis next, and the
+            # regions at the course start (the dashboard's first table) last.
+            shared["regions"] = cube_module.protect_together(
+                groupings, links, spec, threshold, spine=spine, costs={"region": 2, "region-current": 1}
+            )
+        regions = shared["regions"]
+        if by == "region":
+            return regions.get(_basis_name(query.region_basis), regions["region"])
+        if by == "cluster":
+            return regions["cluster"]
+        if "municipality" not in shared:
+            cells, labels, order = geography["municipality"]
+            parents = [
+                (name, solved, geography["overlaps"]("municipality", name))
+                for name, solved in regions.items()
+            ]
+            shared["municipality"] = cube_module.protect(
+                "municipality", cells, order, labels, spec, threshold, spine=spine, parents=parents
+            )
+        if by == "municipality":
+            return shared["municipality"]
         cells, labels, order = quarter_figures(db, base, by, translate=translate)
-    parents = []
-    more = {"threshold": threshold, "questionnaire": questionnaire, "spine": spine, "_shared": shared}
-    if by in ("municipality", "cluster"):
-        region = protected(db, query, "region", **more)
-        parents.append(("region", region, _overlaps(db, base, by, "region", shared["geography"])))
-    if by == "municipality":
-        cluster = protected(db, query, "cluster", **more)
-        parents.append(("cluster", cluster, _overlaps(db, base, by, "cluster", shared["geography"])))
-    return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine, parents=parents)
+        parents = [("municipality", shared["municipality"], _service_overlaps(db, base, by))]
+        return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine, parents=parents)
+    cells, labels, order = quarter_figures(db, base, by, translate=translate)
+    return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine)
 
 
 def _row(source: cube_module.Cube | None, group: str, period: str, figure: Figures, threshold: int) -> Row:
