@@ -533,10 +533,12 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
         order = sorted(names, key=lambda key: _order(by, Figures(group=names[key], key=key)))
         groupings[by] = (grouped, names, order)
     # Both bases give every participant the same region until a municipality changes region.
-    groupings["bases differ"] = any(
-        current.get(key.split("|", 1)[0], (key.split("|", 1)[1],))[0] != key.split("|", 1)[1]
-        for key, _ in cells
-    )
+    groupings["bases differ"] = False
+    for key, _ in cells:
+        municipality, region = key.split("|", 1)
+        if municipality in current and current[municipality][0] != region:
+            groupings["bases differ"] = True
+            break
     everyone = groupings["municipality"][2]
     cache: dict = {}
 
@@ -595,15 +597,11 @@ def _service_overlaps(db: sqlite_utils.Database, query: Query, by: str):
     present: dict[str, set] = {}
     for key, code, quarter in db.execute(sql, params).fetchall():
         present.setdefault(str(key), set()).add((code, quarter))
+    quarters = sorted({quarter for pairs in present.values() for _, quarter in pairs})
 
     def owners(group: str, period: str) -> list:
-        return sorted(
-            {
-                code
-                for code, quarter in present.get(group, ())
-                if quarter in cube_module.quarters_in(period, [quarter])
-            }
-        )
+        inside = set(cube_module.quarters_in(period, quarters))
+        return sorted({code for code, quarter in present.get(group, ()) if quarter in inside})
 
     return owners
 
@@ -653,13 +651,13 @@ def protected(
     if by == "total":
         return spine
     if threshold <= 0:
-        if by == "region" and query.region_basis == "current":
-            by = "region-current"
-        if by in GEOGRAPHY or by == "region-current":
-            cells, labels, order = geography[by]
-        else:
-            cells, labels, order = quarter_figures(db, base, by, translate=translate)
-        return cube_module.protect(by, cells, order, labels, spec, threshold, spine=spine)
+        name = _basis_name(query.region_basis) if by == "region" else by
+        cells, labels, order = (
+            geography[name]
+            if name in (*GEOGRAPHY, "region-current")
+            else quarter_figures(db, base, name, translate=translate)
+        )
+        return cube_module.protect(name, cells, order, labels, spec, threshold, spine=spine)
     if by in ("region", "cluster", "municipality") or by in SERVICE_GROUPINGS:
         if "regions" not in shared:
             bases = ["region", "region-current"] if geography["bases differ"] else ["region"]

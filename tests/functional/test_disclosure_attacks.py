@@ -49,27 +49,20 @@ def _views(app, db, by):
     query = reporting.Query(questionnaire_id="csq8", as_of=TODAY)
     solved = reporting.protected(db, query, by, threshold=5, questionnaire=questionnaire)
     truth = reporting.protected(db, query, by, threshold=0, questionnaire=questionnaire)
-    views = {}
-    for period in solved.periods:
-        shown = reporting.report(
+
+    def view(period, cube, **more):
+        return reporting.report(
             db,
             reporting.Query("csq8", TODAY, period=period),
             by,
             questionnaire=questionnaire,
             items=True,
-            cube=solved,
+            cube=cube,
+            **more,
         )
-        real = reporting.report(
-            db,
-            reporting.Query("csq8", TODAY, period=period),
-            by,
-            questionnaire=questionnaire,
-            items=True,
-            cube=truth,
-            threshold=5,
-        )
-        views[period] = (shown, real)
-    return views
+
+    # The truth is read through the same rows, with the same threshold, from the unsolved cube.
+    return {period: (view(period, solved), view(period, truth, threshold=5)) for period in solved.periods}
 
 
 def _check_view(shown, real):
