@@ -29,7 +29,7 @@ database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import disclosure, statistics
@@ -325,6 +325,34 @@ def _force_nested(
     return changed
 
 
+def _tie(
+    problem: disclosure.Problem,
+    period: str,
+    groups: Iterable[Hashable],
+    owners_of: Callable[[Hashable], list],
+    label: Hashable,
+    kinds: dict,
+) -> dict:
+    """Tie groups (their cell keys) to the groups of another grouping that they overlap
+    (``owners_of``): a group in one owner is a member of it; a group in several is the sum of its
+    unpublished parts, one in each. Returns owner -> its members (groups and parts), for the
+    caller's ``owner = Σ members``."""
+    members: dict = {}
+    for group in groups:
+        owners = owners_of(group)
+        if len(owners) == 1:
+            members.setdefault(owners[0], []).append(group)
+            continue
+        parts = [("part", label, group, owner) for owner in owners]
+        for name in ROW_NAMES:
+            for part in parts:
+                problem.cell((part, period, name), 0, kinds.get(name, disclosure.COUNT), published=False)
+            problem.equal((group, period, name), [(part, period, name) for part in parts])
+        for owner, part in zip(owners, parts, strict=True):
+            members.setdefault(owner, []).append(part)
+    return members
+
+
 class _PerPeriod(dict):
     """The problems of a grouping per period. A period is solved when first asked for, together
     with its siblings (the years of the whole time, the half-years of a year, the quarters of a
@@ -415,20 +443,26 @@ def protect_total(
     ``_PerPeriod``), each level compared with the periods around it.
 
     The total's own figures are decided first; the score histogram and each question's answers
-    then protect themselves with their own cells: where they cannot, the whole distribution is
-    hidden rather than the total's N."""
+    then protect themselves with their own cells. Where they cannot, the total's figures are
+    decided again with N hidden in the periods concerned, and where even that does not help,
+    the whole distribution is hidden."""
     row_names = list(ROW_NAMES)
     distribution_names = _distribution_names(spec)
     kinds = _kinds(spec)
 
-    def solve_level(siblings: list[str], parent: str | None, problems: dict) -> disclosure.Problem:
+    def solve_rows(siblings: list[str], parent: str | None, problems: dict, hide_n: set[str]):
         alone = disclosure.Problem(threshold)
         for period in siblings:
             _add_row(alone, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
         if parent is not None:
             values = _measures(figures[(TOTAL, parent)])
             _freeze_parent(alone, TOTAL, parent, siblings, row_names, values, problems[parent], kinds)
+        for period in hide_n:
+            alone.hide((TOTAL, period, "csq_n"))
         _solve(alone, siblings, problems, [(TOTAL, row_names)])
+        return alone
+
+    def solve_distributions(siblings: list[str], parent: str | None, problems: dict, alone):
         problem = disclosure.Problem(threshold)
         for period in siblings:
             _add_row(problem, TOTAL, period, figures[(TOTAL, period)], spec, cost=3)
@@ -451,6 +485,20 @@ def protect_total(
                 kinds,
             )
         _solve(problem, siblings, problems, [(TOTAL, distribution_names)])
+        return problem
+
+    def solve_level(siblings: list[str], parent: str | None, problems: dict) -> disclosure.Problem:
+        hide_n: set[str] = set()
+        while True:
+            problem = solve_distributions(
+                siblings, parent, problems, solve_rows(siblings, parent, problems, hide_n)
+            )
+            # A distribution that cannot be protected with its N shown (e.g. all 5 of 5 gave the
+            # same answer) is tried again with that N hidden.
+            stuck = {key[1] for key in problem.unresolved if key[1] in siblings} - hide_n
+            if not stuck:
+                break
+            hide_n |= stuck
         if problem.unresolved:
             for period in siblings:
                 for name in distribution_names:
@@ -512,22 +560,19 @@ def protect(
         for name in names:
             problem.equal((TOTAL, period, name), [(group, period, name) for group in groups])
         for parent_name, parent, overlaps in parents:
-            parts: dict[str, list] = {owner: [] for owner in parent.groups}
-            for group in groups:
-                owners = [owner for owner in overlaps(group, period) if owner in parts]
-                if len(owners) == 1:
-                    parts[owners[0]].append(group)
-                    continue
-                for name in names:
-                    pieces = []
-                    for owner in owners:
-                        piece = (("part", parent_name, group, owner), period, name)
-                        problem.cell(piece, 0, kinds.get(name, disclosure.COUNT), published=False)
-                        parts[owner].append(("part", parent_name, group, owner))
-                        pieces.append(piece)
-                    problem.equal((group, period, name), pieces)
-            for owner, members in parts.items():
-                members = list(dict.fromkeys(members))
+            known = set(parent.groups)
+            members_of = _tie(
+                problem,
+                period,
+                groups,
+                lambda group, overlaps=overlaps, known=known: [
+                    owner for owner in overlaps(group, period) if owner in known
+                ],
+                parent_name,
+                kinds,
+            )
+            for owner in parent.groups:
+                members = members_of.get(owner, [])
                 for name in names:
                     key = (("parent", parent_name, owner), period, name)
                     value = _measures(parent.figures[(owner, period)])[name]
@@ -599,23 +644,20 @@ def protect_together(
             for name in names:
                 problem.equal((TOTAL, period, name), [((grouping, group), period, name) for group in groups])
         for first, second, overlaps in links:
-            in_second: dict[str, list] = {group: [] for group in groupings[second][2]}
-            for group in groupings[first][2]:
-                owners = [owner for owner in overlaps(group, period) if owner in in_second]
+            known = set(groupings[second][2])
+            members_of = _tie(
+                problem,
+                period,
+                [(first, group) for group in groupings[first][2]],
+                lambda key, second=second, overlaps=overlaps, known=known: [
+                    (second, owner) for owner in overlaps(key[1], period) if owner in known
+                ],
+                (first, second),
+                kinds,
+            )
+            for owner, members in members_of.items():
                 for name in names:
-                    pieces = []
-                    for owner in owners:
-                        piece = (("part", first, group, second, owner), period, name)
-                        problem.cell(piece, 0, kinds.get(name, disclosure.COUNT), published=False)
-                        pieces.append(piece)
-                        in_second[owner].append(piece)
-                    problem.equal(((first, group), period, name), pieces)
-            for owner, pieces in in_second.items():
-                by_name: dict = {}
-                for piece in pieces:
-                    by_name.setdefault(piece[2], []).append(piece)
-                for name in names:
-                    problem.equal(((second, owner), period, name), by_name.get(name, []))
+                    problem.equal((owner, period, name), [(member, period, name) for member in members])
 
     def solve_level(siblings: list[str], parent: str | None, problems: dict) -> disclosure.Problem:
         problem = disclosure.Problem(threshold)

@@ -40,10 +40,10 @@ then narrows a bound), and inequalities combined with each other.
 
 Before solving, cells that the frozen shown cells alone fix by the equations
 (e.g. a group that is exactly the sum of groups published elsewhere) are
-public already: none is
-chosen as a (useless) complement, and none counts as given away here (the
-views that froze the cells give it away, which is theirs to prevent). They
-are still hidden where a rule says so ("<5", nested views).
+public already: none is chosen as a (useless) complement, and none counts
+as given away here (the views that froze the cells give it away, which is
+theirs to prevent). They are still hidden where a rule says so ("<5",
+nested views).
 
 ``implies`` links figures that are published together: hiding a group's
 N hides its mean (the sum of scores), a question's hidden option count
@@ -88,7 +88,7 @@ class Problem:
         self.of_cell: list[list[int]] = []
         self.implies: dict[int, list[int]] = defaultdict(list)
         self.unresolved: set[Hashable] = set()
-        self.public: set[int] = set()  # pinned by the frozen cells alone (see ``_freeze_public``)
+        self.public: set[int] = set()  # pinned by the frozen cells alone (see ``_note_public``)
 
     # -- building -------------------------------------------------------------
 
@@ -190,23 +190,35 @@ class Problem:
         """Primary suppression, then complements until no hidden cell can be pinned."""
         if self.threshold <= 0:
             return self
-        self._freeze_public()
+        self._note_public()
         for i, kind in enumerate(self.kinds):
             if kind == COUNT and self.values[i] < self.threshold and self.marks[i] is None:
                 self._hide(i, SMALL)
         tried: set[int] = set()
         while True:
             # The cheap attacker first; the exact elimination when it finds nothing more.
-            exposed = [i for i in self._interval_pinned() if i not in tried and i not in self.public]
+            bounds = self.intervals()
+            exposed = [
+                i
+                for i, (low, high) in bounds.items()
+                if low == high and self.published[i] and i not in tried and i not in self.public
+            ]
+            certificates: dict[int, dict[int, int]] = {}
             if not exposed:
-                exposed = [i for i in self._determined() if i not in tried and i not in self.public]
+                certificates = self._certificates()
+                exposed = sorted(i for i in certificates if i not in tried and i not in self.public)
             if not exposed:
                 break
             progress = False
             for i in exposed:
                 if self.marks[i] is None:
                     continue
-                complement = self._complement(i)
+                if i in certificates:
+                    complement = self._breaking(certificates[i])
+                    if complement is None:
+                        complement = self._complement(i, self._pinning(i, bounds))
+                else:
+                    complement = self._complement(i, self._pinning(i, bounds))
                 if complement is None:
                     tried.add(i)
                     self.unresolved.add(self.keys[i])
@@ -228,14 +240,9 @@ class Problem:
             return self.threshold, INF
         return 0, INF
 
-    def intervals(
-        self, bounds: dict[int, tuple[float, float]] | None = None
-    ) -> dict[int, tuple[float, float]]:
-        """What the attacker can narrow every hidden cell to (see the module's docstring).
-        ``bounds``: what is known of the unknown cells to begin with (default: the hidden ones,
-        by their marks)."""
-        if bounds is None:
-            bounds = {i: self._bounds(i) for i, mark in enumerate(self.marks) if mark is not None}
+    def intervals(self) -> dict[int, tuple[float, float]]:
+        """What the attacker can narrow every hidden cell to (see the module's docstring)."""
+        bounds = {i: self._bounds(i) for i, mark in enumerate(self.marks) if mark is not None}
         if not bounds:
             return bounds
         # Each relation touching a hidden cell, reduced to its hidden terms and the sum of its
@@ -275,30 +282,77 @@ class Problem:
     def _determined(self, known: Iterable[int] = (), unknown: Iterable[int] | None = None) -> list[int]:
         """Unknown published cells that the equations together fix (see ``_eliminate``). ``known``:
         hidden cells already pinned otherwise; ``unknown``: default, the hidden cells."""
+        return list(self._certificates(known, unknown))
+
+    def _certificates(
+        self, known: Iterable[int] = (), unknown: Iterable[int] | None = None
+    ) -> dict[int, dict[int, int]]:
+        """Each unknown published cell that the equations together fix, with the combination of
+        equations (constraint number -> coefficient) that fixes it."""
         if unknown is None:
             unknown = (i for i, mark in enumerate(self.marks) if mark is not None)
         unknowns = set(unknown) - set(known)
-        rows = []
-        for number in {c for i in unknowns for c in self.of_cell[i]}:
+        rows, numbers = [], []
+        for number in sorted({c for i in unknowns for c in self.of_cell[i]}):
             terms, equation = self.constraints[number]
             if equation:
                 row = {i: c for c, i in terms if i in unknowns}
                 if row:
                     rows.append(row)
-        return [i for i in _eliminate(rows) if self.published[i]]
+                    numbers.append(number)
+        return {
+            i: {numbers[r]: c for r, c in combination.items()}
+            for i, combination in _eliminate(rows).items()
+            if self.published[i]
+        }
 
-    def _freeze_public(self) -> None:
+    def _cheapest(self, cells: Iterable[int]) -> int | None:
+        """Of these cells, the cheapest to hide as a complement (shown, not frozen, not public)."""
+        useful = [j for j in cells if self.marks[j] is None and not self.frozen[j] and j not in self.public]
+        if not useful:
+            return None
+        return min(useful, key=lambda j: (self.costs[j], self.kinds[j] != COUNT, self.values[j], j))
+
+    def _pinning(self, i: int, bounds: dict[int, tuple[float, float]]) -> set[int]:
+        """The relations of cell ``i`` that, given what the attacker knows of the other cells
+        (``bounds``), pin it by themselves: hiding a cell of another relation would not help."""
+        found = set()
+        for number in self.of_cell[i]:
+            terms, equation = self.constraints[number]
+            hidden_terms, constant = [], 0
+            for coefficient, j in terms:
+                if j in bounds:
+                    hidden_terms.append((coefficient, j))
+                else:
+                    constant += coefficient * self.values[j]
+            alone = {**{j: bounds[j] for _, j in hidden_terms}, i: self._bounds(i)}
+            low, high = dict(_narrow(hidden_terms, constant, equation, alone)).get(i, alone[i])
+            if low == high:
+                found.add(number)
+        return found
+
+    def _breaking(self, certificate: dict[int, int]) -> int | None:
+        """The cheapest shown cell (not frozen, not public) that the combination of equations
+        ``certificate`` needs: hiding it breaks that way of fixing the cell. Cells that cancel out
+        in the combination are of no use, however near."""
+        combined: dict[int, int] = defaultdict(int)
+        for number, factor in certificate.items():
+            for coefficient, j in self.constraints[number][0]:
+                combined[j] = (combined[j] + factor * coefficient) % _PRIME
+        return self._cheapest(j for j, coefficient in combined.items() if coefficient)
+
+    def _note_public(self) -> None:
         """Note what the frozen cells alone pin (see the module's docstring)."""
         if not any(self.frozen):
             return
         open_cells = [i for i in range(len(self.keys)) if not self.frozen[i] or self.marks[i] is not None]
         self.public = {i for i in self._determined((), open_cells) if not self.frozen[i]}
 
-    def _complement(self, i: int) -> int | None:
+    def _complement(self, i: int, pinning: set[int] = frozenset()) -> int | None:
         """The cell to hide next to protect cell ``i``: shown, not frozen and not public, in a
         relation of ``i`` or, failing that, of a hidden cell related to ``i``; the cheapest, then
-        the nearest, then from the relation with the fewest hidden cells, then the smallest value
-        (counts first)."""
+        one of the relations that pin ``i`` by themselves (``pinning``), then the nearest, then
+        from the relation with the fewest hidden cells, then the smallest value (counts first)."""
         best = None
         seen_relations: set[int] = set()
         frontier = [i]
@@ -318,7 +372,15 @@ class Problem:
                             continue
                         if self.frozen[j] or j in self.public:
                             continue
-                        rank = (self.costs[j], distance, hidden, self.kinds[j] != COUNT, self.values[j], j)
+                        rank = (
+                            self.costs[j],
+                            number not in pinning,
+                            distance,
+                            hidden,
+                            self.kinds[j] != COUNT,
+                            self.values[j],
+                            j,
+                        )
                         if best is None or rank < best[0]:
                             best = (rank, j)
             if best is not None and best[0][0] == 0:
@@ -330,12 +392,14 @@ class Problem:
 _PRIME = 2**61 - 1  # exact enough: a wrong answer needs a determinant divisible by it
 
 
-def _eliminate(rows: list[dict[int, int]]) -> set[int]:
+def _eliminate(rows: list[dict[int, int]]) -> dict[int, dict[int, int]]:
     """The unknowns fixed by the equations ``Σ coefficient × unknown = constant`` (constants
     left out: which unknowns are fixed does not depend on them): those whose unit vector lies in
-    the span of the rows. Sparse Gauss-Jordan elimination modulo a large prime, shortest rows
-    first; an unknown is fixed when its pivot row, fully reduced, holds nothing else."""
+    the span of the rows, each with that combination of the rows (row position -> coefficient).
+    Sparse Gauss-Jordan elimination modulo a large prime, shortest rows first; an unknown is fixed
+    when its pivot row, fully reduced, holds nothing else."""
     pivots: dict[int, dict[int, int]] = {}
+    combinations: dict[int, dict[int, int]] = {}  # pivot -> the input rows its row is made of
     position: dict[int, int] = {}  # pivot -> when it was made
 
     def subtract(row: dict[int, int], factor: int, other: dict[int, int]) -> None:
@@ -346,20 +410,24 @@ def _eliminate(rows: list[dict[int, int]]) -> set[int]:
             else:
                 row.pop(j, None)
 
-    for row in sorted(rows, key=len):
-        row = {i: c % _PRIME for i, c in row.items() if c % _PRIME}
+    for number in sorted(range(len(rows)), key=lambda n: len(rows[n])):
+        row = {i: c % _PRIME for i, c in rows[number].items() if c % _PRIME}
+        combination = {number: 1}
         # A pivot's row holds only pivots made after it: removing the earliest first ends.
         while True:
             present = [i for i in row if i in pivots]
             if not present:
                 break
             first = min(present, key=position.__getitem__)
-            subtract(row, row[first], pivots[first])
+            factor = row[first]
+            subtract(row, factor, pivots[first])
+            subtract(combination, factor, combinations[first])
         if not row:
             continue
         pivot = next(iter(row))
         inverse = pow(row[pivot], _PRIME - 2, _PRIME)
         pivots[pivot] = {j: c * inverse % _PRIME for j, c in row.items()}
+        combinations[pivot] = {r: c * inverse % _PRIME for r, c in combination.items()}
         position[pivot] = len(position)
     # Back substitution, last pivot first: each row then holds its pivot and free unknowns only.
     for pivot in sorted(pivots, key=position.__getitem__, reverse=True):
@@ -367,7 +435,8 @@ def _eliminate(rows: list[dict[int, int]]) -> set[int]:
         for i in [i for i in row if i != pivot and i in pivots]:
             factor = row[i]
             subtract(row, factor, pivots[i])
-    return {pivot for pivot, row in pivots.items() if len(row) == 1}
+            subtract(combinations[pivot], factor, combinations[i])
+    return {pivot: combinations[pivot] for pivot, row in pivots.items() if len(row) == 1}
 
 
 def _narrow(terms, constant: int, equation: bool, bounds: dict):
