@@ -208,8 +208,8 @@ def login():
                     address=client_address(),
                 )
         else:
-            user = _start_session(row)
             with transaction(db):
+                user = _start_session(row)
                 log_action("login", db=db)
             return redirect(local_path(request.args.get("next")) or _home_url(user), code=303)
     elif session.pop("staff_session_expired", None):
@@ -227,7 +227,7 @@ def logout():
         db = get_db()
         with transaction(db):
             log_action("logout", db=db)
-        accounts.end_session(db, current_staff().session_id)
+            accounts.end_session(db, current_staff().session_id)
     flask_login.logout_user()
     session.clear()
     flash(_("You are logged out."))
@@ -246,13 +246,13 @@ def set_password(token: str):
     error = None
     if form.validate_on_submit():
         try:
-            accounts.set_password(db, row["id"], form.password.data)
+            with transaction(db):
+                accounts.set_password(db, row["id"], form.password.data)
+                user = _start_session(accounts.get(db, row["id"]))
+                log_action("password_set", target=f"user:{row['id']}", db=db)
         except UserError as problem:
             error = problem.translate(_)
         else:
-            user = _start_session(accounts.get(db, row["id"]))
-            with transaction(db):
-                log_action("password_set", target=f"user:{row['id']}", db=db)
             return redirect(_home_url(user), code=303)
     return render_template("staff/set_password.html", form=form, user=row, error=error)
 
@@ -270,13 +270,13 @@ def first_admin(token: str):
     error = None
     if form.validate_on_submit():
         try:
-            row = accounts.create_first_admin(db, email=form.email.data, password=form.password.data)
+            with transaction(db):
+                row = accounts.create_first_admin(db, email=form.email.data, password=form.password.data)
+                user = _start_session(row)
+                log_action("user_created", target=f"user:{user.id}", detail={"role": "admin"}, db=db)
         except UserError as problem:
             error = problem.translate(_)
         else:
-            user = _start_session(row)
-            with transaction(db):
-                log_action("user_created", target=f"user:{user.id}", detail={"role": "admin"}, db=db)
             return redirect(_home_url(user), code=303)
     return render_template("staff/first_admin.html", form=form, error=error)
 

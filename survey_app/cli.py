@@ -137,9 +137,18 @@ def invite_command(codes, questionnaire_id, municipality_code):
     failures = 0
     for participant in participants:
         try:
-            invitation, created = invitations.create_invitation(
-                db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
-            )
+            with transaction(db):
+                invitation, created = invitations.create_invitation(
+                    db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
+                )
+                # A printed link lets its holder answer, like the QR page: recorded the same way.
+                audit.record(
+                    db,
+                    "link_shown",
+                    actor="cli",
+                    target=f"participant:{participant['id']}:{participant['code']}",
+                    detail={"command": "invite"},
+                )
         except UserError as error:
             click.echo(f"Fejl: {error.translate(gettext)}", err=True)
             failures += 1
@@ -147,15 +156,6 @@ def invite_command(codes, questionnaire_id, municipality_code):
         if not created:
             click.echo(
                 f"{participant['code']} har allerede et gyldigt link; det samme link vises igen.", err=True
-            )
-        # A printed link lets its holder answer, like the QR page: recorded the same way.
-        with transaction(db):
-            audit.record(
-                db,
-                "link_shown",
-                actor="cli",
-                target=f"participant:{participant['id']}:{participant['code']}",
-                detail={"command": "invite"},
             )
         click.echo(f"{participant['code']}\t{public_link(invitation)}")
     if failures:
@@ -179,19 +179,20 @@ def import_participants_command(file, consent_confirmed):
     """
     db = get_db()
     parsed = importing.parse(db, file.read(importing.MAX_BYTES + 1), consent_confirmed=consent_confirmed)
-    result = importing.import_participants(db, parsed, actor="cli")
+    with transaction(db):
+        result = importing.import_participants(db, parsed, actor="cli")
+        if not result.errors:
+            audit.record(
+                db,
+                "participants_imported",
+                actor="cli",
+                detail={"added": len(result.added), "unchanged": len(result.unchanged)},
+            )
     if result.errors:
         for line in importing.error_report(result.errors, gettext):
             click.echo(f"Fejl: {line}", err=True)
         click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
         sys.exit(1)
-    with transaction(db):
-        audit.record(
-            db,
-            "participants_imported",
-            actor="cli",
-            detail={"added": len(result.added), "unchanged": len(result.unchanged)},
-        )
     click.echo(f"{len(result.added)} deltagere importeret, {len(result.unchanged)} fandtes allerede uændret.")
 
 
@@ -223,13 +224,13 @@ def create_user_command(email, role, municipalities, name, print_link):
         password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden")
     db = get_db()
     try:
-        user = accounts.create_user(
-            db, email=email, role=role, municipalities=list(municipalities), name=name, password=password
-        )
+        with transaction(db):
+            user = accounts.create_user(
+                db, email=email, role=role, municipalities=list(municipalities), name=name, password=password
+            )
+            audit.record(db, "user_created", actor="cli", target=f"user:{user['id']}", detail={"role": role})
     except UserError as error:
         fail_on_user_error(error)
-    with transaction(db):
-        audit.record(db, "user_created", actor="cli", target=f"user:{user['id']}", detail={"role": role})
     click.echo(f"Bruger {user['email']} oprettet som {role}.")
     if print_link:
         click.echo(f"Engangslink til at vælge adgangskode (virker i 72 timer): {set_password_url(user)}")
@@ -637,29 +638,29 @@ def open_round_command(name, questionnaire_id, deadline, municipalities):
     db = get_db()
     now = clock.now()
     try:
-        round_row, teams = rounds.open_round(
-            db,
-            name=name,
-            questionnaire=questionnaire,
-            deadline=registry.parse_date(deadline),
-            municipality_codes=list(municipalities) or None,
-            created_by=None,
-            now=now,
-        )
+        with transaction(db):
+            round_row, teams = rounds.open_round(
+                db,
+                name=name,
+                questionnaire=questionnaire,
+                deadline=registry.parse_date(deadline),
+                municipality_codes=list(municipalities) or None,
+                created_by=None,
+                now=now,
+            )
+            audit.record(
+                db,
+                "round_opened",
+                actor="cli",
+                target=f"round:{round_row['id']}",
+                detail={
+                    "name": round_row["name"],
+                    "deadline": round_row["deadline"],
+                    "municipalities": [team["municipality_code"] for team in teams],
+                },
+            )
     except UserError as error:
         fail_on_user_error(error)
-    with transaction(db):
-        audit.record(
-            db,
-            "round_opened",
-            actor="cli",
-            target=f"round:{round_row['id']}",
-            detail={
-                "name": round_row["name"],
-                "deadline": round_row["deadline"],
-                "municipalities": [team["municipality_code"] for team in teams],
-            },
-        )
     planned = plan_round_messages(db, now)
     click.echo(
         f"Runden {round_row['name']} er åbnet for {len(teams)} kommuner med frist {round_row['deadline']}."
@@ -698,12 +699,12 @@ def close_round_command(name):
     """Close the round NAME before its deadline: the teams' links stop working at once."""
     db = get_db()
     try:
-        round_row = rounds.find_round(db, name)
-        rounds.close_round(db, round_row["id"], clock.now())
+        with transaction(db):
+            round_row = rounds.find_round(db, name)
+            rounds.close_round(db, round_row["id"], clock.now())
+            audit.record(db, "round_closed", actor="cli", target=f"round:{round_row['id']}")
     except UserError as error:
         fail_on_user_error(error)
-    with transaction(db):
-        audit.record(db, "round_closed", actor="cli", target=f"round:{round_row['id']}")
     click.echo(f"Runden {round_row['name']} er lukket.")
 
 
@@ -720,17 +721,17 @@ def set_team_command(code, email, name):
     """Set the team contact of the municipality CODE (e.g. 259 for Køge)."""
     db = get_db()
     try:
-        contact = rounds.set_team_contact(db, code, email=email, name=name, user_id=None, now=clock.now())
+        with transaction(db):
+            contact = rounds.set_team_contact(db, code, email=email, name=name, user_id=None, now=clock.now())
+            audit.record(
+                db,
+                "team_contact_set",
+                actor="cli",
+                target=f"municipality:{contact['code']}",
+                detail={"email": contact["email"], "name": contact["name"]},
+            )
     except UserError as error:
         fail_on_user_error(error)
-    with transaction(db):
-        audit.record(
-            db,
-            "team_contact_set",
-            actor="cli",
-            target=f"municipality:{contact['code']}",
-            detail={"email": contact["email"], "name": contact["name"]},
-        )
     click.echo(
         f"Teamkontakt for {contact['municipality_name']} Kommune ({contact['code']}): {contact['email']}."
     )

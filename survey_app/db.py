@@ -99,21 +99,39 @@ def close_db(exception=None) -> None:
 # Threads of one process queue here for the write lock. SQLite's own busy
 # handler also works, but it polls with sleeps of a millisecond and more,
 # which under load costs more than the transactions themselves.
-_write_lock = threading.Lock()
+_write_lock = threading.RLock()
+_depth: dict[int, int] = {}  # id of a connection -> how many transactions are open on it
 
 
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database):
-    """All-or-nothing writes holding SQLite's write lock from the start."""
+    """All-or-nothing writes holding SQLite's write lock from the start.
+
+    Inside another transaction on the same connection it is a savepoint: its writes are undone
+    alone when it fails, and stored only when the outermost one commits. So a view can write a
+    change and its audit row in one transaction, whatever transactions the change uses itself."""
     with _write_lock:
-        db.conn.execute("BEGIN IMMEDIATE")
+        key = id(db.conn)
+        depth = _depth.get(key, 0)
+        name = f"nested_{depth}"
+        db.conn.execute(f"SAVEPOINT {name}" if depth else "BEGIN IMMEDIATE")
+        _depth[key] = depth + 1
         try:
             yield db
         except BaseException:
-            db.conn.execute("ROLLBACK")
+            if depth:
+                db.conn.execute(f"ROLLBACK TO {name}")
+                db.conn.execute(f"RELEASE {name}")
+            else:
+                db.conn.execute("ROLLBACK")
             raise
         else:
-            db.conn.execute("COMMIT")
+            db.conn.execute(f"RELEASE {name}" if depth else "COMMIT")
+        finally:
+            if depth:
+                _depth[key] = depth
+            else:
+                _depth.pop(key, None)
 
 
 def migrate(path: str | os.PathLike) -> list[str]:

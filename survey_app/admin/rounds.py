@@ -86,20 +86,16 @@ def open_round():
         codes = form.municipalities.data if form.scope.data == CHOSEN else None
         now = clock.now()
         try:
-            round_row, teams = rounds.open_round(
-                db,
-                name=form.name.data,
-                questionnaire=questionnaires[form.questionnaire.data],
-                deadline=form.deadline.data,
-                municipality_codes=codes,
-                created_by=current_staff().id,
-                now=now,
-            )
-        except rounds.RoundError as error:
-            target = getattr(form, error.field)
-            target.errors = [*target.errors, error.translate(_)]
-        else:
             with transaction(db):
+                round_row, teams = rounds.open_round(
+                    db,
+                    name=form.name.data,
+                    questionnaire=questionnaires[form.questionnaire.data],
+                    deadline=form.deadline.data,
+                    municipality_codes=codes,
+                    created_by=current_staff().id,
+                    now=now,
+                )
                 log_action(
                     "round_opened",
                     target=f"round:{round_row['id']}",
@@ -110,6 +106,10 @@ def open_round():
                     },
                     db=db,
                 )
+        except rounds.RoundError as error:
+            target = getattr(form, error.field)
+            target.errors = [*target.errors, error.translate(_)]
+        else:
             planned = plan_round_messages(db, now)
             flash(
                 _(
@@ -150,12 +150,12 @@ def close_round(round_id: int):
     row = _round_or_404(round_id)
     db = get_db()
     try:
-        rounds.close_round(db, round_id, clock.now())
+        with transaction(db):
+            rounds.close_round(db, round_id, clock.now())
+            log_action("round_closed", target=f"round:{round_id}", detail={"name": row["name"]}, db=db)
     except UserError as error:
         flash(error.translate(_))
     else:
-        with transaction(db):
-            log_action("round_closed", target=f"round:{round_id}", detail={"name": row["name"]}, db=db)
         flash(_("The round %(name)s is closed.", name=row["name"]))
     return redirect(url_for(".round_detail", round_id=round_id), code=303)
 
@@ -179,24 +179,24 @@ def team_contact(code: str):
     )
     if form.validate_on_submit():
         try:
-            contact = rounds.set_team_contact(
-                db,
-                code,
-                email=form.email.data,
-                name=form.name.data,
-                user_id=current_staff().id,
-                now=clock.now(),
-            )
-        except UserError as error:
-            form.email.errors = [*form.email.errors, error.translate(_)]
-        else:
             with transaction(db):
+                contact = rounds.set_team_contact(
+                    db,
+                    code,
+                    email=form.email.data,
+                    name=form.name.data,
+                    user_id=current_staff().id,
+                    now=clock.now(),
+                )
                 log_action(
                     "team_contact_set",
                     target=f"municipality:{code}",
                     detail={"email": contact["email"], "name": contact["name"]},
                     db=db,
                 )
+        except UserError as error:
+            form.email.errors = [*form.email.errors, error.translate(_)]
+        else:
             flash(
                 _("The team contact of %(municipality)s is saved.", municipality=current["municipality_name"])
             )

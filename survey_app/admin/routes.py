@@ -62,18 +62,18 @@ def home():
     if form.validate_on_submit():
         db = get_db()
         try:
-            user = accounts.create_user(
-                db,
-                email=form.email.data,
-                role=form.role.data,
-                municipalities=form.municipalities.data,
-                name=form.name.data,
-            )
+            with transaction(db):
+                user = accounts.create_user(
+                    db,
+                    email=form.email.data,
+                    role=form.role.data,
+                    municipalities=form.municipalities.data,
+                    name=form.name.data,
+                )
+                log_action("user_created", target=f"user:{user['id']}", detail={"role": user["role"]}, db=db)
         except UserError as error:
             form.email.errors = [error.translate(_)]
         else:
-            with transaction(db):
-                log_action("user_created", target=f"user:{user['id']}", detail={"role": user["role"]}, db=db)
             new_link = (user, set_password_url(user))
             form = UserForm(formdata=None)
             form.municipalities.choices = _municipality_choices()
@@ -98,18 +98,15 @@ def user(user_id: int):
     form.email.data = row["email"]  # the e-mail is the login; it is not changed here
     if form.validate_on_submit():
         try:
-            changed = accounts.update_user(
-                db,
-                user_id,
-                role=form.role.data,
-                municipalities=form.municipalities.data,
-                name=form.name.data,
-                disabled=form.disabled.data,
-            )
-        except UserError as error:
-            form.role.errors = [error.translate(_)]
-        else:
             with transaction(db):
+                changed = accounts.update_user(
+                    db,
+                    user_id,
+                    role=form.role.data,
+                    municipalities=form.municipalities.data,
+                    name=form.name.data,
+                    disabled=form.disabled.data,
+                )
                 log_action(
                     "user_changed",
                     target=f"user:{user_id}",
@@ -120,6 +117,9 @@ def user(user_id: int):
                     },
                     db=db,
                 )
+        except UserError as error:
+            form.role.errors = [error.translate(_)]
+        else:
             flash(_("The changes are saved."))
             return redirect(url_for(".home"), code=303)
     return render_template("admin/user.html", form=form, user=row), 422 if form.errors else 200
@@ -240,12 +240,12 @@ def templates(key: str | None = None):
     if key is not None and form.validate_on_submit():
         text = form.text.data.replace("\r\n", "\n")
         try:
-            messaging.save_template(db, key, text, current_staff().id)
+            with transaction(db):
+                messaging.save_template(db, key, text, current_staff().id)
+                log_action("template_changed", target=f"template:{key}", db=db)
         except UserError as error:
             form.text.errors = [error.translate(_)]
         else:
-            with transaction(db):
-                log_action("template_changed", target=f"template:{key}", db=db)
             flash(_("The text is saved."))
             return redirect(url_for(".templates"), code=303)
     texts = [(name, messaging.template(db, name)) for name in messaging.DEFAULT_TEMPLATES]

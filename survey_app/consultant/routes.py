@@ -157,12 +157,12 @@ def add():
     if form.validate_on_submit() and _checked(form):
         db = get_db()
         try:
-            participant = registry.add_participant(db, _input_from(form))
+            with transaction(db):
+                participant = registry.add_participant(db, _input_from(form))
+                log_action("participant_added", target=_target(participant), db=db)
         except UserError as error:
             form.code.errors = [error.translate(_)]
         else:
-            with transaction(db):
-                log_action("participant_added", target=_target(participant), db=db)
             flash(_("%(code)s is registered.", code=participant["code"]))
             return redirect(url_for(".participant", participant_id=participant["id"]), code=303)
     return render_template("consultant/edit.html", form=form, participant=None), 422 if form.errors else 200
@@ -177,13 +177,13 @@ def edit(participant_id: int):
     if form.validate_on_submit() and _checked(form):
         db = get_db()
         try:
-            changed = registry.update_participant(db, participant_id, _input_from(form))
+            with transaction(db):
+                changed = registry.update_participant(db, participant_id, _input_from(form))
+                fields = sorted(k for k in _FIELD_OF if k in changed and changed[k] != participant.get(k))
+                log_action("participant_changed", target=_target(changed), detail={"fields": fields}, db=db)
         except UserError as error:
             form.code.errors = [error.translate(_)]
         else:
-            fields = sorted(k for k in _FIELD_OF if k in changed and changed[k] != participant.get(k))
-            with transaction(db):
-                log_action("participant_changed", target=_target(changed), detail={"fields": fields}, db=db)
             flash(_("The changes are saved."))
             return redirect(url_for(".participant", participant_id=participant_id), code=303)
     return render_template(
@@ -260,11 +260,11 @@ def _live_invitation(participant: dict) -> dict:
     """The participant's open invitation, created now if there is none."""
     db = get_db()
     questionnaire = current_app.extensions["questionnaires"][QUESTIONNAIRE]
-    invitation, created = invitations.create_invitation(
-        db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
-    )
-    if created:
-        with transaction(db):
+    with transaction(db):
+        invitation, created = invitations.create_invitation(
+            db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
+        )
+        if created:
             log_action("link_created", target=_target(participant), db=db)
     return invitation
 
@@ -313,8 +313,8 @@ def _outcome_text(result: str) -> str:
 def withdraw(participant_id: int):
     participant = _participant_or_404(participant_id)
     db = get_db()
-    registry.withdraw_participant(db, participant_id)
     with transaction(db):
+        registry.withdraw_participant(db, participant_id)
         log_action("participant_withdrawn", target=_target(participant), db=db)
     flash(
         _(
@@ -369,15 +369,15 @@ def upload():
             consent_confirmed=form.consent_confirmed.data,
             allowed_municipalities=allowed_municipalities(),
         )
-        result = importing.import_participants(db, parsed, actor=current_staff().email)
-        problems = importing.error_report(result.errors, _)
-        if not result.errors:
-            with transaction(db):
+        with transaction(db):
+            result = importing.import_participants(db, parsed, actor=current_staff().email)
+            if not result.errors:
                 log_action(
                     "participants_imported",
                     detail={"added": len(result.added), "unchanged": len(result.unchanged)},
                     db=db,
                 )
+        problems = importing.error_report(result.errors, _)
     status = 422 if problems else 200
     return render_template("consultant/upload.html", form=form, result=result, problems=problems), status
 
