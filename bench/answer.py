@@ -262,7 +262,7 @@ def start_gunicorn(module: str, cwd: Path, port: int, args, env) -> subprocess.P
 def prepare_invitations(env: dict, count: int) -> list[str]:
     """Create participants and invitations directly through the app's own functions."""
     os.environ.update(env)
-    from survey_app import create_app, invitations, registry
+    from survey_app import create_app, invitations, participants
     from survey_app.db import get_db
 
     app = create_app()
@@ -271,7 +271,7 @@ def prepare_invitations(env: dict, count: int) -> list[str]:
     with app.app_context():
         db = get_db()
         for number in range(count):
-            participant = registry.add_participant(
+            participant = participants.add_participant(
                 db,
                 code=f"BENCH-{number:06d}",
                 municipality_code="259",

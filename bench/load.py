@@ -84,7 +84,7 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
     Returns ``[(link path, invitation id)]`` and ``[(role, e-mail)]``.
     """
     os.environ.update(env)
-    from survey_app import accounts, create_app, invitations, registry
+    from survey_app import accounts, create_app, invitations, participants
     from survey_app.db import get_db
 
     with contextlib.redirect_stderr(io.StringIO()):  # the first start's hints are for people
@@ -105,7 +105,7 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
             accounts.create_user(db, email=email, role="evaluator", password=PASSWORD)
             staff.append(("evaluator", email))
         for number in range(count):
-            participant = registry.add_participant(
+            participant = participants.add_participant(
                 db,
                 code=f"LOAD-{number:06d}",
                 municipality_code=MUNICIPALITIES[number % len(MUNICIPALITIES)],

@@ -18,7 +18,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .paths import DATA_ROOT, PROJECT_ROOT  # noqa: F401  (PROJECT_ROOT: for tests and bench/)
+from .config import DATA_ROOT, PROJECT_ROOT  # noqa: F401  (PROJECT_ROOT: for tests and bench/)
 
 # A key must be long and random: it signs every link and session.
 MIN_SECRET_KEY_LENGTH = 32
@@ -148,7 +148,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
-    from . import db, i18n, logs, questionnaires
+    from . import db, logs, questionnaires
+    from .web import i18n
 
     logs.mask_tokens_in_logs()
 
@@ -167,17 +168,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     csrf.init_app(app)
 
-    from . import auth, cli, errors, limits, main, security
-    from .admin import bp as admin_bp
-    from .consultant import bp as consultant_bp
-    from .evaluator import bp as evaluator_bp
-    from .participant import bp as participant_bp
-    from .team import bp as team_bp
+    from . import cli
+    from .web import auth, error_pages, home, limits, security
+    from .web.admin import bp as admin_bp
+    from .web.consultant import bp as consultant_bp
+    from .web.evaluator import bp as evaluator_bp
+    from .web.participant import bp as participant_bp
+    from .web.team import bp as team_bp
 
     security.init_app(app)
-    errors.init_app(app)
+    error_pages.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(main.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(participant_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(consultant_bp)

@@ -28,10 +28,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock
-from .contact import normalise_email
+from .contact_details import normalise_email
 from .db import transaction
-from .registry import municipality
-from .texts import N_, UserError
+from .languages import N_, UserError
+from .participants import municipality
 
 ROLES = ("admin", "consultant", "evaluator")
 MIN_PASSWORD_LENGTH = 10

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from .disclosure import Hidden
+from .reporting.disclosure import Hidden
 
 WIDTH = 360  # user units across; about 1:1 on a phone
 FONT = 14  # .chart text in staff.css

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .texts import N_, UserError
+from .languages import N_, UserError
 
 EARLIEST = date(2000, 1, 1)
 EARLIEST_BIRTH_YEAR = 1900

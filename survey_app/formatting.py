@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from babel.numbers import format_decimal, format_percent
 
-from .disclosure import Hidden
+from .reporting.disclosure import Hidden
 
 DEFAULT_LOCALE = "da_DK"
 

@@ -8,7 +8,7 @@ are an error rather than silently ignored, so a misspelt ``telefon`` does
 not lose every phone number.
 
 Every row is checked with the same rules as the form
-(``registry.check_participant``), every problem of every row is reported
+(``participants.check_participant``), every problem of every row is reported
 with its line number, and nothing is written unless the whole file is
 good. A row equal to a participant already registered is left alone, so
 importing the same file twice changes nothing.
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from . import clock, registry
+from . import clock, participants
 from .db import transaction
-from .texts import N_, UserError
+from .languages import N_, UserError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -198,7 +198,7 @@ def parse(
                     UserError(N_("Consent must be ja or nej, not %(value)s."), value=values["consent"])
                 )
                 consent = True  # reported already; do not report it twice
-        raw = registry.ParticipantInput(
+        raw = participants.ParticipantInput(
             code=values["code"],
             municipality_code=_municipality_code(db, values["municipality"]),
             baseline=values["baseline_date"],
@@ -210,7 +210,7 @@ def parse(
             birth_year=values.get("birth_year"),
             gender=_GENDERS.get(values.get("gender", "").lower(), values.get("gender")),
         )
-        row, errors = registry.check_participant(db, raw)
+        row, errors = participants.check_participant(db, raw)
         problems += errors.values()
         if (
             row

@@ -15,8 +15,8 @@ import sqlite_utils
 
 from . import clock, links
 from .db import transaction
+from .languages import N_, UserError
 from .questionnaires import Item, Questionnaire
-from .texts import N_, UserError
 
 _INVITATION_SQL = (
     "SELECT invitation.*, participant.code AS participant_code,"

@@ -13,7 +13,7 @@ only has to start and end next to a non-digit (or the code's ends).
 import re
 from datetime import date
 
-from .texts import N_, UserError
+from .languages import N_, UserError
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9ÆØÅæøå][A-Za-z0-9ÆØÅæøå_.-]{0,39}$")
 # Ten digits, each pair joined by nothing or one non-digit; in a lookahead, so runs that

@@ -335,7 +335,7 @@ def test_a_newer_password_link_replaces_the_older_one(app, runner, make_user):
 
 
 def test_a_first_admin_link_forged_with_the_secret_key_is_refused(app, db):
-    from survey_app.auth import first_admin_url
+    from survey_app.web.auth import first_admin_url
 
     forged = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="survey_app.first-admin").dumps(
         "first-admin"
@@ -370,7 +370,7 @@ def test_users_create_refuses_bad_input(runner, db):
 
 
 def test_first_admin_link_works_only_while_there_is_no_admin(app, db):
-    from survey_app.auth import first_admin_url
+    from survey_app.web.auth import first_admin_url
 
     link = first_admin_url(app).removeprefix("https://ips.example.dk")
     client = app.test_client()

@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from survey_app import audit, registry
+from survey_app import audit, participants
 from survey_app.db import transaction
 from tests.helpers import csrf_token
 
@@ -61,13 +61,13 @@ def test_no_audit_row_is_stored_when_the_change_fails(login, db, add_participant
     client = login("consultant", ("259",))
     participant_id = db.execute("SELECT id FROM participant WHERE code = 'ATOM-2'").fetchone()[0]
     page = client.get(f"/konsulent/deltagere/{participant_id}")
-    withdraw = registry.withdraw_participant
+    withdraw = participants.withdraw_participant
 
     def withdraw_then_fail(database, pid):
         withdraw(database, pid)
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(registry, "withdraw_participant", withdraw_then_fail)
+    monkeypatch.setattr(participants, "withdraw_participant", withdraw_then_fail)
     before = _audit_actions(db)
     with pytest.raises(sqlite3.OperationalError):
         client.post(

@@ -8,8 +8,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 import time_machine
 
-from survey_app.delivery import DeliveryError, Outgoing, sender_for
 from survey_app.logs import mask, mask_tokens_in_logs
+from survey_app.messaging.channels import DeliveryError, Outgoing, sender_for
 from tests.servers import SmtpServer, free_port
 
 SMS = Outgoing(channel="sms", recipient="+4520123456", body="Hej fra Køge Kommune: æøå ÆØÅ", reference="17")

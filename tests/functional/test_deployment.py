@@ -132,10 +132,10 @@ def test_env_example_is_a_working_production_configuration(tmp_path, monkeypatch
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SMTP_PORT"] == 587
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    from survey_app import delivery
+    from survey_app.messaging import channels
 
-    assert isinstance(delivery.sender_for(app.config, "sms"), delivery.HttpSmsSender)
-    assert isinstance(delivery.sender_for(app.config, "email"), delivery.SmtpSender)
+    assert isinstance(channels.sender_for(app.config, "sms"), channels.HttpSmsSender)
+    assert isinstance(channels.sender_for(app.config, "email"), channels.SmtpSender)
 
 
 def test_gunicorn_config_masks_tokens_and_listens_locally(monkeypatch):

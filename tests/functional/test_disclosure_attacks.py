@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey_app import cube, reporting
-from survey_app.disclosure import Hidden
+from survey_app import reporting
+from survey_app.reporting import cube
+from survey_app.reporting.disclosure import Hidden
 from tests.cohort import Person, build
 
 TODAY = date(2026, 12, 1)

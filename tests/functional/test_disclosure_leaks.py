@@ -11,8 +11,9 @@ from datetime import date
 
 import pytest
 
-from survey_app import cube, reporting
-from survey_app.disclosure import Hidden
+from survey_app import reporting
+from survey_app.reporting import cube
+from survey_app.reporting.disclosure import Hidden
 from tests.cohort import build, demo_people
 
 TODAY = date(2026, 12, 1)

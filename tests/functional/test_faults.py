@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 
-from survey_app import PROJECT_ROOT, accounts, clock, create_app, invitations, registry
+from survey_app import PROJECT_ROOT, accounts, clock, create_app, invitations, participants
 from survey_app import db as db_module
 from survey_app.db import connect, get_db
 from survey_app.questionnaires import load_file
@@ -62,7 +62,7 @@ def prepare(env: dict[str, str], count: int) -> list[tuple[str, int]]:
     with app.app_context():
         database = get_db()
         for number in range(count):
-            participant = registry.add_participant(
+            participant = participants.add_participant(
                 database,
                 code=f"F-{number:03d}",
                 municipality_code="259",
@@ -433,7 +433,7 @@ def due_participants(env: dict[str, str], count: int) -> None:
     )
     with app.app_context():
         for number in range(count):
-            registry.add_participant(
+            participants.add_participant(
                 get_db(),
                 code=f"S-{number:02d}",
                 municipality_code="259",

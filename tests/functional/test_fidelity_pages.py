@@ -1,4 +1,4 @@
-"""The evaluator's fidelity pages: record, edit, delete, import (page and command) and fidelity over time."""
+"""The evaluator's fidelity pages: record, edit, delete, import page and command and fidelity over time."""
 
 import itertools
 import json
@@ -7,7 +7,8 @@ import re
 import pytest
 import time_machine
 
-from survey_app import disclosure, fidelity
+from survey_app import fidelity
+from survey_app.reporting import disclosure
 from tests.helpers import csrf_token
 
 NEW = "/evaluering/fidelitet/ny"
@@ -490,7 +491,7 @@ def _possible(shown, threshold, limit=30):
 def test_over_time_counts_never_give_a_small_group_away():
     """Checked by enumeration, not by the engine: no group below 5 (a count shown, or the municipalities
     between two counts) can be worked out, and every mark is true."""
-    from survey_app.evaluator.fidelity import top_counts
+    from survey_app.web.evaluator.fidelity_pages import top_counts
 
     bands = list(reversed([band for band in fidelity.BANDS if band.threshold is not None][:2]))
     for low in range(8):

@@ -16,9 +16,10 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
-from survey_app import PROJECT_ROOT, clock, disclosure, rounds
-from survey_app.evaluator.organisation import _columns, region_summary
+from survey_app import PROJECT_ROOT, clock, rounds
 from survey_app.questionnaires import load_file
+from survey_app.reporting import disclosure
+from survey_app.web.evaluator.organisation_pages import _columns, region_summary
 
 ORG = load_file(PROJECT_ROOT / "questionnaires" / "organisation.toml")
 COLUMNS = _columns(ORG)[0]

@@ -6,7 +6,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from survey_app import PROJECT_ROOT
-from survey_app.i18n import EXTRACT_KEYWORDS, LANGUAGES
+from survey_app.web.i18n import EXTRACT_KEYWORDS, LANGUAGES
 from tests.helpers import csrf_token
 
 
@@ -110,7 +110,7 @@ def test_catalogues_are_compiled_into_the_instance_folder_when_the_package_is_re
     import shutil
 
     from survey_app import DATA_ROOT, create_app
-    from survey_app import i18n as i18n_module
+    from survey_app.web import i18n as i18n_module
 
     source = tmp_path / "share" / "translations"
     shutil.copytree(DATA_ROOT / "translations", source, ignore=shutil.ignore_patterns("*.mo"))

@@ -1,7 +1,7 @@
 import pytest
 
-from survey_app.contact import normalise_email, normalise_phone
-from survey_app.texts import UserError
+from survey_app.contact_details import normalise_email, normalise_phone
+from survey_app.languages import UserError
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import pytest
 
 from survey_app import dates
 from survey_app.formatting import shown_as_stored_when_unreadable
+from survey_app.languages import UserError
 from survey_app.scheduling import Schedule
-from survey_app.texts import UserError
 
 TODAY = date(2026, 11, 25)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from survey_app.gsm7 import GSM7_BASIC, GSM7_EXTENSION, is_gsm7, segments, septets, sms_length
+from survey_app.messaging.gsm7 import GSM7_BASIC, GSM7_EXTENSION, is_gsm7, segments, septets, sms_length
 
 
 def test_the_tables_have_the_standard_sizes():

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from survey_app.languages import UserError
 from survey_app.pseudonyms import check_code, looks_like_cpr
-from survey_app.texts import UserError
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,302 @@
+"""Participants: registering, finding and withdrawing them.
+
+Functions take the sqlite-utils database explicitly, so the CLI, the views
+and the tests share them. Errors a person can cause are :class:`UserError`
+with a translatable message; nothing is written when one is raised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from . import clock, dates
+from .contact_details import normalise_email, normalise_phone
+from .db import transaction
+from .languages import N_, UserError
+from .pseudonyms import check_code
+
+
+def municipality(db: sqlite_utils.Database, code: str) -> dict:
+    """The municipality with this official code (e.g. ``259`` or ``0259``), or UserError."""
+    normalised = (code or "").strip().lstrip("0") or "0"
+    row = next(db.query("SELECT code, name FROM municipality WHERE code = ?", [normalised]), None)
+    if row is None:
+        raise UserError(
+            N_("%(code)s is not a Danish municipality code (e.g. 259 for Køge)."),
+            code=code,
+        )
+    return row
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DANISH_DATE = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
+
+
+def parse_date(text: str) -> date:
+    """A date written ``2025-03-01`` or ``01-03-2025``, or UserError."""
+    text = (text or "").strip()
+    try:
+        if _ISO_DATE.match(text):
+            return date.fromisoformat(text)
+        if match := _DANISH_DATE.match(text):
+            return date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        pass
+    raise UserError(N_("%(date)s is not a date: write 2025-03-01 or 01-03-2025."), date=text)
+
+
+CHANNELS = ("sms", "email")
+LANGUAGES = ("da", "en")
+GENDERS = ("female", "male", "other")
+
+
+@dataclass
+class ParticipantInput:
+    """A participant's details as typed or imported, before checking."""
+
+    code: str
+    municipality_code: str
+    baseline: date | str
+    phone: str | None = None
+    email: str | None = None
+    channel: str | None = None
+    language: str = "da"
+    consent: bool = False
+    birth_year: int | str | None = None
+    gender: str | None = None
+
+
+def check_participant(
+    db: sqlite_utils.Database, raw: ParticipantInput
+) -> tuple[dict | None, dict[str, UserError]]:
+    """Check and normalise every field; return ``(row, {})`` or ``(None, errors by field)``.
+
+    All fields are checked, so a form or an import can show every problem at
+    once. The row has the participant table's column names.
+    """
+    errors: dict[str, UserError] = {}
+    row: dict = {}
+
+    def field(name, check):
+        try:
+            row[name] = check()
+        except UserError as error:
+            errors[name] = error
+
+    field("code", lambda: check_code(raw.code))
+    field("municipality_code", lambda: municipality(db, raw.municipality_code)["code"])
+    today = clock.today()
+    field("baseline_date", lambda: _course_start(raw.baseline, today).isoformat())
+    field("phone", lambda: normalise_phone(raw.phone))
+    field("email", lambda: normalise_email(raw.email))
+    field("language", lambda: _one_of(raw.language or "da", LANGUAGES, N_("Language must be da or en.")))
+    field("birth_year", lambda: _birth_year(raw.birth_year, today))
+    field("gender", lambda: _one_of(raw.gender, GENDERS, N_("Gender must be female, male or other."), True))
+    if not raw.consent:
+        errors["consent"] = UserError(
+            N_("The participant must have agreed to be contacted about the questionnaire.")
+        )
+    # Without contact details the link can still be handed over as a QR code.
+    channel = (raw.channel or "").strip().lower().replace("e-mail", "email") or None
+    if channel is None:
+        channel = "sms" if row.get("phone") or not row.get("email") else "email"
+    elif channel not in CHANNELS:
+        errors["channel"] = UserError(N_("The channel must be sms or e-mail."))
+    elif "phone" in row and "email" in row:
+        if channel == "sms" and not row["phone"]:
+            errors["phone"] = UserError(N_("A mobile number is needed to send by SMS."))
+        elif channel == "email" and not row["email"]:
+            errors["email"] = UserError(N_("An e-mail address is needed to send by e-mail."))
+    row["channel"] = channel
+    return (None, errors) if errors else (row, {})
+
+
+def _one_of(value, allowed, message, optional=False):
+    value = (value or "").strip().lower() or None
+    if value is None and optional:
+        return None
+    if value not in allowed:
+        raise UserError(message)
+    return value
+
+
+def _course_start(value: date | str, today: date) -> date:
+    day = value if isinstance(value, date) else parse_date(value)
+    return dates.within(day, dates.course_start_range(today), dates.COURSE_START)
+
+
+def _birth_year(value, today: date) -> int | None:
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    # isdecimal, not isdigit: "¹⁹⁹⁰" is digits but no number int() reads.
+    if not text.isdecimal():
+        raise UserError(N_("%(year)s is not a plausible birth year."), year=text)
+    return dates.within(int(text), dates.birth_year_range(today), dates.BIRTH_YEAR)
+
+
+def add_participant(db: sqlite_utils.Database, raw: ParticipantInput | None = None, **fields) -> dict:
+    """Register a participant; return the stored row, or raise the first UserError.
+
+    Takes a :class:`ParticipantInput`, or its fields as keywords (``baseline``
+    may be a date).
+    """
+    raw = raw or ParticipantInput(**fields)
+    row, errors = check_participant(db, raw)
+    if errors:
+        raise next(iter(errors.values()))
+    now = clock.isoformat(clock.now())
+    row |= {"created_at": now, "updated_at": now, "consent_at": now}
+    with transaction(db):
+        exists = db.execute(
+            "SELECT 1 FROM participant WHERE municipality_code = ? AND code = ?",
+            [row["municipality_code"], row["code"]],
+        ).fetchone()
+        if exists:
+            raise UserError(
+                N_("A participant with code %(code)s already exists in %(municipality)s."),
+                code=row["code"],
+                municipality=municipality(db, row["municipality_code"])["name"],
+            )
+        columns = ", ".join(row)
+        row["id"] = db.execute(
+            f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in row)})", row
+        ).lastrowid
+    return row | {"municipality_name": municipality(db, row["municipality_code"])["name"]}
+
+
+def find_participant(db: sqlite_utils.Database, code: str, municipality_code: str | None = None) -> dict:
+    """The participant with this code (in this municipality, when given), or UserError.
+
+    Codes are unique per municipality only, so a code used in two
+    municipalities needs the municipality to tell them apart.
+    """
+    sql = (
+        "SELECT participant.*, municipality.name AS municipality_name FROM participant"
+        " JOIN municipality ON municipality.code = participant.municipality_code"
+        " WHERE participant.code = ?"
+    )
+    params = [code.strip()]
+    if municipality_code:
+        sql += " AND participant.municipality_code = ?"
+        params.append(municipality(db, municipality_code)["code"])
+    rows = list(db.query(sql, params))
+    if not rows:
+        raise UserError(N_("No participant has the code %(code)s."), code=code)
+    if len(rows) > 1:
+        raise UserError(
+            N_("The code %(code)s is used in several municipalities: give --municipality."),
+            code=code,
+        )
+    return rows[0]
+
+
+def withdraw_participant(db: sqlite_utils.Database, participant_id: int) -> None:
+    """Withdraw a participant: their open links stop working at once (410), nothing more is sent."""
+    moment = clock.isoformat(clock.now())
+    with transaction(db):
+        db.execute(
+            "UPDATE participant SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
+            [moment, participant_id],
+        )
+        db.execute(
+            "UPDATE invitation SET withdrawn_at = ? WHERE participant_id = ?"
+            " AND withdrawn_at IS NULL AND completed_at IS NULL",
+            [moment, participant_id],
+        )
+        db.execute(
+            "UPDATE message SET status = 'cancelled' WHERE participant_id = ? AND status = 'pending'",
+            [participant_id],
+        )
+
+
+def update_participant(db: sqlite_utils.Database, participant_id: int, raw: ParticipantInput) -> dict:
+    """Change a participant's details; raise the first UserError, writing nothing."""
+    row, errors = check_participant(db, raw)
+    if errors:
+        raise next(iter(errors.values()))
+    with transaction(db):
+        clash = db.execute(
+            "SELECT 1 FROM participant WHERE municipality_code = ? AND code = ? AND id != ?",
+            [row["municipality_code"], row["code"], participant_id],
+        ).fetchone()
+        if clash:
+            raise UserError(
+                N_("A participant with code %(code)s already exists in %(municipality)s."),
+                code=row["code"],
+                municipality=municipality(db, row["municipality_code"])["name"],
+            )
+        row["updated_at"] = clock.isoformat(clock.now())
+        assignments = ", ".join(f"{column} = :{column}" for column in row)
+        db.execute(f"UPDATE participant SET {assignments} WHERE id = :id", row | {"id": participant_id})
+    return get_participant(db, participant_id)
+
+
+def get_participant(
+    db: sqlite_utils.Database, participant_id: int, municipalities: set[str] | None = None
+) -> dict | None:
+    """One participant by id; with ``municipalities``, only if it belongs to one of them."""
+    row = next(
+        db.query(
+            "SELECT participant.*, municipality.name AS municipality_name FROM participant"
+            " JOIN municipality ON municipality.code = participant.municipality_code WHERE participant.id = ?",
+            [participant_id],
+        ),
+        None,
+    )
+    if row is None or (municipalities is not None and row["municipality_code"] not in municipalities):
+        return None
+    return row
+
+
+def with_status(
+    db: sqlite_utils.Database, municipalities: set[str], questionnaire_id: str, now, schedule
+) -> list[dict]:
+    """The participants of these municipalities with their newest invitation and status.
+
+    Nothing about the answers themselves: only how many items are answered,
+    so a consultant can see that someone stopped halfway.
+    """
+    from .scheduling import participant_status
+
+    if not municipalities:
+        return []
+    marks = ", ".join("?" for _ in municipalities)
+    rows = list(
+        db.query(
+            "SELECT participant.*, municipality.name AS municipality_name,"
+            " invitation.id AS invitation_id, invitation.created_at AS invited_at,"
+            " invitation.expires_at, invitation.opened_at, invitation.completed_at,"
+            " (SELECT COUNT(*) FROM answer WHERE answer.invitation_id = invitation.id) AS answered,"
+            " (SELECT COUNT(*) FROM message WHERE message.invitation_id = invitation.id"
+            "   AND message.kind = 'reminder' AND message.status = 'sent') AS reminders_sent,"
+            " (SELECT status FROM message WHERE message.participant_id = participant.id"
+            "   ORDER BY message.id DESC LIMIT 1) AS last_message_status"
+            " FROM participant JOIN municipality ON municipality.code = participant.municipality_code"
+            " LEFT JOIN invitation ON invitation.id = (SELECT MAX(id) FROM invitation"
+            "   WHERE invitation.participant_id = participant.id AND invitation.questionnaire_id = ?"
+            "   AND invitation.withdrawn_at IS NULL)"
+            f" WHERE participant.municipality_code IN ({marks}) ORDER BY participant.code",
+            [questionnaire_id, *sorted(municipalities)],
+        )
+    )
+    for row in rows:
+        invitation = (
+            {
+                "expires_at": row["expires_at"],
+                "opened_at": row["opened_at"],
+                "completed_at": row["completed_at"],
+            }
+            if row["invitation_id"]
+            else None
+        )
+        due = schedule.due_date(row["baseline_date"])
+        row["due_date"] = due.isoformat() if due else None
+        row["status"] = participant_status(
+            row, invitation, row["answered"], row["reminders_sent"], now, schedule
+        )
+    return rows

@@ -1,0 +1,7 @@
+"""The admin's side: users, clusters, message templates, organisation rounds, the outbox and the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import round_pages, routes  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,0 +1,204 @@
+"""The admin's pages for organisation rounds: open, follow and close rounds; edit team contacts.
+
+The same rules as the ``rounds`` and ``teams`` commands (see ``rounds.py``);
+every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional
+
+from ... import clock, rounds
+from ...db import get_db, transaction
+from ...languages import UserError
+from ..auth import current_staff, log_action, role_required
+from ..team import plan_round_messages, team_link
+from . import bp
+
+ALL_WITH_CONTACT, CHOSEN = "all", "chosen"
+
+
+class OpenRoundForm(FlaskForm):
+    name = StringField(_l("Name of the round"), validators=[InputRequired(_l("Give the round a name."))])
+    questionnaire = SelectField(_l("Questionnaire"))
+    deadline = DateField(
+        _l("Deadline (the last day teams can answer)"),
+        validators=[InputRequired(_l("Give the deadline as a date."))],
+    )
+    scope = RadioField(
+        _l("Municipalities"),
+        choices=[
+            SelectChoice(ALL_WITH_CONTACT, _l("All municipalities with a team contact")),
+            SelectChoice(CHOSEN, _l("The municipalities chosen below")),
+        ],
+        default=ALL_WITH_CONTACT,
+    )
+    municipalities = SelectMultipleField(_l("Chosen municipalities"))
+
+
+class TeamContactForm(FlaskForm):
+    email = EmailField(_l("The team's e-mail"), validators=[Optional()])
+    name = StringField(_l("Name of the team or contact person"), validators=[Optional()])
+
+
+def _round_or_404(round_id: int) -> dict:
+    row = rounds.get_round(get_db(), round_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/runder")
+@role_required("admin")
+def rounds_list():
+    """Every round with how many teams opened and answered."""
+    today = clock.today()
+    all_rounds = rounds.list_rounds(get_db())
+    for row in all_rounds:
+        row["closed"] = rounds.is_closed(row, today)
+    return render_template("admin/rounds.html", rounds=all_rounds)
+
+
+@bp.route("/runder/ny", methods=["GET", "POST"])
+@role_required("admin")
+def open_round():
+    db = get_db()
+    form = OpenRoundForm()
+    questionnaires = rounds.round_questionnaires(current_app.extensions["questionnaires"])
+    form.questionnaire.choices = [
+        SelectChoice(key, q.title["da"]) for key, q in sorted(questionnaires.items())
+    ]
+    contacts = {row["code"]: row for row in rounds.team_contacts(db)}
+    form.municipalities.choices = [
+        SelectChoice(
+            code,
+            f"{row['municipality_name']} ({code})" + ("" if row["email"] else " – " + _("no team contact")),
+        )
+        for code, row in contacts.items()
+    ]
+    if form.validate_on_submit():
+        codes = form.municipalities.data if form.scope.data == CHOSEN else None
+        now = clock.now()
+        try:
+            with transaction(db):
+                round_row, teams = rounds.open_round(
+                    db,
+                    name=form.name.data,
+                    questionnaire=questionnaires[form.questionnaire.data],
+                    deadline=form.deadline.data,
+                    municipality_codes=codes,
+                    created_by=current_staff().id,
+                    now=now,
+                )
+                log_action(
+                    "round_opened",
+                    target=f"round:{round_row['id']}",
+                    detail={
+                        "name": round_row["name"],
+                        "deadline": round_row["deadline"],
+                        "municipalities": [team["municipality_code"] for team in teams],
+                    },
+                    db=db,
+                )
+        except rounds.RoundError as error:
+            target = getattr(form, error.field)
+            target.errors = [*target.errors, error.translate(_)]
+        else:
+            planned = plan_round_messages(db, now)
+            flash(
+                _(
+                    "The round is open for %(count)s municipalities. %(emails)s e-mails with the link are"
+                    " in the outbox and go out at the next send-due run.",
+                    count=len(teams),
+                    emails=planned["round"],
+                )
+            )
+            return redirect(url_for(".round_detail", round_id=round_row["id"]), code=303)
+    with_contact = sum(1 for row in contacts.values() if row["email"])
+    return render_template("admin/round_open.html", form=form, with_contact=with_contact), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/runder/<int:round_id>")
+@role_required("admin")
+def round_detail(round_id: int):
+    """Per municipality: not opened, opened or answered, and the last change; each team's link."""
+    row = _round_or_404(round_id)
+    teams = rounds.team_statuses(get_db(), round_id)
+    for team in teams:
+        team["link"] = team_link(team)
+    return render_template(
+        "admin/round.html",
+        round=row,
+        teams=teams,
+        closed=rounds.is_closed(row, clock.today()),
+        answered=sum(1 for team in teams if team["status"] == rounds.ANSWERED),
+    )
+
+
+@bp.post("/runder/<int:round_id>/luk")
+@role_required("admin")
+def close_round(round_id: int):
+    """Close a round before its deadline: the links stop working at once, and nothing more is sent."""
+    row = _round_or_404(round_id)
+    db = get_db()
+    try:
+        with transaction(db):
+            rounds.close_round(db, round_id, clock.now())
+            log_action("round_closed", target=f"round:{round_id}", detail={"name": row["name"]}, db=db)
+    except UserError as error:
+        flash(error.translate(_))
+    else:
+        flash(_("The round %(name)s is closed.", name=row["name"]))
+    return redirect(url_for(".round_detail", round_id=round_id), code=303)
+
+
+@bp.get("/teams")
+@role_required("admin")
+def team_contacts():
+    """Every municipality's IPS team contact, where round links are e-mailed."""
+    return render_template("admin/team_contacts.html", contacts=rounds.team_contacts(get_db()))
+
+
+@bp.route("/teams/<code>", methods=["GET", "POST"])
+@role_required("admin")
+def team_contact(code: str):
+    db = get_db()
+    current = next((row for row in rounds.team_contacts(db) if row["code"] == code), None)
+    if current is None:
+        abort(404)
+    form = TeamContactForm(
+        data=None if request.method == "POST" else {"email": current["email"], "name": current["name"]}
+    )
+    if form.validate_on_submit():
+        try:
+            with transaction(db):
+                contact = rounds.set_team_contact(
+                    db,
+                    code,
+                    email=form.email.data,
+                    name=form.name.data,
+                    user_id=current_staff().id,
+                    now=clock.now(),
+                )
+                log_action(
+                    "team_contact_set",
+                    target=f"municipality:{code}",
+                    detail={"email": contact["email"], "name": contact["name"]},
+                    db=db,
+                )
+        except UserError as error:
+            form.email.errors = [*form.email.errors, error.translate(_)]
+        else:
+            flash(
+                _("The team contact of %(municipality)s is saved.", municipality=current["municipality_name"])
+            )
+            return redirect(url_for(".team_contacts"), code=303)
+    return render_template("admin/team_contact.html", form=form, contact=current), 422 if form.errors else 200

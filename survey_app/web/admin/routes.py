@@ -1,0 +1,281 @@
+"""Routes of the admin's pages."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from ... import accounts, audit, clock, messaging
+from ...db import get_db, transaction
+from ...languages import UserError
+from ..auth import current_staff, log_action, role_required, set_password_url
+from . import bp
+
+ROLE_CHOICES = [
+    SelectChoice("consultant", _l("Consultant")),
+    SelectChoice("evaluator", _l("Evaluator")),
+    SelectChoice("admin", _l("Administrator")),
+]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired()])
+    name = StringField(_l("Name"), validators=[Optional()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="consultant")
+    municipalities = SelectMultipleField(
+        _l("Municipalities (consultants only)"),
+        invalid_choice_message=_l("Choose the municipalities from the list."),
+    )
+    disabled = BooleanField(_l("Disabled (cannot log in)"))
+
+
+class ClusterForm(FlaskForm):
+    name = StringField(_l("Name of the cluster"), validators=[DataRequired()])
+    municipalities = SelectMultipleField(
+        _l("Municipalities"), invalid_choice_message=_l("Choose the municipalities from the list.")
+    )
+
+
+class TemplateForm(FlaskForm):
+    text = TextAreaField(_l("Text"), validators=[DataRequired()])
+
+
+def _municipality_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(r["code"], f"{r['name']} ({r['code']})")
+        for r in get_db().query("SELECT * FROM municipality ORDER BY name")
+    ]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required("admin")
+def home():
+    """Users, and a form to create one; a new user gets a one-time link to set a password."""
+    form = UserForm()
+    form.municipalities.choices = _municipality_choices()
+    new_link = None
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            with transaction(db):
+                user = accounts.create_user(
+                    db,
+                    email=form.email.data,
+                    role=form.role.data,
+                    municipalities=form.municipalities.data,
+                    name=form.name.data,
+                )
+                log_action("user_created", target=f"user:{user['id']}", detail={"role": user["role"]}, db=db)
+        except UserError as error:
+            form.email.errors = [error.translate(_)]
+        else:
+            new_link = (user, set_password_url(user))
+            form = UserForm(formdata=None)
+            form.municipalities.choices = _municipality_choices()
+    users = accounts.list_users(get_db())
+    status = 422 if form.errors else 200
+    return render_template("admin/users.html", users=users, form=form, new_link=new_link), status
+
+
+@bp.route("/brugere/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user(user_id: int):
+    db = get_db()
+    row = accounts.get(db, user_id)
+    if row is None:
+        abort(404)
+    form = UserForm(
+        data=None
+        if request.method == "POST"
+        else {**row, "municipalities": row["municipalities"], "disabled": bool(row["disabled_at"])}
+    )
+    form.municipalities.choices = _municipality_choices()
+    form.email.data = row["email"]  # the e-mail is the login; it is not changed here
+    if form.validate_on_submit():
+        try:
+            with transaction(db):
+                changed = accounts.update_user(
+                    db,
+                    user_id,
+                    role=form.role.data,
+                    municipalities=form.municipalities.data,
+                    name=form.name.data,
+                    disabled=form.disabled.data,
+                )
+                log_action(
+                    "user_changed",
+                    target=f"user:{user_id}",
+                    detail={
+                        "role": changed["role"],
+                        "municipalities": changed["municipalities"],
+                        "disabled": bool(changed["disabled_at"]),
+                    },
+                    db=db,
+                )
+        except UserError as error:
+            form.role.errors = [error.translate(_)]
+        else:
+            flash(_("The changes are saved."))
+            return redirect(url_for(".home"), code=303)
+    return render_template("admin/user.html", form=form, user=row), 422 if form.errors else 200
+
+
+@bp.post("/brugere/<int:user_id>/link")
+@role_required("admin")
+def password_link(user_id: int):
+    """A new one-time link for a user who has not set, or has forgotten, the password."""
+    db = get_db()
+    row = accounts.get(db, user_id)
+    if row is None:
+        abort(404)
+    with transaction(db):
+        log_action("password_link_created", target=f"user:{user_id}", db=db)
+    return render_template("admin/link.html", user=row, link=set_password_url(row))
+
+
+def _clusters(db) -> list[dict]:
+    clusters = list(db.query("SELECT * FROM cluster ORDER BY name"))
+    for cluster in clusters:
+        cluster["municipalities"] = list(
+            db.query(
+                "SELECT municipality.code, municipality.name FROM cluster_municipality JOIN municipality"
+                " ON municipality.code = cluster_municipality.municipality_code WHERE cluster_id = ?"
+                " ORDER BY municipality.name",
+                [cluster["id"]],
+            )
+        )
+    return clusters
+
+
+@bp.route("/klynger", methods=["GET", "POST"])
+@bp.route("/klynger/<int:cluster_id>", methods=["GET", "POST"])
+@role_required("admin")
+def clusters(cluster_id: int | None = None):
+    """IPS clusters: add one, or change the name and municipalities of one."""
+    db = get_db()
+    current = None
+    if cluster_id is not None:
+        current = next((c for c in _clusters(db) if c["id"] == cluster_id), None)
+        if current is None:
+            abort(404)
+    data = (
+        {"name": current["name"], "municipalities": [m["code"] for m in current["municipalities"]]}
+        if current
+        else None
+    )
+    form = ClusterForm(data=None if request.method == "POST" else data)
+    form.municipalities.choices = _municipality_choices()
+    if form.validate_on_submit():
+        try:
+            # A crafted post may name a municipality twice; it is one membership.
+            _save_cluster(db, cluster_id, form.name.data.strip(), sorted(set(form.municipalities.data)))
+        except UserError as error:
+            form.municipalities.errors = [error.translate(_)]
+        else:
+            flash(_("The cluster is saved."))
+            return redirect(url_for(".clusters"), code=303)
+    return render_template("admin/clusters.html", clusters=_clusters(db), form=form, current=current), (
+        422 if form.errors else 200
+    )
+
+
+def _save_cluster(db, cluster_id: int | None, name: str, codes: list[str]) -> None:
+    from ...languages import N_
+
+    with transaction(db):
+        taken = list(
+            db.query(
+                "SELECT municipality.name, cluster.name AS cluster FROM cluster_municipality"
+                " JOIN cluster ON cluster.id = cluster_municipality.cluster_id"
+                " JOIN municipality ON municipality.code = cluster_municipality.municipality_code"
+                f" WHERE municipality_code IN ({', '.join('?' for _ in codes) or 'NULL'}) AND cluster_id IS NOT ?",
+                [*codes, cluster_id],
+            )
+        )
+        if taken:
+            raise UserError(
+                N_("%(municipality)s already belongs to the cluster %(cluster)s."),
+                municipality=taken[0]["name"],
+                cluster=taken[0]["cluster"],
+            )
+        clash = db.execute(
+            "SELECT 1 FROM cluster WHERE name = ? AND id IS NOT ?", [name, cluster_id]
+        ).fetchone()
+        if clash:
+            raise UserError(N_("There is already a cluster called %(name)s."), name=name)
+        if cluster_id is None:
+            cluster_id = db.execute("INSERT INTO cluster (name) VALUES (?)", [name]).lastrowid
+        else:
+            db.execute("UPDATE cluster SET name = ? WHERE id = ?", [name, cluster_id])
+        db.execute("DELETE FROM cluster_municipality WHERE cluster_id = ?", [cluster_id])
+        for code in codes:
+            db.execute(
+                "INSERT INTO cluster_municipality (cluster_id, municipality_code) VALUES (?, ?)",
+                [cluster_id, code],
+            )
+        log_action(
+            "cluster_saved",
+            target=f"cluster:{cluster_id}",
+            detail={"name": name, "municipalities": codes},
+            db=db,
+        )
+
+
+@bp.route("/beskeder", methods=["GET"])
+@bp.route("/beskeder/<key>", methods=["GET", "POST"])
+@role_required("admin")
+def templates(key: str | None = None):
+    """The texts of SMS and e-mails; SMS are checked to fit 160 characters with a real link."""
+    db = get_db()
+    if key is not None and key not in messaging.DEFAULT_TEMPLATES:
+        abort(404)
+    form = TemplateForm(
+        data=None if request.method == "POST" or key is None else {"text": messaging.template(db, key)}
+    )
+    if key is not None and form.validate_on_submit():
+        text = form.text.data.replace("\r\n", "\n")
+        try:
+            with transaction(db):
+                messaging.save_template(db, key, text, current_staff().id)
+                log_action("template_changed", target=f"template:{key}", db=db)
+        except UserError as error:
+            form.text.errors = [error.translate(_)]
+        else:
+            flash(_("The text is saved."))
+            return redirect(url_for(".templates"), code=303)
+    texts = [(name, messaging.template(db, name)) for name in messaging.DEFAULT_TEMPLATES]
+    return render_template(
+        "admin/templates.html", texts=texts, key=key, form=form
+    ), 422 if form.errors else 200
+
+
+@bp.get("/udbakke")
+@role_required("admin")
+def outbox():
+    """The newest messages and what became of them. Bodies only for the console channel (development)."""
+    rows = list(
+        get_db().query(
+            "SELECT message.*, COALESCE(participant.code, 'team-' || round_team.municipality_code) AS code,"
+            " COALESCE(participant.municipality_code, round_team.municipality_code) AS municipality_code"
+            " FROM message LEFT JOIN participant ON participant.id = message.participant_id"
+            " LEFT JOIN round_team ON round_team.id = message.round_team_id ORDER BY message.id DESC LIMIT 200"
+        )
+    )
+    console = {
+        "sms": current_app.config.get("SMS_BACKEND", "console") == "console",
+        "email": current_app.config.get("MAIL_BACKEND", "console") == "console",
+    }
+    return render_template("admin/outbox.html", rows=rows, console=console)
+
+
+@bp.get("/log")
+@role_required("admin")
+def log():
+    before = request.args.get("før", type=int)
+    entries = audit.entries(get_db(), limit=100, before_id=before)
+    return render_template("admin/log.html", entries=entries, now=clock.now())

@@ -1,0 +1,545 @@
+"""The evaluator's fidelity pages: record, edit, delete and import reviews; fidelity over time.
+
+Checking and storing live in ``survey_app.fidelity`` (no Flask), so the
+form, the CSV upload and the ``fidelity import`` command apply the same
+rules. Every change is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.cli import AppGroup
+from flask_babel import format_date, gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from ... import audit, charts, clock, fidelity, formatting, importing, safe_csv
+from ...db import get_db, transaction
+from ...languages import UserError
+from ...reporting import danish_sort_key, disclosure
+from ..auth import current_staff, log_action, role_required
+from ..i18n import current_language
+from . import bp
+
+MAX_LINES_PER_CHART = 6  # charts.SERIES_STYLES: each line keeps its own colour, marker and dash
+
+
+@bp.record_once
+def _load_scales(state) -> None:
+    """Read the scales at start, so a broken file stops the app with the file and the key.
+
+    They live in ``questionnaires/fidelity/`` (``FIDELITY_DIR`` to move them), apart from
+    ``QUESTIONNAIRES_DIR``: the bands, which reports read as ``fidelity.BANDS``, are always
+    those of the shipped folder.
+    """
+    directory = Path(state.app.config.get("FIDELITY_DIR") or fidelity.DEFAULT_DIR)
+    state.app.extensions["fidelity_scales"] = fidelity.load_scales(directory)
+    state.app.cli.add_command(fidelity_command)
+
+
+def _scales() -> dict[str, fidelity.Scale]:
+    return current_app.extensions["fidelity_scales"]
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+class ReviewForm(FlaskForm):
+    """The review's facts; the item fields are added per scale by :func:`_review_form`.
+
+    Fields are not validated by WTForms: ``fidelity.check_review`` checks them,
+    so the form and the CSV import give the same Danish messages.
+    """
+
+    municipality = SelectField(_l("Municipality"), validate_choice=False)
+    review_date = StringField(_l("Date of the review"))
+    reviewers = StringField(_l("Reviewers (optional)"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
+
+
+def _item_field(item_id: str) -> str:
+    return f"item_{item_id}"
+
+
+def _review_form(scale: fidelity.Scale, **kwargs) -> ReviewForm:
+    language = current_language()
+    choices = [SelectChoice("", gettext("Choose"))] + [
+        SelectChoice(str(score), str(score)) for score in range(scale.min_score, scale.max_score + 1)
+    ]
+    fields = {
+        _item_field(item.id): SelectField(
+            item.label(language), choices=choices, validate_choice=False, default=""
+        )
+        for item in scale.items
+    }
+    form = type(f"ReviewForm_{scale.id}", (ReviewForm,), fields)(**kwargs)
+    form.municipality.choices = [SelectChoice("", gettext("Choose a municipality"))] + [
+        SelectChoice(code, name) for code, name in _municipality_choices()
+    ]
+    return form
+
+
+def _municipality_choices() -> list[tuple[str, str]]:
+    rows = get_db().execute("SELECT code, name FROM municipality").fetchall()
+    return [(code, name) for code, name in sorted(rows, key=lambda row: danish_sort_key(row[1]))]
+
+
+def _check(form: ReviewForm, scale: fidelity.Scale, review_id: int | None = None) -> dict | None:
+    """The checked row, or None with every problem put on its field."""
+    raw = fidelity.ReviewInput(
+        municipality=form.municipality.data or "",
+        review_date=form.review_date.data or "",
+        scale=scale.id,
+        reviewers=form.reviewers.data,
+        scores={item.id: form[_item_field(item.id)].data for item in scale.items},
+    )
+    row, errors = fidelity.check_review(
+        get_db(), raw, _scales(), review_id=review_id, language=current_language()
+    )
+    for name, error in errors.items():
+        target = (
+            form[name] if name in ("municipality", "review_date", "reviewers") else form[_item_field(name)]
+        )
+        target.errors = [*target.errors, error.translate(gettext)]
+    return row
+
+
+def _error_summary(form: ReviewForm) -> list[tuple[str, str]]:
+    """``(field id, message)`` of every problem, in the order of the form."""
+    return [(f.id, message) for f in form if f.name != "csrf_token" for message in f.errors]
+
+
+def _describe(review: fidelity.Review | dict, scale: fidelity.Scale, name: str) -> dict:
+    get = review.get if isinstance(review, dict) else lambda key: getattr(review, key)
+    review_date = get("review_date")
+    return {
+        "municipality": get("municipality_code"),
+        "municipality_name": name,
+        "date": review_date if isinstance(review_date, str) else review_date.isoformat(),
+        "scale": scale.name,
+        "total": get("total"),
+        "ips25_equivalent": get("ips25_equivalent"),
+    }
+
+
+def _municipality_name(code: str) -> str:
+    row = get_db().execute("SELECT name FROM municipality WHERE code = ?", [code]).fetchone()
+    return row[0] if row else code
+
+
+def _score_text(value) -> str:
+    return formatting.number(value, 2, locale=current_language())
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+
+@bp.get("/fidelitet")
+@role_required("evaluator")
+def fidelity_reviews():
+    """Every review: municipality, date, scale, total, IPS-25 equivalent and band; filter by municipality."""
+    db = get_db()
+    chosen = (request.args.get("kommune") or "").strip()
+    everything = fidelity.list_reviews(db)
+    reviews = [review for review in everything if not chosen or review.municipality_code == chosen]
+    reviews.sort(
+        key=lambda review: (danish_sort_key(review.municipality_name), review.review_date, review.scale)
+    )
+    reviewed = {review.municipality_code: review.municipality_name for review in everything}
+    choices = sorted(reviewed.items(), key=lambda pair: danish_sort_key(pair[1]))
+    return render_template(
+        "evaluator/fidelity_list.html",
+        reviews=reviews,
+        total_count=len(everything),
+        choices=choices,
+        chosen=chosen,
+        chosen_name=_municipality_name(chosen) if chosen else None,
+        scales=_scales(),
+        score_text=_score_text,
+    )
+
+
+# --- recording, editing, deleting -----------------------------------------------------------------
+
+
+@bp.route("/fidelitet/ny", methods=["GET", "POST"])
+@role_required("evaluator")
+def fidelity_new():
+    """Record a review: first the scale (a GET form, so it works without JavaScript), then the items."""
+    scales = _scales()
+    scale = scales.get(request.args.get("skala", ""))
+    municipality = (request.args.get("kommune") or "").strip()
+    if scale is None:
+        if request.method == "POST":
+            abort(404)
+        return render_template("evaluator/fidelity_scale.html", scales=scales, municipality=municipality)
+    form = _review_form(scale, data=None if request.method == "POST" else {"municipality": municipality})
+    if form.validate_on_submit() and (row := _check(form, scale)) is not None:
+        db = get_db()
+        try:
+            with transaction(db):
+                review_id = fidelity.insert_review(db, row, created_by=current_staff().id)
+                name = _municipality_name(row["municipality_code"])
+                log_action(
+                    "fidelity_review_created",
+                    target=f"fidelity_review:{review_id}",
+                    detail=_describe(row, scale, name),
+                    db=db,
+                )
+        except UserError as error:
+            form.review_date.errors = [error.translate(gettext)]
+        else:
+            flash(_saved_message(row, scale, name))
+            return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
+    return _render_form(form, scale, None)
+
+
+def _render_form(form: ReviewForm, scale: fidelity.Scale, review: fidelity.Review | None):
+    """The form again, with every problem listed above it and kept beside its field (422)."""
+    errors = _error_summary(form)
+    page = render_template(
+        "evaluator/fidelity_form.html",
+        form=form,
+        scale=scale,
+        review=review,
+        errors=errors,
+        today_iso=clock.today().isoformat(),
+    )
+    return page, 422 if errors else 200
+
+
+def _saved_message(row: dict, scale: fidelity.Scale, name: str) -> str:
+    band = fidelity.band_for(row["ips25_equivalent"])
+    return gettext(
+        "The review is saved: %(municipality)s, %(date)s, %(scale)s, total %(total)s, "
+        "IPS-25 equivalent %(equivalent)s (%(band)s).",
+        municipality=name,
+        date=format_date(date.fromisoformat(row["review_date"]), "d. MMM yyyy"),
+        scale=scale.name,
+        total=row["total"],
+        equivalent=_score_text(row["ips25_equivalent"]),
+        band=band.text(current_language()),
+    )
+
+
+def _review_or_404(review_id: int) -> tuple[fidelity.Review, fidelity.Scale]:
+    review = fidelity.get_review(get_db(), review_id)
+    if review is None or review.scale not in _scales():
+        abort(404)
+    return review, _scales()[review.scale]
+
+
+@bp.route("/fidelitet/<int:review_id>", methods=["GET", "POST"])
+@role_required("evaluator")
+def fidelity_edit(review_id: int):
+    """Change a review's municipality, date, reviewers or scores (its scale stays)."""
+    review, scale = _review_or_404(review_id)
+    data = None
+    if request.method != "POST":
+        data = {
+            "municipality": review.municipality_code,
+            "review_date": review.review_date.isoformat(),
+            "reviewers": review.reviewers or "",
+        } | {_item_field(item_id): str(score) for item_id, score in review.scores.items()}
+    form = _review_form(scale, data=data)
+    if form.validate_on_submit() and (row := _check(form, scale, review_id)) is not None:
+        db = get_db()
+        try:
+            with transaction(db):
+                fidelity.update_review(db, review_id, row)
+                name = _municipality_name(row["municipality_code"])
+                detail = _describe(row, scale, name)
+                detail["changed_items"] = sorted(
+                    item_id for item_id, score in row["scores"].items() if review.scores.get(item_id) != score
+                )
+                detail["before"] = _describe(review, scale, review.municipality_name)
+                log_action(
+                    "fidelity_review_changed", target=f"fidelity_review:{review_id}", detail=detail, db=db
+                )
+        except UserError as error:
+            form.review_date.errors = [error.translate(gettext)]
+        else:
+            flash(_saved_message(row, scale, name))
+            return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
+    return _render_form(form, scale, review)
+
+
+@bp.route("/fidelitet/<int:review_id>/slet", methods=["GET", "POST"])
+@role_required("evaluator")
+def fidelity_delete(review_id: int):
+    """Delete a review, after a confirmation page."""
+    review, scale = _review_or_404(review_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        db = get_db()
+        with transaction(db):
+            fidelity.delete_review(db, review_id)
+            log_action(
+                "fidelity_review_deleted",
+                target=f"fidelity_review:{review_id}",
+                detail=_describe(review, scale, review.municipality_name),
+                db=db,
+            )
+        flash(
+            gettext(
+                "The review of %(municipality)s on %(date)s is deleted.",
+                municipality=review.municipality_name,
+                date=format_date(review.review_date, "d. MMM yyyy"),
+            )
+        )
+        return redirect(url_for(".fidelity_reviews", kommune=review.municipality_code), code=303)
+    return render_template(
+        "evaluator/fidelity_delete.html", form=form, review=review, scale=scale, score_text=_score_text
+    )
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+@bp.route("/fidelitet/import", methods=["GET", "POST"])
+@role_required("evaluator")
+def fidelity_import():
+    """Import reviews from a CSV file: all rows or none, every bad row listed with its line number."""
+    form = UploadForm()
+    result = None
+    problems: list[str] = []
+    if form.validate_on_submit():
+        db = get_db()
+        result = fidelity.parse_csv(
+            db, form.file.data.read(fidelity.MAX_CSV_BYTES + 1), _scales(), language=current_language()
+        )
+        problems = importing.error_report(result.errors, gettext)
+        if not problems:
+            with transaction(db):
+                fidelity.import_reviews(db, result, created_by=current_staff().id)
+                log_action("fidelity_reviews_imported", detail=_import_detail(result), db=db)
+    return render_template(
+        "evaluator/fidelity_import.html", form=form, result=result, problems=problems, scales=_scales()
+    ), 422 if problems or form.errors else 200
+
+
+def _import_detail(result: fidelity.ImportResult) -> dict:
+    return {
+        "added": len(result.added),
+        "unchanged": len(result.unchanged),
+        "reviews": [
+            f"{row['municipality_code']} {row['review_date']} {row['scale']}" for row in result.added
+        ],
+    }
+
+
+@bp.get("/fidelitet/skabelon/<scale>.csv")
+@role_required("evaluator")
+def fidelity_template(scale: str):
+    """An empty file with one scale's columns (semicolons and BOM, for Danish Excel)."""
+    chosen = _scales().get(scale)
+    if chosen is None:
+        abort(404)
+    return Response(
+        fidelity.template_csv(chosen),
+        mimetype=safe_csv.MEDIA_TYPE,
+        headers={"Content-Disposition": f"attachment; filename=fidelitet-{chosen.id}-skabelon.csv"},
+    )
+
+
+@click.group("fidelity", cls=AppGroup)
+def fidelity_command():
+    """Fidelity reviews of the municipalities' IPS services."""
+
+
+@fidelity_command.command("import")
+@click.argument("file", type=click.File("rb"))
+def import_command(file):
+    """Import fidelity reviews from a CSV FILE: all rows or none.
+
+    One review per row. Columns: kommune (code or name), dato, skala
+    (IPS-25 or IPS-15), bedømmere, then one column per item id (s1, s2, …);
+    comma or semicolon separated, UTF-8 or Excel's Windows-1252. A row equal
+    to a stored review is left alone, so importing a file twice changes
+    nothing.
+    """
+    db = get_db()
+    result = fidelity.parse_csv(db, file.read(fidelity.MAX_CSV_BYTES + 1), _scales())
+    if result.errors:
+        for line in importing.error_report(result.errors, gettext):
+            click.echo(f"Fejl: {line}", err=True)
+        click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
+        sys.exit(1)
+    with transaction(db):
+        fidelity.import_reviews(db, result, created_by=None)
+        audit.record(db, "fidelity_reviews_imported", actor="cli", detail=_import_detail(result))
+    click.echo(f"{len(result.added)} målinger importeret, {len(result.unchanged)} fandtes allerede uændret.")
+
+
+# --- over time ------------------------------------------------------------------------------------
+
+
+def _chart_groups(codes: set[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Municipalities by IPS cluster, else by today's region, at most six to a chart."""
+    today = clock.today().isoformat()
+    rows = (
+        get_db()
+        .execute(
+            "SELECT municipality.code, municipality.name, cluster.name, region.name"
+            " FROM municipality"
+            " LEFT JOIN cluster_municipality ON cluster_municipality.municipality_code = municipality.code"
+            " LEFT JOIN cluster ON cluster.id = cluster_municipality.cluster_id"
+            " LEFT JOIN municipality_region ON municipality_region.municipality_code = municipality.code"
+            "  AND municipality_region.valid_from <= :today"
+            "  AND (municipality_region.valid_to IS NULL OR municipality_region.valid_to >= :today)"
+            " LEFT JOIN region ON region.id = municipality_region.region_id",
+            {"today": today},
+        )
+        .fetchall()
+    )
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for code, name, cluster, region in rows:
+        if code in codes:
+            region = region or gettext("No region")
+            groups.setdefault((region, cluster or region), []).append((code, name))
+    result = []
+    for region, title in sorted(groups, key=lambda key: (danish_sort_key(key[0]), danish_sort_key(key[1]))):
+        members = sorted(groups[(region, title)], key=lambda member: danish_sort_key(member[1]))
+        parts = [members[i : i + MAX_LINES_PER_CHART] for i in range(0, len(members), MAX_LINES_PER_CHART)]
+        for number, part in enumerate(parts, start=1):
+            shown = (
+                title
+                if len(parts) == 1
+                else gettext("%(group)s (%(part)s of %(parts)s)", group=title, part=number, parts=len(parts))
+            )
+            result.append((shown, part))
+    return result
+
+
+def _round_label(round_reviews: list[fidelity.Review]) -> str:
+    """The month a round began, short enough for the axis: "mar 21"."""
+    return _nowrap(format_date(round_reviews[0].review_date, "MMM yy").replace(".", ""))
+
+
+def _nowrap(text: str) -> str:
+    """Keep a short label on one line in a narrow table column (no-break spaces)."""
+    return text.replace(" ", "\u00a0")
+
+
+@bp.get("/fidelitet/udvikling")
+@role_required("evaluator")
+def fidelity_over_time():
+    """Each municipality's IPS-25 equivalent at each review, as charts by cluster or region and as tables."""
+    language = current_language()
+    reviews = fidelity.list_reviews(get_db())
+    values = [review.ips25_equivalent for review in reviews]
+    y_min = 25 if values and min(values) < 50 else 50
+    thresholds = [band for band in fidelity.BANDS if band.threshold is not None]
+    groups = []
+    for number, (title, members) in enumerate(_chart_groups({r.municipality_code for r in reviews}), start=1):
+        codes = [code for code, _ in members]
+        rounds = fidelity.review_rounds([r for r in reviews if r.municipality_code in codes])
+        labels = [_round_label(round_reviews) for round_reviews in rounds]
+        cells = {
+            (review.municipality_code, index): review
+            for index, round_reviews in enumerate(rounds)
+            for review in round_reviews
+        }
+        series = [
+            (
+                name,
+                [
+                    (index, cells[(code, index)].ips25_equivalent)
+                    for index in range(len(rounds))
+                    if (code, index) in cells
+                ],
+            )
+            for code, name in members
+        ]
+        chart = charts.line_chart(
+            series,
+            title=gettext("IPS-25 score over time: %(group)s", group=title),
+            description=gettext(
+                "IPS-25 score (an IPS-15 total × 1.66) of %(municipalities)s at each review from %(first)s "
+                "to %(last)s. Dashed lines at %(thresholds)s points mark where the bands begin. The numbers "
+                "are in the table below the chart.",
+                municipalities=", ".join(name for _, name in members),
+                first=format_date(rounds[0][0].review_date, "MMMM yyyy"),
+                last=format_date(max(r.review_date for r in rounds[-1]), "MMMM yyyy"),
+                thresholds=", ".join(
+                    formatting.number(band.threshold, 0, locale=language) for band in thresholds
+                ),
+            ),
+            id_prefix=f"fidelity-{number}",
+            format_value=lambda value: formatting.number(value, 0, locale=language),
+            y_min=y_min,
+            y_max=125,
+            x_labels=labels,
+            bands=[(band.threshold, band.short(language)) for band in thresholds],
+        )
+        rows = [(name, [cells.get((code, index)) for index in range(len(rounds))]) for code, name in members]
+        groups.append(
+            {"id": f"fidelity-{number}", "title": title, "chart": chart, "labels": labels, "rows": rows}
+        )
+    latest = fidelity.latest_reviews(reviews)
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    # Over 100, then over 115, as the national report counts.
+    latest_count, tops = top_counts(
+        [review.ips25_equivalent for review in latest.values()], list(reversed(thresholds[:2])), threshold
+    )
+    return render_template(
+        "evaluator/fidelity_over_time.html",
+        groups=groups,
+        reviewed=bool(latest),
+        latest_count=latest_count,
+        tops=tops,
+        threshold=threshold,
+        score_text=_score_text,
+        scales=_scales(),
+        language=language,
+        nowrap=_nowrap,
+    )
+
+
+def top_counts(
+    scores: list[float], bands: list[fidelity.Band], threshold: int
+) -> tuple[int | disclosure.Hidden, list[dict]]:
+    """How many municipalities were reviewed and how many reach each band (``bands`` from the lowest
+    up), through the disclosure control of every published figure (``disclosure``).
+
+    The counts nest: reviewed ≥ over 100 ≥ over 115. The municipalities between two of them (at
+    most 100 points, over 100 up to 115) are a group too: a reader gets them by subtraction. So
+    where such a group is below the threshold it enters the problem as a hidden cell with its
+    equation, and the shown counts must not pin it ("×" where they would); where it is not, only
+    the inequality holds. A count below the threshold is "<5"."""
+    counts = [len(scores), *(sum(1 for score in scores if band.contains_from_below(score)) for band in bands)]
+    problem = disclosure.Problem(threshold)
+    keys = [
+        problem.cell(("reaching", number), count, disclosure.COUNT, 0 if number else 3)
+        for number, count in enumerate(counts)
+    ]
+    for number, (outer, inner) in enumerate(itertools.pairwise(keys)):
+        between = problem.value(outer) - problem.value(inner)
+        if between < threshold:
+            problem.cell(("between", number), between)
+            problem.freeze(("between", number), disclosure.SMALL)  # never published
+            problem.equal(outer, [inner, ("between", number)])
+        else:
+            problem.at_least([(1, outer), (-1, inner)])
+    problem.solve()
+    if any(problem.mark(key) == disclosure.SMALL for key in problem.unresolved):
+        for key in keys:
+            problem.hide(key)
+        problem.solve()
+    shown = [
+        count if problem.mark(key) is None else disclosure.hidden(problem.mark(key), threshold)
+        for key, count in zip(keys, counts, strict=True)
+    ]
+    return shown[0], [{"band": band, "count": count} for band, count in zip(bands, shown[1:], strict=True)]

@@ -1,0 +1,429 @@
+"""Routes of the evaluator's pages: the dashboard (Tabel 3), municipality reports, non-response.
+
+Every figure comes from ``reporting.report``, the same function as the
+``report`` command, with small cells hidden. Pages show no contact details
+and no single participant's answers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+from pathlib import Path
+
+from flask import Response, abort, current_app, g, render_template, request, send_file, stream_with_context
+from flask_babel import get_locale, gettext
+
+from ... import charts, clock, exports, formatting, reporting
+from ...db import connection_cache, data_version, get_db, transaction
+from ...reporting import cube
+from ..auth import log_action, role_required
+from . import bp
+from .forms import FilterForm
+
+
+def _questionnaires() -> dict:
+    """Questionnaires with a total score (the ones these reports are about)."""
+    return {
+        key: questionnaire
+        for key, questionnaire in current_app.extensions["questionnaires"].items()
+        if questionnaire.total == "sum"
+    }
+
+
+def _filters() -> tuple[FilterForm, bool]:
+    form = FilterForm(request.args)
+    questionnaires = _questionnaires()
+    form.questionnaire.choices = [(key, q.title["da"]) for key, q in sorted(questionnaires.items())]
+    form.period.choices = [("", gettext("The whole time"))]
+    valid = form.questionnaire.validate(form) if request.args else True
+    if not valid:
+        form.questionnaire.data = form.questionnaire.default
+    periods = _cube("total", form).periods
+    form.period.choices = [(period, period_label(period)) for period in periods]
+    valid = form.validate() if request.args else True
+    if not valid:
+        # Show the errors, and the figures for the defaults meanwhile.
+        for field in (form.by, form.questionnaire, form.region_basis, form.period):
+            if field.errors:
+                field.data = field.default
+    return form, valid
+
+
+def period_label(period: str) -> str:
+    """ "" → "Hele perioden", "2025", "1. halvår 2025", "3. kvartal 2025"."""
+    if not period:
+        return gettext("The whole time")
+    if len(period) == 4:
+        return period
+    if period[4] == "H":
+        return gettext("Half-year %(number)s %(year)s", number=period[5], year=period[:4])
+    return gettext("Quarter %(number)s %(year)s", number=period[5], year=period[:4])
+
+
+def _threshold() -> int:
+    return int(current_app.config["SUPPRESSION_THRESHOLD"])
+
+
+def _query(form: FilterForm, **more) -> reporting.Query:
+    return reporting.Query(
+        questionnaire_id=form.questionnaire.data,
+        as_of=clock.today(),
+        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+        period=form.period.data or "",
+        region_basis=more.pop("region_basis", form.region_basis.data),
+        **more,
+    )
+
+
+def _cube(by: str, form: FilterForm, region_basis: str | None = None):
+    """The grouping's solved cube. Kept with this thread's connection until anyone changes the
+    data (or the day, the settings or the questionnaire change), so that moving between periods
+    and groupings costs nothing; and once per request in any case."""
+    basis = region_basis or form.region_basis.data or "baseline"
+    questionnaire_id = form.questionnaire.data or "csq8"
+    questionnaire = _questionnaires().get(questionnaire_id)
+    db = get_db()
+    request_cache = g.setdefault("report_cubes", {})
+    key = (
+        by,
+        questionnaire_id,
+        questionnaire.version if questionnaire else None,
+        basis,
+        clock.today(),
+        _threshold(),
+        int(current_app.config["FOLLOWUP_WEEKS"]),
+        str(get_locale() or "da"),
+    )
+    if key in request_cache:
+        return request_cache[key]
+    kept = connection_cache(db)
+    version = data_version(db)
+    if kept.get("version") != version:
+        kept.clear()
+        kept["version"] = version
+    if key not in kept:
+        query = reporting.Query(
+            questionnaire_id=questionnaire_id,
+            as_of=clock.today(),
+            followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+            region_basis=basis,
+        )
+        spine_key = ("total", *key[1:])
+        spine = _cube("total", form, basis) if by != "total" else None
+        kept[key] = reporting.protected(
+            db,
+            query,
+            by,
+            threshold=_threshold(),
+            questionnaire=questionnaire,
+            translate=gettext,
+            spine=spine if spine_key in kept else None,
+        )
+    request_cache[key] = kept[key]
+    return kept[key]
+
+
+def _report(query: reporting.Query, by: str, form: FilterForm, *, items: bool = False) -> reporting.Report:
+    return reporting.report(
+        get_db(),
+        query,
+        by,
+        threshold=_threshold(),
+        items=items,
+        questionnaire=_questionnaires().get(query.questionnaire_id),
+        translate=gettext,
+        cube=_cube(by, form, query.region_basis),
+    )
+
+
+def _locale() -> str:
+    return str(get_locale() or "da")
+
+
+@bp.app_template_filter("count_cell")
+def count_cell(value) -> str:
+    return formatting.count(value, locale=_locale(), hidden=formatting.hidden_text(_threshold()))
+
+
+@bp.app_template_filter("percent_cell")
+def percent_cell(value, digits: int = 1) -> str:
+    return formatting.percent(value, digits, locale=_locale())
+
+
+@bp.app_template_filter("number_cell")
+def number_cell(value, digits: int = 2) -> str:
+    return formatting.number(value, digits, locale=_locale())
+
+
+def _rate_chart(result: reporting.Report, title: str, id_prefix: str):
+    total_rate = result.total.values["response_rate"]
+    rows = [(row.values["group"], row.values["response_rate"]) for row in result.group_rows]
+    return charts.bar_chart(
+        rows,
+        title=title,
+        description=gettext(
+            "Response rate (completed of eligible) for %(count)d groups; all together %(rate)s.",
+            count=len(rows),
+            rate=percent_cell(total_rate, 0),
+        ),
+        id_prefix=id_prefix,
+        format_value=lambda value: percent_cell(value, 0),
+        max_value=1.0,
+        reference=(gettext("All"), total_rate) if isinstance(total_rate, float) else None,
+        hidden_text=formatting.hidden_text(_threshold()),
+    )
+
+
+def _score_chart(result: reporting.Report):
+    questionnaire = result.questionnaire
+    if questionnaire is None or questionnaire.score_range is None or not result.scores:
+        return None
+    low, high = questionnaire.score_range
+    total = result.total
+    return charts.histogram(
+        [(str(score), n) for score, n in result.scores],
+        title=gettext("Total scores of complete responses"),
+        description=gettext(
+            "How many complete responses had each total score from %(low)d to %(high)d; "
+            "mean %(mean)s, median %(median)s.",
+            low=low,
+            high=high,
+            mean=number_cell(total.values["csq_mean"]),
+            median=number_cell(total.values["csq_median"], 1),
+        ),
+        id_prefix="scores",
+        format_value=lambda value: formatting.count(value, locale=_locale()),
+        x_label=gettext("Total score"),
+        y_label=gettext("Responses"),
+        hidden_text=formatting.hidden_text(_threshold()),
+    )
+
+
+@bp.get("/")
+@role_required("evaluator")
+def home():
+    """Tabel 3 with response rates: the chosen grouping, the total and the reference rows."""
+    form, valid = _filters()
+    query = _query(form)
+    result = _report(query, form.by.data, form, items=True)
+    by_municipality = result if form.by.data == "municipality" else _report(query, "municipality", form)
+    return render_template(
+        "evaluator/home.html",
+        form=form,
+        valid=valid,
+        result=result,
+        threshold=_threshold(),
+        rate_chart=_rate_chart(by_municipality, gettext("Response rate by municipality"), "rates"),
+        score_chart=_score_chart(result),
+        item_rows=result.item_rows,
+        municipalities=[
+            (row.figures.key, row.values["group"]) for row in by_municipality.group_rows if row.figures
+        ],
+        args=form.query_args(),
+        today=clock.today(),
+        exports=_export_labels(),
+        stats_available=_stats_available(),
+    )
+
+
+def _region_of(municipality_code: str):
+    today = clock.today().isoformat()
+    return (
+        get_db()
+        .execute(
+            "SELECT region.id, region.name FROM municipality_region JOIN region ON region.id = municipality_region.region_id"
+            " WHERE municipality_region.municipality_code = ? AND municipality_region.valid_from <= ?"
+            " AND (municipality_region.valid_to IS NULL OR municipality_region.valid_to >= ?)",
+            [municipality_code, today, today],
+        )
+        .fetchone()
+    )
+
+
+@bp.get("/kommune/<code>")
+@role_required("evaluator")
+def municipality(code: str):
+    """One municipality's printable report: quarter by quarter, beside its region and the country.
+
+    Every figure is a cell of the dashboard's own views (the municipality row, its region as of
+    today, the total), so this page can show nothing that the dashboard hides.
+    """
+    row = get_db().execute("SELECT code, name FROM municipality WHERE code = ?", [code]).fetchone()
+    if row is None:
+        abort(404)
+    form, valid = _filters()
+    region_id, region_name = _region_of(code) or (None, "")
+    query = _query(form, region_basis="current")
+    own_cube = _cube("municipality", form, "current")
+    region_cube = _cube("region", form, "current")
+    country_cube = _cube("total", form, "current")
+
+    def row_of(cube, group, period):
+        return reporting.cell_row(cube, group, period)
+
+    period = query.period
+    own = row_of(own_cube, code, period)
+    region = row_of(region_cube, region_id, period) if region_id in region_cube.groups else None
+    country = row_of(country_cube, cube.TOTAL, period)
+    # One level below the chosen period (years of the whole time, half-years of a year, quarters
+    # of a half-year): a municipality's few participants a quarter would mostly read "<5".
+    quarters = cube.children_of(period, country_cube.periods) or [period]
+    rows = [
+        {
+            "key": quarter,
+            "label": period_label(quarter),
+            "own": row_of(own_cube, code, quarter),
+            "region": row_of(region_cube, region_id, quarter) if region_id in region_cube.groups else None,
+            "country": row_of(country_cube, cube.TOTAL, quarter),
+        }
+        for quarter in quarters
+    ]
+    breakdown = (
+        gettext("Year by year")
+        if not period
+        else gettext("Half-year by half-year")
+        if len(period) == 4
+        else gettext("Quarter by quarter")
+    )
+    return render_template(
+        "evaluator/municipality.html",
+        form=form,
+        name=row[1],
+        code=code,
+        region_name=region_name,
+        own=own,
+        region=region,
+        country=country,
+        months=rows,
+        breakdown=breakdown,
+        threshold=_threshold(),
+        questionnaire=_questionnaires().get(form.questionnaire.data),
+        today=clock.today(),
+    )
+
+
+@bp.get("/bortfald")
+@role_required("evaluator")
+def non_response():
+    """Completed and not completed by region, gender and birth decade: how selected are the responders?"""
+    form, valid = _filters()
+    query = _query(form)
+    tables = []
+    for by, title in (
+        ("region", gettext("Region")),
+        ("gender", gettext("Gender")),
+        ("birth_decade", gettext("Born")),
+    ):
+        tables.append((title, _report(query, by, form)))
+    return render_template(
+        "evaluator/non_response.html",
+        form=form,
+        valid=valid,
+        tables=tables,
+        threshold=_threshold(),
+        args=form.query_args(),
+    )
+
+
+EXPORT_FORMATS = {
+    "csv": ("csv", False, exports.MEDIA_TYPES["csv"]),
+    "csv-da": ("csv", True, exports.MEDIA_TYPES["csv"]),
+    "xlsx": ("xlsx", False, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "sav": ("sav", False, "application/x-spss-sav"),
+    "dta": ("dta", False, "application/x-stata-dta"),
+}
+
+
+def _stats_available() -> bool:
+    """Whether the optional SPSS/Stata writers (pyreadstat, pandas) are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("pyreadstat", "pandas"))
+
+
+def _export_labels() -> list[tuple[str, str]]:
+    labels = [
+        ("csv", gettext("CSV (Excel, R)")),
+        ("csv-da", gettext("CSV for Danish Excel (;)")),
+        ("xlsx", gettext("Excel (.xlsx)")),
+    ]
+    if _stats_available():
+        labels += [("sav", gettext("SPSS (.sav)")), ("dta", gettext("Stata (.dta)"))]
+    return labels
+
+
+def _questionnaire_or_404():
+    questionnaire = current_app.extensions["questionnaires"].get(request.args.get("questionnaire", "csq8"))
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
+def _file_name(questionnaire, suffix: str) -> str:
+    return f"{questionnaire.id}_{clock.today().isoformat()}{suffix}"
+
+
+@bp.get("/eksport/<fmt>")
+@role_required("evaluator")
+def export(fmt: str):
+    """Download one row per invitation (pseudonymous; no contact details), written to the audit log."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    questionnaire = _questionnaire_or_404()
+    kind, excel_da, mimetype = EXPORT_FORMATS[fmt]
+    if kind in ("sav", "dta") and not _stats_available():
+        abort(404)
+    db = get_db()
+    name = _file_name(questionnaire, exports.SUFFIXES[kind])
+    with transaction(db):
+        log_action("export", detail={"format": fmt, "questionnaire": questionnaire.id, "file": name}, db=db)
+    if kind == "csv":
+        response = Response(
+            stream_with_context(exports.iter_csv(db, questionnaire, excel_da=excel_da)), mimetype=mimetype
+        )
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / name
+        exports.write_export(db, questionnaire, kind, path)
+        handle = open(path, "rb")  # noqa: SIM115  (send_file closes it when the response is sent)
+    return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.get("/eksport/kodebog.csv")
+@role_required("evaluator")
+def codebook():
+    """The codebook of the CSV export: variables, Danish labels and value labels."""
+    questionnaire = _questionnaire_or_404()
+    name = _file_name(questionnaire, exports.CODEBOOK_SUFFIX + ".csv")
+    response = Response(exports.codebook_csv(questionnaire), mimetype=exports.MEDIA_TYPES["csv"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/sammenhaenge")
+@role_required("evaluator")
+def associations():
+    """Response rate and CSQ-8 by the fidelity band and by each organisation answer of the participant's municipality."""
+    form, valid = _filters()
+    query = _query(form)
+    organisation = current_app.extensions["questionnaires"].get("organisation")
+    tables = [
+        (
+            gettext("Fidelity band"),
+            gettext("Fidelity review closest to the follow-up date"),
+            _report(query, "fidelity-band", form),
+        )
+    ]
+    for by in reporting.ORG_ITEMS:
+        item_id = "org_" + by.rsplit("-", 1)[1]
+        item = organisation.item(item_id) if organisation else None
+        title = gettext("Organisation, question %(number)s", number=by.rsplit("-", 1)[1])
+        tables.append((title, item.text if item else None, _report(query, by, form)))
+    return render_template(
+        "evaluator/associations.html",
+        form=form,
+        valid=valid,
+        tables=tables,
+        threshold=_threshold(),
+        args=form.query_args(),
+    )

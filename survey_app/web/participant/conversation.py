@@ -1,0 +1,76 @@
+"""What the chat shows: answered turns above, the current question below.
+
+Pure: built from the questionnaire and the answers given so far, so the
+full page and the JavaScript fragment always show the same conversation.
+A participant's browser is shown only the answers it gave itself; the
+others are only counted (``not_shown``), and cannot be opened for change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...questionnaires import Item, Questionnaire
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question: the app's question and the participant's reply."""
+
+    item: Item
+    position: int
+    score: int | None
+    text: str | None
+
+    @property
+    def skipped(self) -> bool:
+        return self.score is None and not self.text
+
+
+@dataclass(frozen=True)
+class Conversation:
+    total: int
+    turns: tuple[Turn, ...]
+    current: Item | None  # None once every item is answered
+    current_position: int
+    previous_answer: dict | None  # the answer being changed, when editing
+    completed: bool
+    not_shown: int = 0  # answered in another browser: counted, never shown
+
+    @property
+    def answered(self) -> int:
+        return len(self.turns) + self.not_shown
+
+
+def build_conversation(
+    questionnaire: Questionnaire,
+    given: dict[str, dict],
+    *,
+    editing: str | None = None,
+    shown: set[str] | None = None,
+) -> Conversation:
+    """The conversation for the answers ``given``; ``editing`` names an answered item to change.
+
+    ``shown`` limits the turns (and what can be changed) to those items,
+    the answers given in this browser; ``None`` shows every answer.
+    """
+    visible = set(given) if shown is None else set(given) & shown
+    turns = tuple(
+        Turn(item, position, given[item.id]["score"], given[item.id]["text"])
+        for position, item in enumerate(questionnaire.items, 1)
+        if item.id in visible
+    )
+    current = questionnaire.next_unanswered(given)
+    previous = None
+    edited = questionnaire.item(editing) if editing else None
+    if edited is not None and edited.id in visible:
+        current, previous = edited, given[edited.id]
+    return Conversation(
+        total=len(questionnaire.items),
+        turns=turns,
+        current=current,
+        current_position=questionnaire.position(current.id) if current else len(questionnaire.items),
+        previous_answer=previous,
+        completed=questionnaire.next_unanswered(given) is None,
+        not_shown=len(given) - len(visible),
+    )
