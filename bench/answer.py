@@ -263,7 +263,7 @@ def prepare_invitations(env: dict, count: int) -> list[str]:
     """Create participants and invitations directly through the app's own functions."""
     os.environ.update(env)
     from survey_app import create_app, invitations, participants
-    from survey_app.db import get_db
+    from survey_app.context import get_db
 
     app = create_app()
     questionnaire = app.extensions["questionnaires"]["csq8"]

@@ -85,7 +85,7 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
     """
     os.environ.update(env)
     from survey_app import accounts, create_app, invitations, participants
-    from survey_app.db import get_db
+    from survey_app.context import get_db
 
     with contextlib.redirect_stderr(io.StringIO()):  # the first start's hints are for people
         app = create_app()

@@ -6,7 +6,7 @@ through :func:`transaction`, which takes the write lock up front
 (``BEGIN IMMEDIATE``), so two requests answering at once queue for the lock
 instead of failing halfway with "database is locked".
 
-A request uses its thread's connection (``get_db()`` on ``g``) and leaves it
+A request or command uses its thread's connection (``context.get_db()``) and leaves it
 open for the next request of that thread: opening and closing a WAL
 database per request costs more than the rest of answering a question,
 because the last connection to close checkpoints the whole log.
@@ -29,10 +29,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import click
 import sqlite_utils
-from flask import current_app, g
-from flask.cli import with_appcontext
 
 from . import private_files
 from .migrations import migrations
@@ -57,43 +54,10 @@ def connect(path: str | os.PathLike) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def _thread_connection(app) -> sqlite_utils.Database:
-    """This thread's connection for this app (per process too: gunicorn forks)."""
-    local = app.extensions.setdefault("survey_app.db", threading.local())
-    key = (os.getpid(), app.config["DATABASE"])
-    if getattr(local, "key", None) != key:
-        local.db, local.key = connect(app.config["DATABASE"]), key
-        local.cache = {}
-    return local.db
-
-
-def connection_cache(database: sqlite_utils.Database) -> dict:
-    """A dict that lives as long as this thread's connection, for results worth keeping between
-    requests (key them with :func:`data_version`); empty for any other connection."""
-    local = current_app.extensions.get("survey_app.db")
-    if local is None or getattr(local, "db", None) is not database:
-        return {}
-    return local.cache
-
-
 def data_version(database: sqlite_utils.Database) -> tuple[int, int]:
     """Changes whenever anyone commits to the database: another connection's commits move SQLite's
     ``data_version``, this connection's own its ``total_changes``."""
     return database.execute("PRAGMA data_version").fetchone()[0], database.conn.total_changes
-
-
-def get_db() -> sqlite_utils.Database:
-    """The connection for the current request or command."""
-    if "db" not in g:
-        g.db = _thread_connection(current_app._get_current_object())
-    return g.db
-
-
-def close_db(exception=None) -> None:
-    """End of a request: never leave a transaction open on the reused connection."""
-    db = g.pop("db", None)
-    if db is not None and db.conn.in_transaction:
-        db.conn.rollback()
 
 
 # Threads of one process queue here for the write lock. SQLite's own busy
@@ -154,17 +118,6 @@ def migrate(path: str | os.PathLike) -> list[str]:
             db.close()
 
 
-@click.command("init-db")
-@with_appcontext
-def init_db_command():
-    """Create the database, or apply pending migrations (also done at every start)."""
-    applied = migrate(current_app.config["DATABASE"])
-    if applied:
-        click.echo("Migreringer udført: " + ", ".join(applied))
-    else:
-        click.echo("Databasen er allerede opdateret.")
-
-
 def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progress=None) -> int:
     """Copy a live database to ``target_path`` with SQLite's online backup; returns its pages.
 
@@ -196,34 +149,3 @@ def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progr
     finally:
         source.close()
         partial.unlink(missing_ok=True)
-
-
-@click.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False, writable=True))
-@with_appcontext
-def backup_command(file):
-    """Copy the database to FILE while the app runs (SQLite online backup).
-
-    Restore: stop the app, copy FILE over the DATABASE file, delete the
-    database's -wal and -shm files if any, start the app (see README).
-    """
-    database = current_app.config["DATABASE"]
-    if Path(file).resolve() == Path(database).resolve():
-        raise click.ClickException("Sikkerhedskopien må ikke skrives oven i selve databasen.")
-
-    def progress(status, remaining, total):
-        if total:
-            click.echo(f"\r{(total - remaining) * 100 // total} %", nl=False, err=True)
-
-    try:
-        pages = backup(database, file, progress=progress)
-    except (sqlite3.Error, OSError) as error:
-        raise click.ClickException(f"Sikkerhedskopien mislykkedes: {error}") from None
-    size = Path(file).stat().st_size
-    click.echo(f"\rSikkerhedskopi skrevet til {file} ({pages} sider, {size / 2**20:.1f} MiB).")
-
-
-def init_app(app) -> None:
-    app.teardown_appcontext(close_db)
-    app.cli.add_command(init_db_command)
-    app.cli.add_command(backup_command)

@@ -23,10 +23,11 @@ import hmac
 import secrets
 from datetime import datetime
 
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
 from itsdangerous.signer import SigningAlgorithm
 
 SALT = "survey_app.invitation-link"
+OPT_OUT_SALT = "survey_app.opt-out"
 NONCE_BYTES = 6  # 48 bits, 8 URL-safe characters
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -119,3 +120,17 @@ def link_state(invitation: dict, now: datetime, parse) -> str:
     if now >= parse(invitation["expires_at"]):
         return EXPIRED
     return VALID
+
+
+def opt_out_token(secret_key: str | bytes, participant_id: int) -> str:
+    """The token of the link in every e-mail that stops all further messages to a participant."""
+    return URLSafeSerializer(secret_key, salt=OPT_OUT_SALT).dumps(participant_id)
+
+
+def read_opt_out_token(secret_key: str | bytes, token: str) -> int | None:
+    """The participant an opt-out token names, or None when it was not signed with this key."""
+    try:
+        participant_id = URLSafeSerializer(secret_key, salt=OPT_OUT_SALT).loads(token)
+    except BadSignature:
+        return None
+    return participant_id if isinstance(participant_id, int) else None

@@ -923,3 +923,14 @@ def import_reviews(
         for row in parsed.added:
             insert_review(db, row, created_by=created_by)
     return parsed
+
+
+def import_detail(result: ImportResult) -> dict:
+    """What the audit log keeps of an import: counts, and which reviews were added."""
+    return {
+        "added": len(result.added),
+        "unchanged": len(result.unchanged),
+        "reviews": [
+            f"{row['municipality_code']} {row['review_date']} {row['scale']}" for row in result.added
+        ],
+    }

@@ -21,10 +21,10 @@ import hashlib
 import secrets
 from collections.abc import Callable
 
-from flask import abort, current_app, request, session
+from flask import abort, request, session
 from werkzeug.exceptions import Forbidden
 
-from .. import links
+from .. import context, links
 from ..questionnaires import InvalidAnswer, Item, Questionnaire, check_answer
 
 
@@ -66,7 +66,7 @@ def binding(key: str) -> tuple[int, str, Questionnaire]:
     bound = session.get(key)
     if not isinstance(bound, dict) or not isinstance(bound.get("id"), int):
         raise NotBound()
-    questionnaire = current_app.extensions["questionnaires"].get(bound.get("questionnaire"))
+    questionnaire = context.questionnaire(bound.get("questionnaire"))
     if questionnaire is None:
         raise NotBound()
     return bound["id"], str(bound.get("nonce")), questionnaire

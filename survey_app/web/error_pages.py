@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import UPLOAD_ENDPOINTS
+from . import UPLOAD_ENDPOINTS
 
 
 def _page(status: int, title: str, message: str):

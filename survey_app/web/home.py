@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
 
 from .i18n import LANGUAGES
-from .urls import local_path
+from .security import local_path
 
 bp = Blueprint("main", __name__)
 

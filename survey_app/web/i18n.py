@@ -13,29 +13,17 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
-import click
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask import current_app, g, has_request_context, request, session
-from flask.cli import AppGroup
+from flask import g, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_translations
 
 from .. import clock
 from ..formatting import shown_as_stored_when_unreadable
 from ..geography import municipalities
-from ..languages import N_
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, compile_catalogues
 from ..questionnaires import localise
-
-LANGUAGES = {"da": "Dansk", "en": "English"}
-DEFAULT_LANGUAGE = "da"
-# Keywords the extractor looks for: the usual gettext family, lazy_gettext
-# for form labels, and N_ for messages raised by the Flask-free modules.
-EXTRACT_KEYWORDS = ["_", "gettext", "ngettext:1,2", "lazy_gettext", "_l", "N_"]
 
 log = logging.getLogger(__name__)
 babel = Babel()
@@ -106,96 +94,6 @@ def _use_our_catalogue_for_forms() -> None:
     request.wtforms_translations = _FORM_MESSAGES
 
 
-def translations_dir() -> Path:
-    return Path(current_app.config["TRANSLATIONS_DIR"])
-
-
-def compile_catalogues(directory: Path, target: Path | None = None) -> list[Path]:
-    """Write ``messages.mo`` for every ``messages.po`` that is newer; return those written.
-
-    The ``.mo`` goes beside its ``.po``, or under ``target`` in the same layout.
-    """
-    written = []
-    for po_path in sorted(Path(directory).glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if target is not None:
-            mo_path = Path(target) / po_path.relative_to(directory).with_suffix(".mo")
-            mo_path.parent.mkdir(parents=True, exist_ok=True)
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with open(po_path, "rb") as po_file:
-            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
-        temporary = mo_path.with_suffix(".mo.tmp")
-        try:
-            with open(temporary, "wb") as mo_file:
-                write_mo(mo_file, catalogue)
-            temporary.replace(mo_path)  # atomic: a worker never reads half a file
-        except OSError as error:
-            log.warning("Could not compile %s: %s", po_path, error)
-            continue
-        written.append(mo_path)
-    return written
-
-
-@click.group("translations", cls=AppGroup)
-def translations_command():
-    """Maintain the Danish and English message catalogues."""
-
-
-def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
-
-
-@translations_command.command("update")
-def update_command():
-    """Extract strings from code and templates and merge them into the catalogues."""
-    root = Path(current_app.root_path).parent
-    directory = translations_dir()
-    pot = directory / "messages.pot"
-    keywords = [arg for keyword in EXTRACT_KEYWORDS for arg in ("-k", keyword)]
-    _pybabel(
-        "extract",
-        "-F",
-        str(root / "babel.cfg"),
-        "--no-location",
-        "--sort-output",
-        "--project",
-        "survey_app",
-        "--version",
-        "0.1",
-        "--msgid-bugs-address",
-        "",
-        *keywords,
-        "-o",
-        str(pot),
-        str(root / "survey_app"),
-    )
-    for language in LANGUAGES:
-        if (directory / language / "LC_MESSAGES" / "messages.po").exists():
-            _pybabel(
-                "update",
-                "-i",
-                str(pot),
-                "-d",
-                str(directory),
-                "-l",
-                language,
-                "--no-fuzzy-matching",
-                "--ignore-obsolete",
-            )
-        else:
-            _pybabel("init", "-i", str(pot), "-d", str(directory), "-l", language)
-    pot.unlink()
-    click.echo(f"Kataloger opdateret i {directory}. Oversæt de nye tekster og kør 'translations compile'.")
-
-
-@translations_command.command("compile")
-def compile_command():
-    """Compile the .po catalogues into .mo files (also done at every start)."""
-    for path in compile_catalogues(translations_dir()):
-        click.echo(f"Skrevet: {path}")
-
-
 def compiled_catalogues(app) -> Path:
     """The folder of up-to-date ``.mo`` files: beside the ``.po`` files when the app may write there
     (a checkout), else in the instance folder (an installed package owned by another user)."""
@@ -216,7 +114,6 @@ def init_app(app) -> None:
         default_translation_directories=str(compiled_catalogues(app)),
         locale_selector=select_language,
     )
-    app.cli.add_command(translations_command)
     app.before_request(_use_our_catalogue_for_forms)
     app.jinja_env.install_gettext_callables(
         gettext=lambda message: _request_translations().ugettext(message),

@@ -57,3 +57,22 @@ def add_security_headers_https(response):
 def init_app(app) -> None:
     https = app.config["BASE_URL"].startswith("https://")
     app.after_request(add_security_headers_https if https else add_security_headers)
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: redirects never lead elsewhere.
+
+    Refused: anything with a scheme or host; ``//host`` (protocol-relative);
+    a backslash, which browsers read as a slash (``/\\host``); and anything
+    not printable, as a tab or newline is dropped by URL parsers and turns
+    ``/<tab>/host`` into ``//host``.
+    """
+    if (
+        target
+        and target.isprintable()
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
+        return target
+    return None

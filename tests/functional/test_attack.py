@@ -28,9 +28,9 @@ import time_machine
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
 from survey_app import PROJECT_ROOT, accounts, clock, create_app, links, rounds
+from survey_app.context import opt_out_link
 from survey_app.db import connect
 from survey_app.questionnaires import load_file
-from survey_app.web.urls import opt_out_link
 from tests.helpers import csrf_token
 
 BASE_URL = "https://ips.example.dk"

@@ -148,7 +148,8 @@ def test_kept_figures_follow_every_change_to_the_data(evaluator, app, db):
     assert cells(evaluator.get("/evaluering/").text, "Total")[0] == "30"
     # This worker's own change: the participant is withdrawn through the same app.
     with app.app_context():
-        from survey_app.db import get_db, transaction
+        from survey_app.context import get_db
+        from survey_app.db import transaction
 
         database = get_db()
         with transaction(database):

@@ -25,7 +25,8 @@ import time_machine
 
 from survey_app import PROJECT_ROOT, accounts, clock, create_app, invitations, participants
 from survey_app import db as db_module
-from survey_app.db import connect, get_db
+from survey_app.context import get_db
+from survey_app.db import connect
 from survey_app.questionnaires import load_file
 from tests.conftest import PASSWORD
 from tests.gunicorn import (

@@ -22,7 +22,8 @@ import pytest
 import time_machine
 
 from survey_app import PROJECT_ROOT, clock, create_app, exports, rounds, safe_csv
-from survey_app.db import get_db, transaction
+from survey_app.context import get_db
+from survey_app.db import transaction
 from survey_app.questionnaires import parse_questionnaire
 from tests.cohort import Person, build
 from tests.functional.test_rounds import ORG, TEAM_LINK, post_answer, start

@@ -237,7 +237,7 @@ def build_world(app, runner, db) -> World:
         team_links[code] = link_path(line, 2)
     cli(runner, "rounds", "close", "Sommer 2027")
 
-    from survey_app.web import urls
+    from survey_app import context as urls
 
     with app.test_request_context():
         opt_out = urlsplit(urls.opt_out_link({"id": ids["KOGE-NEW"]})).path

@@ -126,7 +126,7 @@ def test_no_page_needs_inline_script_or_style():
     ],
 )
 def test_redirect_targets_stay_on_this_site(target, expected):
-    from survey_app.web.urls import local_path
+    from survey_app.web.security import local_path
 
     assert local_path(target) == expected
 

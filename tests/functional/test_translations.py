@@ -6,7 +6,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from survey_app import PROJECT_ROOT
-from survey_app.web.i18n import EXTRACT_KEYWORDS, LANGUAGES
+from survey_app.languages import EXTRACT_KEYWORDS, LANGUAGES
 from tests.helpers import csrf_token
 
 

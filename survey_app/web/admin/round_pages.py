@@ -6,7 +6,7 @@ every change is written to the audit log.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,10 +15,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from ... import clock, rounds
-from ...db import get_db, transaction
+from ...context import all_questionnaires, get_db, plan_round_messages, team_link
+from ...db import transaction
 from ...languages import UserError
 from ..auth import current_staff, log_action, role_required
-from ..team import plan_round_messages, team_link
 from . import bp
 
 ALL_WITH_CONTACT, CHOSEN = "all", "chosen"
@@ -70,7 +70,7 @@ def rounds_list():
 def open_round():
     db = get_db()
     form = OpenRoundForm()
-    questionnaires = rounds.round_questionnaires(current_app.extensions["questionnaires"])
+    questionnaires = rounds.round_questionnaires(all_questionnaires())
     form.questionnaire.choices = [
         SelectChoice(key, q.title["da"]) for key, q in sorted(questionnaires.items())
     ]

@@ -11,9 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ... import accounts, audit, clock, messaging
-from ...db import get_db, transaction
+from ...context import get_db, set_password_url
+from ...db import transaction
 from ...languages import UserError
-from ..auth import current_staff, log_action, role_required, set_password_url
+from ..auth import current_staff, log_action, role_required
 from . import bp
 
 ROLE_CHOICES = [

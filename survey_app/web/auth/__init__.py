@@ -31,9 +31,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from ... import accounts, audit
-from ...db import get_db, transaction
+from ...context import get_db
+from ...db import transaction
 from ...languages import UserError
-from ..urls import local_path
+from ..security import local_path
 
 bp = Blueprint("auth", __name__)
 login_manager = flask_login.LoginManager()
@@ -284,13 +285,6 @@ def first_admin_url(app) -> str | None:
         db.close()
     with app.test_request_context(base_url=app.config["BASE_URL"]):
         return url_for("auth.first_admin", token=token, _external=True)
-
-
-def set_password_url(user: dict) -> str:
-    """A new one-time link for ``user`` to set a password; it replaces their earlier links."""
-    token = accounts.set_password_token(get_db(), current_app.config["SECRET_KEY"], user["id"])
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for("auth.set_password", token=token, _external=True)
 
 
 def init_app(app) -> None:

@@ -15,12 +15,12 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from ... import clock, dates, importing, invitations, messaging, participants, safe_csv
-from ...db import get_db, transaction
+from ... import clock, context, dates, importing, invitations, messaging, participants, safe_csv
+from ...context import get_db, message_links, public_link
+from ...db import transaction
 from ...languages import UserError
 from ...scheduling import STATUSES, Schedule
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
-from ..urls import message_links, public_link
 from . import bp
 from .forms import ParticipantForm, UploadForm
 
@@ -261,7 +261,7 @@ def _timeline(row: dict, messages: list[dict]) -> list[tuple[str, str]]:
 def _live_invitation(participant: dict) -> dict:
     """The participant's open invitation, created now if there is none."""
     db = get_db()
-    questionnaire = current_app.extensions["questionnaires"][QUESTIONNAIRE]
+    questionnaire = context.questionnaire(QUESTIONNAIRE)
     with transaction(db):
         invitation, created = invitations.create_invitation(
             db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]

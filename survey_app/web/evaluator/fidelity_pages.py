@@ -8,13 +8,9 @@ rules. Every change is written to the audit log in the same transaction.
 from __future__ import annotations
 
 import itertools
-import sys
 from datetime import date
-from pathlib import Path
 
-import click
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask.cli import AppGroup
 from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,8 +18,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ... import audit, charts, clock, fidelity, formatting, importing, safe_csv
-from ...db import get_db, transaction
+from ... import charts, clock, fidelity, formatting, importing, safe_csv
+from ...context import fidelity_scales, get_db
+from ...db import transaction
 from ...languages import UserError
 from ...reporting import danish_sort_key, disclosure
 from ..auth import current_staff, log_action, role_required
@@ -31,23 +28,6 @@ from ..i18n import current_language
 from . import bp
 
 MAX_LINES_PER_CHART = 6  # charts.SERIES_STYLES: each line keeps its own colour, marker and dash
-
-
-@bp.record_once
-def _load_scales(state) -> None:
-    """Read the scales at start, so a broken file stops the app with the file and the key.
-
-    They live in ``questionnaires/fidelity/`` (``FIDELITY_DIR`` to move them), apart from
-    ``QUESTIONNAIRES_DIR``: the bands, which reports read as ``fidelity.BANDS``, are always
-    those of the shipped folder.
-    """
-    directory = Path(state.app.config.get("FIDELITY_DIR") or fidelity.DEFAULT_DIR)
-    state.app.extensions["fidelity_scales"] = fidelity.load_scales(directory)
-    state.app.cli.add_command(fidelity_command)
-
-
-def _scales() -> dict[str, fidelity.Scale]:
-    return current_app.extensions["fidelity_scales"]
 
 
 # --- forms ----------------------------------------------------------------------------------------
@@ -106,7 +86,7 @@ def _check(form: ReviewForm, scale: fidelity.Scale, review_id: int | None = None
         scores={item.id: form[_item_field(item.id)].data for item in scale.items},
     )
     row, errors = fidelity.check_review(
-        get_db(), raw, _scales(), review_id=review_id, language=current_language()
+        get_db(), raw, fidelity_scales(), review_id=review_id, language=current_language()
     )
     for name, error in errors.items():
         target = (
@@ -166,7 +146,7 @@ def fidelity_reviews():
         choices=choices,
         chosen=chosen,
         chosen_name=_municipality_name(chosen) if chosen else None,
-        scales=_scales(),
+        scales=fidelity_scales(),
         score_text=_score_text,
     )
 
@@ -178,7 +158,7 @@ def fidelity_reviews():
 @role_required("evaluator")
 def fidelity_new():
     """Record a review: first the scale (a GET form, so it works without JavaScript), then the items."""
-    scales = _scales()
+    scales = fidelity_scales()
     scale = scales.get(request.args.get("skala", ""))
     municipality = (request.args.get("kommune") or "").strip()
     if scale is None:
@@ -236,9 +216,9 @@ def _saved_message(row: dict, scale: fidelity.Scale, name: str) -> str:
 
 def _review_or_404(review_id: int) -> tuple[fidelity.Review, fidelity.Scale]:
     review = fidelity.get_review(get_db(), review_id)
-    if review is None or review.scale not in _scales():
+    if review is None or review.scale not in fidelity_scales():
         abort(404)
-    return review, _scales()[review.scale]
+    return review, fidelity_scales()[review.scale]
 
 
 @bp.route("/fidelitet/<int:review_id>", methods=["GET", "POST"])
@@ -318,33 +298,30 @@ def fidelity_import():
     if form.validate_on_submit():
         db = get_db()
         result = fidelity.parse_csv(
-            db, form.file.data.read(fidelity.MAX_CSV_BYTES + 1), _scales(), language=current_language()
+            db,
+            form.file.data.read(fidelity.MAX_CSV_BYTES + 1),
+            fidelity_scales(),
+            language=current_language(),
         )
         problems = importing.error_report(result.errors, gettext)
         if not problems:
             with transaction(db):
                 fidelity.import_reviews(db, result, created_by=current_staff().id)
-                log_action("fidelity_reviews_imported", detail=_import_detail(result), db=db)
+                log_action("fidelity_reviews_imported", detail=fidelity.import_detail(result), db=db)
     return render_template(
-        "evaluator/fidelity_import.html", form=form, result=result, problems=problems, scales=_scales()
+        "evaluator/fidelity_import.html",
+        form=form,
+        result=result,
+        problems=problems,
+        scales=fidelity_scales(),
     ), 422 if problems or form.errors else 200
-
-
-def _import_detail(result: fidelity.ImportResult) -> dict:
-    return {
-        "added": len(result.added),
-        "unchanged": len(result.unchanged),
-        "reviews": [
-            f"{row['municipality_code']} {row['review_date']} {row['scale']}" for row in result.added
-        ],
-    }
 
 
 @bp.get("/fidelitet/skabelon/<scale>.csv")
 @role_required("evaluator")
 def fidelity_template(scale: str):
     """An empty file with one scale's columns (semicolons and BOM, for Danish Excel)."""
-    chosen = _scales().get(scale)
+    chosen = fidelity_scales().get(scale)
     if chosen is None:
         abort(404)
     return Response(
@@ -352,35 +329,6 @@ def fidelity_template(scale: str):
         mimetype=safe_csv.MEDIA_TYPE,
         headers={"Content-Disposition": f"attachment; filename=fidelitet-{chosen.id}-skabelon.csv"},
     )
-
-
-@click.group("fidelity", cls=AppGroup)
-def fidelity_command():
-    """Fidelity reviews of the municipalities' IPS services."""
-
-
-@fidelity_command.command("import")
-@click.argument("file", type=click.File("rb"))
-def import_command(file):
-    """Import fidelity reviews from a CSV FILE: all rows or none.
-
-    One review per row. Columns: kommune (code or name), dato, skala
-    (IPS-25 or IPS-15), bedømmere, then one column per item id (s1, s2, …);
-    comma or semicolon separated, UTF-8 or Excel's Windows-1252. A row equal
-    to a stored review is left alone, so importing a file twice changes
-    nothing.
-    """
-    db = get_db()
-    result = fidelity.parse_csv(db, file.read(fidelity.MAX_CSV_BYTES + 1), _scales())
-    if result.errors:
-        for line in importing.error_report(result.errors, gettext):
-            click.echo(f"Fejl: {line}", err=True)
-        click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
-        sys.exit(1)
-    with transaction(db):
-        fidelity.import_reviews(db, result, created_by=None)
-        audit.record(db, "fidelity_reviews_imported", actor="cli", detail=_import_detail(result))
-    click.echo(f"{len(result.added)} målinger importeret, {len(result.unchanged)} fandtes allerede uændret.")
 
 
 # --- over time ------------------------------------------------------------------------------------
@@ -502,7 +450,7 @@ def fidelity_over_time():
         tops=tops,
         threshold=threshold,
         score_text=_score_text,
-        scales=_scales(),
+        scales=fidelity_scales(),
         language=language,
         nowrap=_nowrap,
     )

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from flask import Response, abort, current_app, render_template
 
-from ... import clock, rounds, safe_csv
-from ...db import get_db, transaction
+from ... import clock, context, rounds, safe_csv
+from ...context import get_db
+from ...db import transaction
 from ...questionnaires import Item, Questionnaire
 from ...reporting import disclosure
 from ..auth import log_action, role_required
@@ -62,7 +63,7 @@ def _round_and_questionnaire(round_id: int) -> tuple[dict, Questionnaire]:
     row = rounds.get_round(get_db(), round_id)
     if row is None:
         abort(404)
-    questionnaire = current_app.extensions["questionnaires"].get(row["questionnaire_id"])
+    questionnaire = context.questionnaire(row["questionnaire_id"])
     if questionnaire is None:
         abort(404)
     return row, questionnaire

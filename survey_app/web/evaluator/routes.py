@@ -14,8 +14,9 @@ from pathlib import Path
 from flask import Response, abort, current_app, g, render_template, request, send_file, stream_with_context
 from flask_babel import get_locale, gettext
 
-from ... import charts, clock, exports, formatting, reporting
-from ...db import connection_cache, data_version, get_db, transaction
+from ... import charts, clock, context, exports, formatting, reporting
+from ...context import connection_cache, get_db
+from ...db import data_version, transaction
 from ...reporting import cube
 from ..auth import log_action, role_required
 from . import bp
@@ -26,7 +27,7 @@ def _questionnaires() -> dict:
     """Questionnaires with a total score (the ones these reports are about)."""
     return {
         key: questionnaire
-        for key, questionnaire in current_app.extensions["questionnaires"].items()
+        for key, questionnaire in context.all_questionnaires().items()
         if questionnaire.total == "sum"
     }
 
@@ -352,7 +353,7 @@ def _export_labels() -> list[tuple[str, str]]:
 
 
 def _questionnaire_or_404():
-    questionnaire = current_app.extensions["questionnaires"].get(request.args.get("questionnaire", "csq8"))
+    questionnaire = context.questionnaire(request.args.get("questionnaire", "csq8"))
     if questionnaire is None:
         abort(404)
     return questionnaire
@@ -406,7 +407,7 @@ def associations():
     """Response rate and CSQ-8 by the fidelity band and by each organisation answer of the participant's municipality."""
     form, valid = _filters()
     query = _query(form)
-    organisation = current_app.extensions["questionnaires"].get("organisation")
+    organisation = context.questionnaire("organisation")
     tables = [
         (
             gettext("Fidelity band"),

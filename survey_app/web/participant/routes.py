@@ -26,13 +26,13 @@ from __future__ import annotations
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from ... import audit, clock, invitations, links
-from ...db import get_db, transaction
+from ... import audit, clock, context, invitations, links
+from ...context import get_db, participant_for_opt_out
+from ...db import transaction
 from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
 from ..i18n import current_language
-from ..urls import participant_for_opt_out
 from . import bp
 from .conversation import build_conversation
 
@@ -41,7 +41,7 @@ FETCH_HEADER = "X-Requested-With"
 
 
 def _questionnaire(invitation: dict) -> Questionnaire:
-    return current_app.extensions["questionnaires"][invitation["questionnaire_id"]]
+    return context.questionnaire(invitation["questionnaire_id"])
 
 
 def _invitation_for_link(token: str) -> dict:

@@ -24,8 +24,8 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from ... import clock, links, rounds
-from ...db import get_db
+from ... import clock, context, links, rounds
+from ...context import get_db
 from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
@@ -44,7 +44,7 @@ def not_bound(error):
 
 
 def _questionnaire(team: dict) -> Questionnaire:
-    questionnaire = current_app.extensions["questionnaires"].get(team["questionnaire_id"])
+    questionnaire = context.questionnaire(team["questionnaire_id"])
     if questionnaire is None:
         abort(404)
     return questionnaire

@@ -1,0 +1,166 @@
+"""The consultant's commands: register, import and withdraw participants, and issue their links."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext
+
+from .. import (
+    audit,
+    context,
+    importing,
+    invitations,
+    participants,
+)
+from ..context import get_db, public_link
+from ..db import transaction
+from ..languages import UserError
+from .shared import DanishError, fail_on_user_error
+
+
+@click.group("participants", cls=AppGroup)
+def participants_command():
+    """Register and withdraw participants."""
+
+
+@participants_command.command("add")
+@click.argument("code")
+@click.option(
+    "--municipality", "municipality_code", required=True, help="Municipality code, e.g. 259 for Køge."
+)
+@click.option("--baseline", required=True, help="Course start date, YYYY-MM-DD.")
+@click.option("--phone", help="Danish mobile number, e.g. +4512345678.")
+@click.option("--email", help="E-mail address.")
+@click.option(
+    "--channel", type=click.Choice(["sms", "email"]), help="How to send (default: SMS when a phone is known)."
+)
+@click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--consent", is_flag=True, help="The participant agreed to be contacted (required).")
+@click.option("--birth-year", help="Optional, for the non-response analysis.")
+@click.option("--gender", type=click.Choice(["female", "male", "other"]), help="Optional.")
+def add_participant_command(
+    code, municipality_code, baseline, phone, email, channel, language, consent, **more
+):
+    """Register a participant under a pseudonymous CODE (never a CPR number)."""
+    try:
+        participant = participants.add_participant(
+            get_db(),
+            code=code,
+            municipality_code=municipality_code,
+            baseline=baseline,
+            phone=phone,
+            email=email,
+            channel=channel,
+            language=language,
+            consent=consent,
+            **more,
+        )
+    except UserError as error:
+        fail_on_user_error(error)
+    click.echo(
+        f"Deltager {participant['code']} oprettet i {participant['municipality_name']} "
+        f"Kommune, forløbsstart {participant['baseline_date']}."
+    )
+
+
+@participants_command.command("withdraw")
+@click.argument("code")
+@click.option(
+    "--municipality", "municipality_code", help="Needed when the code is used in several municipalities."
+)
+def withdraw_participant_command(code, municipality_code):
+    """Withdraw a participant: their links stop working at once."""
+    try:
+        participant = participants.find_participant(get_db(), code, municipality_code)
+    except UserError as error:
+        fail_on_user_error(error)
+    participants.withdraw_participant(get_db(), participant["id"])
+    click.echo(f"Deltager {participant['code']} ({participant['municipality_name']}) er udtrådt.")
+
+
+@click.command("invite")
+@with_appcontext
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option(
+    "--municipality", "municipality_code", help="Needed when a code is used in several municipalities."
+)
+def invite_command(codes, questionnaire_id, municipality_code):
+    """Create an invitation for each participant and print CODE<TAB>URL, one per line.
+
+    A participant who already holds a live link gets the same link again.
+    All codes are checked first; if any is wrong, no invitation is created.
+    """
+    questionnaire = context.questionnaire(questionnaire_id)
+    if questionnaire is None:
+        known = ", ".join(sorted(context.all_questionnaires()))
+        raise DanishError(f"Ukendt spørgeskema {questionnaire_id!r}. Kendte: {known}.")
+    db = get_db()
+    try:
+        found = [participants.find_participant(db, code, municipality_code) for code in codes]
+    except UserError as error:
+        fail_on_user_error(error)
+    failures = 0
+    for participant in found:
+        try:
+            with transaction(db):
+                invitation, created = invitations.create_invitation(
+                    db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
+                )
+                # A printed link lets its holder answer, like the QR page: recorded the same way.
+                audit.record(
+                    db,
+                    "link_shown",
+                    actor="cli",
+                    target=f"participant:{participant['id']}:{participant['code']}",
+                    detail={"command": "invite"},
+                )
+        except UserError as error:
+            click.echo(f"Fejl: {error.translate(gettext)}", err=True)
+            failures += 1
+            continue
+        if not created:
+            click.echo(
+                f"{participant['code']} har allerede et gyldigt link; det samme link vises igen.", err=True
+            )
+        click.echo(f"{participant['code']}\t{public_link(invitation)}")
+    if failures:
+        sys.exit(1)
+
+
+@participants_command.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--consent-confirmed",
+    is_flag=True,
+    help="Everyone in the file agreed to be contacted (needed when the file has no consent column).",
+)
+def import_participants_command(file, consent_confirmed):
+    """Import participants from a CSV FILE: all rows or none.
+
+    Columns: code, municipality, baseline_date, phone, email (and optionally
+    channel, language, consent, birth_year, gender); comma or semicolon
+    separated; UTF-8 with or without BOM. Importing the same file again
+    changes nothing.
+    """
+    db = get_db()
+    parsed = importing.parse(db, file.read(importing.MAX_BYTES + 1), consent_confirmed=consent_confirmed)
+    with transaction(db):
+        result = importing.import_participants(db, parsed, actor="cli")
+        if not result.errors:
+            audit.record(
+                db,
+                "participants_imported",
+                actor="cli",
+                detail={"added": len(result.added), "unchanged": len(result.unchanged)},
+            )
+    if result.errors:
+        for line in importing.error_report(result.errors, gettext):
+            click.echo(f"Fejl: {line}", err=True)
+        click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
+        sys.exit(1)
+    click.echo(f"{len(result.added)} deltagere importeret, {len(result.unchanged)} fandtes allerede uændret.")

@@ -1,0 +1,276 @@
+"""The evaluator's commands: reports and exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext
+
+from .. import (
+    audit,
+    clock,
+    exports,
+    fidelity,
+    formatting,
+    importing,
+    reporting,
+    safe_csv,
+)
+from ..context import (
+    fidelity_scales,
+    get_db,
+)
+from ..db import transaction
+from ..reporting import cube
+from .shared import DanishError, parse_date_option, questionnaire_or_fail
+
+REPORT_COLUMNS = (
+    ("group", "Gruppe"),
+    ("eligible", "Berettigede"),
+    ("invited", "Inviteret"),
+    ("opened", "Åbnet"),
+    ("partial", "Delvist"),
+    ("completed", "Besvaret"),
+    ("response_rate", "Svarprocent"),
+    ("csq_n", "N"),
+    ("csq_mean", "Gns."),
+    ("csq_sd", "SD"),
+)
+
+
+@click.command("report")
+@with_appcontext
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(reporting.GROUPINGS + reporting.SERVICE_GROUPINGS),
+    required=True,
+    help="Grouping of the rows: region, cluster, municipality, period (quarter of the course start),"
+    " fidelity-band (the municipality's fidelity review closest to the follow-up date) or org-item-N"
+    " (the answer to item N of the organisation questionnaire round closest to it).",
+)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--period",
+    default="",
+    help="Course starts in this year (2025), half-year (2025H1) or quarter (2025K3); default: all.",
+)
+@click.option("--from", "start", help="First baseline date included, YYYY-MM-DD (only with --no-suppress).")
+@click.option("--to", "end", help="Last baseline date included, YYYY-MM-DD (only with --no-suppress).")
+@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option(
+    "--region-basis",
+    type=click.Choice(reporting.REGION_BASES),
+    default="baseline",
+    show_default=True,
+    help="Region as of each participant's baseline date, or as of today.",
+)
+@click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Show small counts too (for your own analysis; written to the audit log).",
+)
+def report_command(by, output, period, start, end, questionnaire_id, region_basis, no_suppress):
+    """Response rates and scores per region, cluster, municipality or period (Tabel 3).
+
+    Counts below SUPPRESSION_THRESHOLD (5) are hidden ("<5"), figures that
+    would reveal one are hidden too ("×"), and rates and means computed from
+    a hidden figure ("–"); the marks are written in the table and in CSV
+    cells. JSON is a list of objects with the keys group, eligible, invited,
+    opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd
+    (hidden ones null), suppressed and hidden (the mark of each hidden key);
+    the last object is the Total. Day-level ranges (--from/--to) only with
+    --no-suppress.
+    """
+    questionnaire = questionnaire_or_fail(questionnaire_id)
+    if not cube.valid_period(period):
+        raise DanishError("--period skal være et år (2025), et halvår (2025H1) eller et kvartal (2025K3).")
+    if (start or end) and not no_suppress:
+        raise DanishError(
+            "--from og --to kan kun bruges med --no-suppress: to perioder, der kun adskiller sig med få dage,"
+            " ville afsløre de deltagere, der startede i de dage. Brug --period."
+        )
+    query = reporting.Query(
+        questionnaire_id=questionnaire.id,
+        as_of=clock.today(),
+        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+        period=period,
+        start=parse_date_option(start, "--from"),
+        end=parse_date_option(end, "--to"),
+        region_basis=region_basis,
+    )
+    if query.start and query.end and query.start > query.end:
+        raise DanishError("--from skal ligge før --to.")
+    db = get_db()
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    try:
+        result = reporting.report(
+            db,
+            query,
+            by,
+            threshold=threshold,
+            suppress=not no_suppress,
+            questionnaire=questionnaire,
+            translate=gettext,
+        )
+    except reporting.PeriodNotOffered as error:
+        offered = ", ".join(period for period in error.offered if period) or "ingen"
+        raise DanishError(
+            f"Perioden {error.period} kan ikke vælges: ingen deltagere med forløbsstart i den har nået"
+            f" opfølgningen. Mulige perioder: {offered}."
+        ) from None
+    if no_suppress:
+        with transaction(db):
+            audit.record(
+                db,
+                "report_unsuppressed",
+                actor="cli",
+                detail={
+                    "by": by,
+                    "questionnaire": questionnaire.id,
+                    "period": period,
+                    "from": start,
+                    "to": end,
+                    "region_basis": region_basis,
+                },
+            )
+    rows = result.json_rows()
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif output == "csv":
+        buffer = io.StringIO()
+        writer = safe_csv.writer(buffer, lineterminator="\n")  # a group named "=…" stays text
+        columns = [key for key in rows[0] if key != "hidden"]
+        writer.writerow(columns)
+        for row in rows:
+            marks = row["hidden"]
+            writer.writerow([marks.get(column, row[column]) for column in columns])
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        _echo_report_table(result, rows, questionnaire)
+
+
+def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
+    hidden = formatting.hidden_text(result.threshold)
+
+    def cell(key, value):
+        if key == "group":
+            return str(value)
+        if key == "response_rate":
+            return formatting.percent(value, 1, hidden="–")
+        if key in ("csq_mean", "csq_sd"):
+            return formatting.number(value, 2, hidden="–")
+        return formatting.count(value, hidden=hidden)
+
+    table = [[title for _, title in REPORT_COLUMNS]]
+    table += [[row["hidden"].get(key) or cell(key, row[key]) for key, _ in REPORT_COLUMNS] for row in rows]
+    for reference in questionnaire.references:
+        label = reference.label.get("da")
+        table.append(
+            [
+                label,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                formatting.number(reference.mean, 2),
+                formatting.number(reference.sd, 2, hidden=""),
+            ]
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(REPORT_COLUMNS))]
+    for line in table:
+        click.echo(
+            "  ".join(
+                text.ljust(width) if i == 0 else text.rjust(width)
+                for i, (text, width) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+        )
+    if result.suppressed and any(row["suppressed"] for row in rows):
+        click.echo(
+            f"\n{hidden}: færre end {result.threshold} deltagere. ×: skjult, selv om tallet er mindst"
+            f" {result.threshold}, fordi det ville afsløre en mindre gruppe. –: beregnet af et skjult tal."
+        )
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format.")
+@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write."
+)
+@click.option("--excel-da", is_flag=True, help="CSV for Danish Excel: semicolon and decimal comma.")
+def export_command(fmt, questionnaire_id, out, excel_da):
+    """Export one row per invitation (no contact details) with a Danish codebook.
+
+    CSV is UTF-8 with BOM, its codebook written beside it as
+    <name>_kodebog.csv; xlsx has the sheets Data and Kodebog; sav (SPSS) and
+    dta (Stata) carry variable and value labels and need the extra
+    'stats' (pip install -e '.[stats]'). Withdrawn participants are left out.
+    """
+    questionnaire = questionnaire_or_fail(questionnaire_id)
+    if excel_da and fmt != "csv":
+        raise DanishError("--excel-da gælder kun --format csv.")
+    db = get_db()
+    try:
+        rows = exports.write_export(db, questionnaire, fmt, out, excel_da=excel_da)
+    except exports.ExportError as error:
+        raise DanishError(str(error)) from None
+    except OSError as error:
+        raise DanishError(f"Kan ikke skrive {out}: {error.strerror or error}.") from None
+    with transaction(db):
+        audit.record(
+            db,
+            "export",
+            actor="cli",
+            detail={
+                "format": fmt,
+                "questionnaire": questionnaire.id,
+                "rows": rows,
+                "file": out.name,
+                "excel_da": excel_da,
+            },
+        )
+    click.echo(f"{rows} rækker skrevet til {out}.")
+    if fmt == "csv":
+        click.echo(f"Kodebog skrevet til {exports.codebook_path(out)}.")
+
+
+@click.group("fidelity", cls=AppGroup)
+def fidelity_command():
+    """Fidelity reviews of the municipalities' IPS services."""
+
+
+@fidelity_command.command("import")
+@click.argument("file", type=click.File("rb"))
+def import_command(file):
+    """Import fidelity reviews from a CSV FILE: all rows or none.
+
+    One review per row. Columns: kommune (code or name), dato, skala
+    (IPS-25 or IPS-15), bedømmere, then one column per item id (s1, s2, …);
+    comma or semicolon separated, UTF-8 or Excel's Windows-1252. A row equal
+    to a stored review is left alone, so importing a file twice changes
+    nothing.
+    """
+    db = get_db()
+    result = fidelity.parse_csv(db, file.read(fidelity.MAX_CSV_BYTES + 1), fidelity_scales())
+    if result.errors:
+        for line in importing.error_report(result.errors, gettext):
+            click.echo(f"Fejl: {line}", err=True)
+        click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
+        sys.exit(1)
+    with transaction(db):
+        fidelity.import_reviews(db, result, created_by=None)
+        audit.record(db, "fidelity_reviews_imported", actor="cli", detail=fidelity.import_detail(result))
+    click.echo(f"{len(result.added)} målinger importeret, {len(result.unchanged)} fandtes allerede uændret.")

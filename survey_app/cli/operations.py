@@ -1,0 +1,240 @@
+"""The operator's commands, mostly run by the timer: sending what is due, the outbox, purging contact details, the database and its backup, the message catalogues."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from .. import (
+    clock,
+    context,
+    db,
+    messaging,
+    retention,
+)
+from ..context import get_db, message_links, plan_round_messages
+from ..languages import EXTRACT_KEYWORDS, LANGUAGES, compile_catalogues
+from ..scheduling import Schedule
+
+
+def _schedule_and_links():
+    return Schedule.from_config(current_app.config), message_links()
+
+
+@click.command("send-due")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only count what would be sent; change nothing.")
+def send_due_command(dry_run):
+    """Send the invitations, reminders and pre-notices that are due, then retry failed sends.
+
+    Meant to run every 15-60 minutes (cron or a systemd timer, see README).
+    Safe to run twice at once: no message is ever created or sent twice.
+    Also deletes contact details that are no longer needed.
+    """
+    db = get_db()
+    now = clock.now()
+    schedule, links = _schedule_and_links()
+    questionnaire = context.questionnaire("csq8")
+    planned = messaging.plan(
+        db,
+        questionnaire,
+        schedule,
+        links,
+        now,
+        valid_days=current_app.config["LINK_VALID_DAYS"],
+        dry_run=dry_run,
+    )
+    for_teams = plan_round_messages(db, now, dry_run=dry_run)
+    if for_teams["round"] or for_teams["round_reminder"]:
+        verb = "ville oprette" if dry_run else "oprettet"
+        click.echo(
+            f"Organisationsrunder: {verb} {for_teams['round']} e-mails med link og"
+            f" {for_teams['round_reminder']} påmindelser til IPS-teams."
+        )
+    if for_teams["no_contact"]:
+        click.echo(
+            f"{for_teams['no_contact']} IPS-teams i åbne runder har ingen kontakt-e-mail: sæt den med"
+            " 'teams set' eller på siden Runder.",
+            err=True,
+        )
+    if dry_run:
+        waiting = db.execute("SELECT COUNT(*) FROM message WHERE status = 'pending'").fetchone()[0]
+        purgeable = retention.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"], dry_run=True)
+        click.echo(
+            f"Prøvekørsel: ville oprette {planned['invitation']} invitationer, {planned['reminder']} påmindelser"
+            f" og {planned['prenotice']} forvarsler; {waiting} beskeder venter allerede;"
+            f" kontaktoplysninger for {len(purgeable)} deltagere ville blive slettet."
+        )
+        return
+    sent = messaging.deliver(db, current_app.config, schedule, links, now)
+    sent["waiting"] += db.execute(
+        "SELECT COUNT(*) FROM message WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > ?",
+        [clock.isoformat(now)],
+    ).fetchone()[0]
+    purged = retention.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"])
+    click.echo(
+        f"Oprettet: {planned['invitation']} invitationer, {planned['reminder']} påmindelser,"
+        f" {planned['prenotice']} forvarsler. Sendt: {sent['sent']}; venter på SMS-tidsrummet: {sent['waiting']};"
+        f" prøves igen senere: {sent['retrying']}; fejlet: {sent['failed'] + sent['failed_fallback']}"
+        f" (heraf sendt via den anden kanal: {sent['failed_fallback']}); annulleret: {sent['cancelled']}."
+        f" Kontaktoplysninger slettet for {len(purged)} deltagere."
+    )
+    if planned["no_contact"]:
+        click.echo(
+            f"{planned['no_contact']} deltagere er forfaldne, men har hverken mobilnummer eller e-mail:"
+            " vis dem QR-koden.",
+            err=True,
+        )
+    if sent["failed"] or sent["failed_fallback"]:
+        sys.exit(2)
+
+
+@click.command("outbox")
+@with_appcontext
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "cancelled"]))
+@click.option("--limit", type=int, default=100, show_default=True)
+def outbox_command(output, status, limit):
+    """List messages, newest first: code, channel, kind, recipient, body, created, status, attempts, error."""
+    sql = (
+        "SELECT COALESCE(participant.code, 'team-' || round_team.municipality_code) AS code, message.channel,"
+        " message.kind, message.recipient, message.subject, message.body, message.created_at, message.status,"
+        " message.attempts, message.error, message.sent_at FROM message"
+        " LEFT JOIN participant ON participant.id = message.participant_id"
+        " LEFT JOIN round_team ON round_team.id = message.round_team_id"
+    )
+    params: list = []
+    if status:
+        sql += " WHERE message.status = ?"
+        params.append(status)
+    rows = list(get_db().query(sql + " ORDER BY message.id DESC LIMIT ?", [*params, limit]))
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Udbakken er tom.")
+        return
+    columns = ["code", "channel", "kind", "recipient", "created_at", "status", "attempts", "error", "body"]
+    click.echo("\t".join(columns))
+    for row in rows:
+        body = (row["body"] or "").replace("\n", " ")
+        values = [row[c] if c != "body" else body for c in columns]
+        click.echo("\t".join("" if v is None else str(v) for v in values))
+
+
+@click.command("purge-contacts")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only count; delete nothing.")
+def purge_contacts_command(dry_run):
+    """Delete phone numbers and e-mails no longer needed (also done by send-due)."""
+    ids = retention.purge_contacts(
+        get_db(), clock.now(), current_app.config["CONTACT_GRACE_DAYS"], dry_run=dry_run
+    )
+    verb = "ville blive slettet" if dry_run else "slettet"
+    click.echo(f"Kontaktoplysninger {verb} for {len(ids)} deltagere.")
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database, or apply pending migrations (also done at every start)."""
+    applied = db.migrate(current_app.config["DATABASE"])
+    if applied:
+        click.echo("Migreringer udført: " + ", ".join(applied))
+    else:
+        click.echo("Databasen er allerede opdateret.")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file):
+    """Copy the database to FILE while the app runs (SQLite online backup).
+
+    Restore: stop the app, copy FILE over the DATABASE file, delete the
+    database's -wal and -shm files if any, start the app (see README).
+    """
+    database = current_app.config["DATABASE"]
+    if Path(file).resolve() == Path(database).resolve():
+        raise click.ClickException("Sikkerhedskopien må ikke skrives oven i selve databasen.")
+
+    def progress(status, remaining, total):
+        if total:
+            click.echo(f"\r{(total - remaining) * 100 // total} %", nl=False, err=True)
+
+    try:
+        pages = db.backup(database, file, progress=progress)
+    except (sqlite3.Error, OSError) as error:
+        raise click.ClickException(f"Sikkerhedskopien mislykkedes: {error}") from None
+    size = Path(file).stat().st_size
+    click.echo(f"\rSikkerhedskopi skrevet til {file} ({pages} sider, {size / 2**20:.1f} MiB).")
+
+
+@click.group("translations", cls=AppGroup)
+def translations_command():
+    """Maintain the Danish and English message catalogues."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+@translations_command.command("update")
+def update_command():
+    """Extract strings from code and templates and merge them into the catalogues."""
+    root = Path(current_app.root_path).parent
+    directory = translations_dir()
+    pot = directory / "messages.pot"
+    keywords = [arg for keyword in EXTRACT_KEYWORDS for arg in ("-k", keyword)]
+    _pybabel(
+        "extract",
+        "-F",
+        str(root / "babel.cfg"),
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "survey_app",
+        "--version",
+        "0.1",
+        "--msgid-bugs-address",
+        "",
+        *keywords,
+        "-o",
+        str(pot),
+        str(root / "survey_app"),
+    )
+    for language in LANGUAGES:
+        if (directory / language / "LC_MESSAGES" / "messages.po").exists():
+            _pybabel(
+                "update",
+                "-i",
+                str(pot),
+                "-d",
+                str(directory),
+                "-l",
+                language,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
+        else:
+            _pybabel("init", "-i", str(pot), "-d", str(directory), "-l", language)
+    pot.unlink()
+    click.echo(f"Kataloger opdateret i {directory}. Oversæt de nye tekster og kør 'translations compile'.")
+
+
+@translations_command.command("compile")
+def compile_command():
+    """Compile the .po catalogues into .mo files (also done at every start)."""
+    for path in compile_catalogues(translations_dir()):
+        click.echo(f"Skrevet: {path}")
+
+
+def translations_dir() -> Path:
+    return Path(current_app.config["TRANSLATIONS_DIR"])

@@ -1,0 +1,158 @@
+"""What the running app gives its views and commands: its database connection, the questionnaires
+and fidelity scales it loaded at start, and the links that leave it.
+
+Both edges (``web`` and ``cli``) read these through here, never through ``current_app.extensions``
+or ``g`` directly; the domain modules below take the database and the questionnaires as arguments
+and import none of this.
+
+A request uses its thread's connection (:func:`get_db` on ``g``) and leaves it open for the next
+request of that thread: opening and closing a WAL database per request costs more than the rest of
+answering a question, because the last connection to close checkpoints the whole log.
+:func:`close_db` rolls back anything a failed request left open.
+
+Links are built on ``BASE_URL``, never on the host of the current request, so a link sent from a
+command or a background run points where participants can reach it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlite_utils
+from flask import current_app, g, url_for
+
+from . import accounts, fidelity, invitations, links, questionnaires, rounds
+from .db import connect
+
+_DB_KEY = "survey_app.db"
+_QUESTIONNAIRES_KEY = "questionnaires"
+_SCALES_KEY = "fidelity_scales"
+
+
+def init_app(app) -> None:
+    """Load the questionnaires and the fidelity scales once, so a broken file stops the start with
+    the file and the key.
+
+    The scales live in ``questionnaires/fidelity/`` (``FIDELITY_DIR`` to move them), apart from
+    ``QUESTIONNAIRES_DIR``: the bands, which reports read as ``fidelity.BANDS``, are always those of
+    the shipped folder.
+    """
+    app.extensions[_QUESTIONNAIRES_KEY] = questionnaires.load_all(
+        Path(app.config["QUESTIONNAIRES_DIR"]), Path(app.config["QUESTIONNAIRE_OVERRIDES_DIR"])
+    )
+    app.extensions[_SCALES_KEY] = fidelity.load_scales(
+        Path(app.config.get("FIDELITY_DIR") or fidelity.DEFAULT_DIR)
+    )
+    app.teardown_appcontext(close_db)
+
+
+# --- the database ----------------------------------------------------------------------------------
+
+
+def _thread_connection(app) -> sqlite_utils.Database:
+    """This thread's connection for this app (per process too: gunicorn forks)."""
+    local = app.extensions.setdefault(_DB_KEY, threading.local())
+    key = (os.getpid(), app.config["DATABASE"])
+    if getattr(local, "key", None) != key:
+        local.db, local.key = connect(app.config["DATABASE"]), key
+        local.cache = {}
+    return local.db
+
+
+def get_db() -> sqlite_utils.Database:
+    """The connection for the current request or command."""
+    if "db" not in g:
+        g.db = _thread_connection(current_app._get_current_object())
+    return g.db
+
+
+def close_db(exception=None) -> None:
+    """End of a request: never leave a transaction open on the reused connection."""
+    db = g.pop("db", None)
+    if db is not None and db.conn.in_transaction:
+        db.conn.rollback()
+
+
+def connection_cache(database: sqlite_utils.Database) -> dict:
+    """A dict that lives as long as this thread's connection, for results worth keeping between
+    requests (key them with :func:`survey_app.db.data_version`); empty for any other connection."""
+    local = current_app.extensions.get(_DB_KEY)
+    if local is None or getattr(local, "db", None) is not database:
+        return {}
+    return local.cache
+
+
+# --- questionnaires and scales ---------------------------------------------------------------------
+
+
+def all_questionnaires() -> Mapping[str, questionnaires.Questionnaire]:
+    """Every questionnaire the app loaded, by id."""
+    return current_app.extensions[_QUESTIONNAIRES_KEY]
+
+
+def questionnaire(questionnaire_id: str | None) -> questionnaires.Questionnaire | None:
+    """The questionnaire with this id, or None when the app has none by that id."""
+    return all_questionnaires().get(questionnaire_id) if questionnaire_id else None
+
+
+def fidelity_scales() -> Mapping[str, fidelity.Scale]:
+    """The fidelity scales (IPS-25, IPS-15), by id."""
+    return current_app.extensions[_SCALES_KEY]
+
+
+# --- links that leave the app (SMS, e-mail, QR code, the terminal) ---------------------------------
+
+
+def external_url(endpoint: str, **values) -> str:
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def public_link(invitation: dict) -> str:
+    """The participant's link to an invitation."""
+    token = invitations.token_for(current_app.config["SECRET_KEY"], invitation)
+    return external_url("participant.welcome", token=token)
+
+
+def opt_out_link(participant: dict) -> str:
+    """The link in every e-mail that stops all further messages to the participant."""
+    token = links.opt_out_token(current_app.config["SECRET_KEY"], participant["id"])
+    return external_url("participant.opt_out", token=token)
+
+
+def participant_for_opt_out(token: str) -> int | None:
+    """The participant an opt-out link names, or None when it was not signed by this app."""
+    return links.read_opt_out_token(current_app.config["SECRET_KEY"], token)
+
+
+def message_links():
+    """The links messages carry, for ``messaging``."""
+    from .messaging import Links
+
+    return Links(invitation=public_link, opt_out=opt_out_link)
+
+
+def team_link(team: dict) -> str:
+    """The absolute link of a team's row in a round (for e-mails and the terminal)."""
+    return external_url("team.welcome", token=rounds.team_token(current_app.config["SECRET_KEY"], team))
+
+
+def plan_round_messages(db, now, *, dry_run: bool = False):
+    """Queue the round links and reminders that are due (``send-due``, and at once when a round opens)."""
+    return rounds.plan_messages(
+        db,
+        all_questionnaires(),
+        team_link,
+        now,
+        reminder_days=int(current_app.config["ROUND_REMINDER_DAYS"]),
+        dry_run=dry_run,
+    )
+
+
+def set_password_url(user: dict) -> str:
+    """A new one-time link for ``user`` to set a password; it replaces their earlier links."""
+    token = accounts.set_password_token(get_db(), current_app.config["SECRET_KEY"], user["id"])
+    return external_url("auth.set_password", token=token)
