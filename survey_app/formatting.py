@@ -8,7 +8,9 @@ text ("<5", "×" or "–"); ``None`` (nothing to show) becomes ``hidden``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from .reporting.disclosure import Hidden
@@ -67,3 +69,8 @@ def shown_as_stored_when_unreadable(show: Callable[[str], str], missing: str = "
             return str(stored)
 
     return shown
+
+
+def long_date(day: date, language: str = "da") -> str:
+    """A date as a sentence writes it: ``2026-03-31`` is ``31. marts 2026`` in Danish."""
+    return format_date(day, "d. MMMM y", locale=language)

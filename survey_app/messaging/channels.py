@@ -341,7 +341,7 @@ class SmtpSender:
         self.reply_to = config.get("MAIL_REPLY_TO")
         self.timeout = float(config.get("SEND_TIMEOUT") or 10)
 
-    def _recipient(self, message: Outgoing) -> str:
+    def recipient(self, message: Outgoing) -> str:
         """The bare address; a recipient that is not exactly one address is refused."""
         try:
             address = Address(addr_spec=(message.recipient or "").strip())
@@ -387,7 +387,7 @@ class SmtpSender:
         return connection
 
     def send(self, message: Outgoing, on_handover: Callable[[], None] | None = None) -> str:
-        recipient = self._recipient(message)
+        recipient = self.recipient(message)
         email = self._message(message, recipient)
         deadline = _Deadline(2 * self.timeout)
         try:

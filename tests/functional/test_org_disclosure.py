@@ -19,10 +19,10 @@ import time_machine
 from survey_app import PROJECT_ROOT, clock, rounds
 from survey_app.questionnaires import load_file
 from survey_app.reporting import disclosure
-from survey_app.web.evaluator.organisation_pages import _columns, region_summary
+from survey_app.rounds.results import columns_of, region_summary
 
 ORG = load_file(PROJECT_ROOT / "questionnaires" / "organisation.toml")
-COLUMNS = _columns(ORG)[0]
+COLUMNS = columns_of(ORG)[0]
 NOW = datetime(2026, 5, 1, 10, tzinfo=clock.LOCAL_TZ)  # before the regions merge in 2027
 THRESHOLD = 5
 YES, NO = 1, 2

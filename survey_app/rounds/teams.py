@@ -1,0 +1,74 @@
+"""The municipal IPS teams: their contact for round e-mails, and the signed link of a team's row in a round."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from .. import clock, links, participants
+from ..contact_details import normalise_email
+from ..db import transaction
+from .lifecycle import TEAM_SQL, one_row
+
+SALT = "survey_app.team-round-link"
+
+
+def team_contacts(db: sqlite_utils.Database) -> list[dict]:
+    """Every municipality with its team contact (e-mail and name, or None), by name."""
+    return list(
+        db.query(
+            "SELECT municipality.code, municipality.name AS municipality_name, team_contact.email,"
+            " team_contact.name, team_contact.updated_at FROM municipality"
+            " LEFT JOIN team_contact ON team_contact.municipality_code = municipality.code"
+            " ORDER BY municipality.name"
+        )
+    )
+
+
+def set_team_contact(
+    db: sqlite_utils.Database,
+    municipality_code: str,
+    *,
+    email: str | None,
+    name: str | None,
+    user_id: int | None,
+    now: datetime,
+) -> dict:
+    """Set (or with an empty e-mail, clear) where a municipality's IPS team gets its links."""
+    municipality = participants.municipality(db, municipality_code)
+    email = normalise_email(email)
+    name = " ".join((name or "").split()) or None
+    with transaction(db):
+        db.execute(
+            "INSERT INTO team_contact (municipality_code, email, name, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (municipality_code) DO UPDATE SET email = excluded.email,"
+            " name = excluded.name, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [municipality["code"], email, name, clock.isoformat(now), user_id],
+        )
+    return {
+        "code": municipality["code"],
+        "municipality_name": municipality["name"],
+        "email": email,
+        "name": name,
+    }
+
+
+def team_token(secret_key: str, team: dict) -> str:
+    return links.make_token(secret_key, team["id"], team["nonce"], salt=SALT)
+
+
+def get_team(db: sqlite_utils.Database, round_team_id: int) -> dict | None:
+    return one_row(db, TEAM_SQL + " WHERE round_team.id = ?", [round_team_id])
+
+
+def find_team_by_token(db: sqlite_utils.Database, secret_key: str, token: str) -> dict | None:
+    """The team row a link points to, or ``None`` for tampered, unknown or foreign links."""
+    try:
+        round_team_id, nonce = links.read_token(secret_key, token, salt=SALT)
+    except links.BadLink:
+        return None
+    team = get_team(db, round_team_id)
+    if team is None or not links.nonce_matches(team["nonce"], nonce):
+        return None
+    return team
