@@ -1,0 +1,13 @@
+"""Worlds: the data a test module works on, built by one function each.
+
+A world is built by a function whose docstring says what it holds; the test
+modules keep thin fixtures that call it (and freeze the clock where the
+world's figures depend on the day). Rows written straight into the database
+go through ``rows``; worlds that need links and sessions go through the
+real commands and pages.
+
+- ``rows``: one participant, invitation (with answers), fidelity review or
+  organisation round, as the app writes them.
+- ``export_cohort``: six participants, one for each thing an export must get
+  right (test_exports.py).
+"""
