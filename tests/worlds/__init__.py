@@ -8,6 +8,10 @@ real commands and pages.
 
 - ``rows``: one participant, invitation (with answers), fidelity review or
   organisation round, as the app writes them.
+- ``region_cohort``: 29 eligible participants in four regions with figures
+  worked out by hand (test_reporting.py, the evaluator's pages, the HTML check).
+- ``band_cohort``: 26 eligible participants, their municipalities' fidelity
+  reviews and organisation answers (test_associations.py).
 - ``export_cohort``: six participants, one for each thing an export must get
   right (test_exports.py).
 """
