@@ -12,6 +12,10 @@ real commands and pages.
   worked out by hand (test_reporting.py, the evaluator's pages, the HTML check).
 - ``band_cohort``: 26 eligible participants, their municipalities' fidelity
   reviews and organisation answers (test_associations.py).
+- ``every_role``: Køge and Næstved with links, a round, a fidelity review and
+  a session per role, built through the commands and pages, with a copy to
+  put back (test_attack.py); ``with_extreme_dates``: the same with impossible
+  dates written in (test_extreme_dates.py).
 - ``export_cohort``: six participants, one for each thing an export must get
   right (test_exports.py).
 """
