@@ -16,6 +16,8 @@ real commands and pages.
   a session per role, built through the commands and pages, with a copy to
   put back (test_attack.py); ``with_extreme_dates``: the same with impossible
   dates written in (test_extreme_dates.py).
+- ``every_page``: the region cohort, participants at every step of the chat
+  and two rounds, for rendering every page (test_html_valid.py).
 - ``export_cohort``: six participants, one for each thing an export must get
   right (test_exports.py).
 """

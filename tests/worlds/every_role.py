@@ -24,7 +24,7 @@ from pathlib import Path
 from survey_app import accounts, clock, create_app
 from survey_app.db import connect
 from survey_app.urls import opt_out_link
-from tests.helpers import csrf_token
+from tests.helpers import command, csrf_token, set_two_teams
 
 BASE_URL = "https://ips.example.dk"
 LINK_DAYS = 3
@@ -81,9 +81,7 @@ class World:
     # building
 
     def cli(self, *args: str):
-        result = self.runner.invoke(args=list(args))
-        assert result.exit_code == 0, result.output
-        return result
+        return command(self.runner, *args)
 
     def _build(self) -> None:
         for (code, municipality), phone in zip(PEOPLE.items(), PHONES, strict=True):
@@ -94,8 +92,7 @@ class World:
         for line in self.cli("invite", *PEOPLE).stdout.splitlines():
             code, url = line.split("\t")
             self.links[code] = url.removeprefix(BASE_URL)
-        self.cli("teams", "set", "259", "--email", "ips@koege.dk", "--name", "IPS-teamet")
-        self.cli("teams", "set", "370", "--email", "ips@naestved.dk")
+        set_two_teams(self.runner)
         self.deadline = clock.today() + timedelta(days=LINK_DAYS)
         opened = self.cli(
             "rounds", "open", "Forår", "--questionnaire", "organisation", "--deadline", self.deadline.isoformat()
