@@ -18,6 +18,8 @@ real commands and pages.
   dates written in (test_extreme_dates.py).
 - ``every_page``: the region cohort, participants at every step of the chat
   and two rounds, for rendering every page (test_html_valid.py).
+- ``fidelity_history``: an evaluator and fifteen earlier fidelity reviews,
+  recorded through the form's checks (browser/test_fidelity.py).
 - ``export_cohort``: six participants, one for each thing an export must get
   right (test_exports.py).
 """
