@@ -57,8 +57,7 @@ ROLES = ("anonymous", "participant", "team", "consultant_a", "consultant_b", "ev
 def world(tmp_path_factory):
     world = every_role.build(tmp_path_factory.mktemp("attack"))
     yield world
-    world.db.close()
-    world.baseline.close()
+    world.close()
 
 
 @pytest.fixture

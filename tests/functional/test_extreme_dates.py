@@ -34,8 +34,7 @@ def world(tmp_path_factory):
     with time_machine.travel("2026-11-25 10:00 +01:00", tick=True):
         world = every_role.with_extreme_dates(tmp_path_factory.mktemp("extreme"))
         yield world
-    world.db.close()
-    world.baseline.close()
+    world.close()
 
 
 @pytest.fixture

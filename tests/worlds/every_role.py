@@ -230,6 +230,11 @@ class World:
         self.db.backup(self.baseline)
         self.baseline_rows = self.snapshot()
 
+    def close(self) -> None:
+        """Close the world's connection and its copy."""
+        self.db.close()
+        self.baseline.close()
+
     def restore(self) -> None:
         """Put the database back as it was built."""
         if self.snapshot() != self.baseline_rows:
