@@ -17,8 +17,7 @@ from datetime import date, timedelta
 import pytest
 
 from survey_app import db as database
-from survey_app import geography, links, messaging
-from survey_app.texts import UserError
+from survey_app import geography, links, messaging, texts
 
 PLACEHOLDERS_ONLY = "The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}."
 TOO_LONG = "The SMS is too long"
@@ -29,8 +28,8 @@ LINK = "https://ips.example.dk/s/3f.AbCdEfGhIjKl.MnOpQrStUvWxYz012345"
 OPT_OUT = "https://ips.example.dk/afmeld/9.QwErTy"
 
 
-def refusal(key: str, text: str) -> UserError:
-    with pytest.raises(UserError) as refused:
+def refusal(key: str, text: str) -> texts.UserError:
+    with pytest.raises(texts.UserError) as refused:
         messaging.check_template(key, text)
     return refused.value
 
@@ -136,7 +135,7 @@ def test_an_e_mail_body_may_have_many_lines_and_any_length():
 )
 def test_a_doubled_brace_is_no_placeholder_for_the_required_links(key, text):
     """``{{link}}`` is sent as the text "{link}": the message would go out without its link."""
-    with pytest.raises(UserError):
+    with pytest.raises(texts.UserError):
         messaging.check_template(key, text)
 
 
@@ -294,7 +293,7 @@ def test_a_saved_template_replaces_the_default_for_its_key_only(db):
 
 
 def test_a_template_that_fails_the_check_is_not_saved(db):
-    with pytest.raises(UserError):
+    with pytest.raises(texts.UserError):
         messaging.save_template(db, "sms_reminder", "Husk at svare", None)
     assert messaging.template(db, "sms_reminder") == messaging.DEFAULT_TEMPLATES["sms_reminder"]
     assert db.execute("SELECT COUNT(*) FROM setting").fetchone()[0] == 0
