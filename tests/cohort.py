@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from survey_app import clock
 from survey_app.questionnaires import Questionnaire
+from tests.worlds import rows
 
 STATES = ("eligible", "invited", "opened", "partial", "completed")
 
@@ -55,57 +56,40 @@ def build(db, questionnaire: Questionnaire, people: list[Person], followup_weeks
     for person in people:
         baseline = date.fromisoformat(person.baseline)
         due = baseline + timedelta(weeks=followup_weeks)
-        participant_id = (
-            db["participant"]
-            .insert(
-                {
-                    "code": person.code,
-                    "municipality_code": person.municipality,
-                    "baseline_date": person.baseline,
-                    "phone": "+4512345678",
-                    "email": f"{person.code.lower()}@example.dk",
-                    "language": "da",
-                    "created_at": _stamp(baseline, 10),
-                    "consent_at": _stamp(baseline, 10),
-                    "withdrawn_at": _stamp(due, 12) if person.withdrawn else None,
-                    "gender": person.gender,
-                    "birth_year": person.birth_year,
-                    "channel": "sms",
-                }
-            )
-            .last_pk
+        participant_id = rows.participant(
+            db,
+            person.code,
+            person.municipality,
+            person.baseline,
+            created_at=_stamp(baseline, 10),
+            withdrawn_at=_stamp(due, 12) if person.withdrawn else None,
+            phone="+4512345678",
+            email=f"{person.code.lower()}@example.dk",
+            gender=person.gender,
+            birth_year=person.birth_year,
         )
         ids[person.code] = participant_id
         level = STATES.index(person.state)
         if level == 0:
             continue
-        invitation = {
-            "participant_id": participant_id,
-            "questionnaire_id": questionnaire.id,
-            "questionnaire_version": questionnaire.version,
-            "nonce": f"nonce-{person.code}",
-            "created_at": _stamp(due, 9),
-            "expires_at": _stamp(due + timedelta(days=56), 9),
-            "opened_at": _stamp(due, 18) if level >= 2 else None,
-            "completed_at": _stamp(due, 19) if level == 4 else None,
-            "total_score": person.total if level == 4 else None,
-        }
-        invitation_id = db["invitation"].insert(invitation).last_pk
         if level == 3:
             scores = [2] * person.answered
         elif level == 4:
             scores = item_scores(person.total, len(items))
         else:
             scores = []
-        db["answer"].insert_all(
-            {
-                "invitation_id": invitation_id,
-                "item_id": item.id,
-                "score": score,
-                "questionnaire_version": questionnaire.version,
-                "answered_at": _stamp(due, 19),
-            }
-            for item, score in zip(items, scores, strict=False)
+        rows.invitation(
+            db,
+            questionnaire,
+            participant_id,
+            _stamp(due, 9),
+            opened=_stamp(due, 18) if level >= 2 else None,
+            completed=_stamp(due, 19) if level == 4 else None,
+            scores=scores,
+            total=person.total if level == 4 else None,
+            expires=_stamp(due + timedelta(days=56), 9),
+            nonce=f"nonce-{person.code}",
+            answered_at=_stamp(due, 19),
         )
     return ids
 

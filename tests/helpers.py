@@ -1,4 +1,4 @@
-"""Small helpers for tests: reading pages as a browser would, registering participants."""
+"""Small helpers for tests: reading pages as a browser would, running commands, registering participants."""
 
 import re
 
@@ -29,3 +29,16 @@ def register_participant(runner, code="P-001", municipality="259", baseline="202
     )
     assert result.exit_code == 0, result.output
     return code
+
+
+def command(runner, *args: str):
+    """Run one of the app's commands, which must succeed; returns Click's result."""
+    result = runner.invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def set_two_teams(runner) -> None:
+    """Køge's IPS team (named "IPS-teamet", ips@koege.dk) and Næstved's (ips@naestved.dk)."""
+    command(runner, "teams", "set", "259", "--email", "ips@koege.dk", "--name", "IPS-teamet")
+    command(runner, "teams", "set", "370", "--email", "ips@naestved.dk")

@@ -18,9 +18,9 @@ alike. Messages a person can cause are :class:`UserError` with English
 msgids, translated at the edge.
 """
 
-from .imports import MAX_CSV_BYTES, import_detail, import_reviews, parse_csv, template_csv  # noqa: F401
-from .matching import Review, followup_date, latest_reviews, match_review, matched_review_sql, review_rounds  # noqa: F401
-from .reviews import (  # noqa: F401
+from .imports import MAX_CSV_BYTES, import_detail, import_reviews, parse_csv, template_csv
+from .matching import Review, followup_date, latest_reviews, match_review, matched_review_sql, review_rounds
+from .reviews import (
     ReviewInput,
     check_review,
     check_scores,
@@ -30,7 +30,7 @@ from .reviews import (  # noqa: F401
     list_reviews,
     update_review,
 )
-from .scales import (  # noqa: F401
+from .scales import (
     BANDS,
     DEFAULT_DIR,
     Band,
@@ -42,3 +42,35 @@ from .scales import (  # noqa: F401
     load_scale,
     load_scales,
 )
+
+__all__ = [
+    "BANDS",
+    "Band",
+    "DEFAULT_DIR",
+    "FidelityError",
+    "MAX_CSV_BYTES",
+    "Review",
+    "ReviewInput",
+    "Scale",
+    "band_for",
+    "band_sql",
+    "check_review",
+    "check_scores",
+    "delete_review",
+    "followup_date",
+    "get_review",
+    "import_detail",
+    "import_reviews",
+    "insert_review",
+    "latest_reviews",
+    "list_reviews",
+    "load_bands",
+    "load_scale",
+    "load_scales",
+    "match_review",
+    "matched_review_sql",
+    "parse_csv",
+    "review_rounds",
+    "template_csv",
+    "update_review",
+]

@@ -25,6 +25,36 @@ Guarantees:
 No Flask here: links are passed in as functions by the caller.
 """
 
-from .outbox import STATUS_TEXTS, deliver, describe_kind, send_now  # noqa: F401
-from .planning import Links, plan  # noqa: F401
-from .templates import DEFAULT_TEMPLATES, LONGEST_MUNICIPALITY, SAMPLE_LINK, qr_svg, save_template, template  # noqa: F401
+from .outbox import STATUS_TEXTS, deliver, describe_kind, send_now
+from .planning import Links, plan
+from .templates import (
+    DEFAULT_TEMPLATES,
+    LONGEST_MUNICIPALITY,
+    SAMPLE_LINK,
+    as_html,
+    check_template,
+    gsm7_length,
+    qr_svg,
+    render,
+    save_template,
+    template,
+)
+
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "LONGEST_MUNICIPALITY",
+    "Links",
+    "SAMPLE_LINK",
+    "STATUS_TEXTS",
+    "as_html",
+    "check_template",
+    "deliver",
+    "describe_kind",
+    "gsm7_length",
+    "plan",
+    "qr_svg",
+    "render",
+    "save_template",
+    "send_now",
+    "template",
+]

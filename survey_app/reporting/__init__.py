@@ -23,7 +23,21 @@ baseline date (``region_basis="baseline"``), or on the as-of date
 Østdanmark on 1 January 2027.
 """
 
-from .figures import Query  # noqa: F401
-from .groupings import GROUPINGS, ORG_ITEMS, REGION_BASES, SERVICE_GROUPINGS, danish_sort_key  # noqa: F401
-from .protection import protected  # noqa: F401
-from .tables import PeriodNotOffered, Report, cell_row, report  # noqa: F401
+from .figures import Query
+from .groupings import GROUPINGS, ORG_ITEMS, REGION_BASES, SERVICE_GROUPINGS, danish_sort_key
+from .protection import protected
+from .tables import PeriodNotOffered, Report, cell_row, report
+
+__all__ = [
+    "GROUPINGS",
+    "ORG_ITEMS",
+    "PeriodNotOffered",
+    "Query",
+    "REGION_BASES",
+    "Report",
+    "SERVICE_GROUPINGS",
+    "cell_row",
+    "danish_sort_key",
+    "protected",
+    "report",
+]

@@ -17,7 +17,7 @@ never open a team's round, nor the other way round.
 Functions take the sqlite-utils database explicitly and import no Flask.
 """
 
-from .lifecycle import (  # noqa: F401
+from .lifecycle import (
     ANSWERED,
     CLOSED,
     NOT_OPENED,
@@ -32,6 +32,34 @@ from .lifecycle import (  # noqa: F401
     round_questionnaires,
     team_statuses,
 )
-from .messages import message_still_wanted, plan_messages  # noqa: F401
-from .team_answers import CHANGED_BY_TEAM, answers, mark_opened, store_answer  # noqa: F401
-from .teams import SALT, find_team_by_token, get_team, set_team_contact, team_contacts, team_token  # noqa: F401
+from .messages import message_still_wanted, plan_messages
+from .team_answers import CHANGED_BY_TEAM, answers, mark_opened, store_answer
+from .teams import SALT, find_team_by_token, get_team, set_team_contact, team_contacts, team_token
+
+__all__ = [
+    "ANSWERED",
+    "CHANGED_BY_TEAM",
+    "CLOSED",
+    "NOT_OPENED",
+    "OPENED",
+    "RoundError",
+    "SALT",
+    "answers",
+    "close_round",
+    "find_round",
+    "find_team_by_token",
+    "get_round",
+    "get_team",
+    "is_closed",
+    "list_rounds",
+    "mark_opened",
+    "message_still_wanted",
+    "open_round",
+    "plan_messages",
+    "round_questionnaires",
+    "set_team_contact",
+    "store_answer",
+    "team_contacts",
+    "team_statuses",
+    "team_token",
+]

@@ -12,13 +12,14 @@ import pytest
 import time_machine
 
 from tests.cohort import build
-from tests.functional.test_reporting import TODAY, cohort
+from tests.worlds import region_cohort
+from tests.worlds.region_cohort import TODAY
 
 
 @pytest.fixture
 def evaluator(app, db, login):
     with time_machine.travel(TODAY, tick=False):
-        build(db, app.extensions["questionnaires"]["csq8"], cohort())
+        region_cohort.build(app, db)
         yield login("evaluator", ())
 
 

@@ -1,17 +1,8 @@
 """Row-level exports (CSV, Excel, SPSS, Stata) on a cohort built by hand.
 
-The cohort (questionnaire csq8; times stored in UTC, exported in Danish time):
-
-| code   | municipality | baseline   | region at baseline | invitations                          |
-|--------|--------------|------------|--------------------|--------------------------------------|
-| KØ-1   | Køge 259     | 2026-12-31 | Region Sjælland    | complete 4 3 4 3 2 4 3 1 = 24 (CEST) |
-| KØ-2   | Køge 259     | 2027-01-01 | Region Østdanmark  | partial: csq_1=1, csq_2=4, csq_3=2   |
-| AAL-7  | Aalborg 851  | 2026-01-10 | Region Nordjylland | 1: never opened; 2: complete, all 1  |
-| NÆ-3   | Næstved 370  | 2026-05-05 | Region Sjælland    | complete 3 3 3 3 3 3 3 3 = 24        |
-| UD-1   | Køge 259     | 2026-02-01 | (withdrawn)        | complete: must not appear            |
-| INGEN  | Odense 461   | 2026-06-01 | Region Syddanmark  | none: no row                         |
-
-KØ-1 has the phone number and e-mail address that must appear in no export.
+The cohort is built by tests/worlds/export_cohort.py, whose docstring has its
+table: who is complete, partial, never opened, withdrawn or never invited, and
+KØ-1's phone number and e-mail address that must appear in no export.
 """
 
 from __future__ import annotations
@@ -31,8 +22,9 @@ import pytest
 
 from survey_app import exports, safe_csv
 from survey_app.questionnaires import parse_questionnaire
+from tests.worlds import export_cohort, rows
+from tests.worlds.export_cohort import EMAIL, PHONE
 
-PHONE, EMAIL = "+4529876543", "anna.hansen@example.dk"
 SECRETS = (PHONE, "29876543", EMAIL, "anna.hansen")
 
 BASE = [
@@ -55,115 +47,9 @@ def csq8(app):
     return app.extensions["questionnaires"]["csq8"]
 
 
-def _participant(db, code, municipality, baseline, *, withdrawn=None, phone=None, email=None):
-    return (
-        db["participant"]
-        .insert(
-            {
-                "code": code,
-                "municipality_code": municipality,
-                "baseline_date": baseline,
-                "phone": phone,
-                "email": email,
-                "language": "da",
-                "created_at": f"{baseline}T08:00:00+00:00",
-                "consent_at": f"{baseline}T08:00:00+00:00",
-                "withdrawn_at": withdrawn,
-                "channel": "sms",
-            }
-        )
-        .last_pk
-    )
-
-
-def _invitation(
-    db, questionnaire, participant_id, created, opened=None, completed=None, scores=(), total=None
-):
-    invitation_id = (
-        db["invitation"]
-        .insert(
-            {
-                "participant_id": participant_id,
-                "questionnaire_id": questionnaire.id,
-                "questionnaire_version": questionnaire.version,
-                "nonce": f"nonce-{participant_id}-{created}",
-                "created_at": created,
-                "expires_at": "2099-01-01T00:00:00+00:00",
-                "opened_at": opened,
-                "completed_at": completed,
-                "total_score": total,
-            }
-        )
-        .last_pk
-    )
-    db["answer"].insert_all(
-        {
-            "invitation_id": invitation_id,
-            "item_id": item.id,
-            "score": score,
-            "questionnaire_version": questionnaire.version,
-            "answered_at": opened or created,
-        }
-        for item, score in zip(questionnaire.items, scores, strict=False)
-    )
-    return invitation_id
-
-
 @pytest.fixture
 def cohort(db, csq8):
-    with db.conn:
-        koege_1 = _participant(db, "KØ-1", "259", "2026-12-31", phone=PHONE, email=EMAIL)
-        _invitation(
-            db,
-            csq8,
-            koege_1,
-            "2026-08-31T07:00:00+00:00",
-            "2026-08-31T16:30:00+00:00",
-            "2026-08-31T16:35:12+00:00",
-            (4, 3, 4, 3, 2, 4, 3, 1),
-            24,
-        )
-        koege_2 = _participant(db, "KØ-2", "259", "2027-01-01", phone="+4511111111")
-        _invitation(
-            db, csq8, koege_2, "2027-12-01T08:00:00+00:00", "2027-12-01T10:15:00+00:00", None, (1, 4, 2)
-        )
-        aalborg = _participant(db, "AAL-7", "851", "2026-01-10", email="aal7@example.dk")
-        _invitation(db, csq8, aalborg, "2026-07-10T08:00:00+00:00")
-        _invitation(
-            db,
-            csq8,
-            aalborg,
-            "2026-09-10T08:00:00+00:00",
-            "2026-09-10T09:00:00+00:00",
-            "2026-09-10T09:05:00+00:00",
-            (1,) * 8,
-            8,
-        )
-        naestved = _participant(db, "NÆ-3", "370", "2026-05-05")
-        _invitation(
-            db,
-            csq8,
-            naestved,
-            "2026-11-05T08:00:00+00:00",
-            "2026-11-05T08:01:00+00:00",
-            "2026-11-05T08:03:00+00:00",
-            (3,) * 8,
-            24,
-        )
-        withdrawn = _participant(
-            db, "UD-1", "259", "2026-02-01", withdrawn="2026-09-01T10:00:00+00:00", phone="+4522222222"
-        )
-        _invitation(
-            db,
-            csq8,
-            withdrawn,
-            "2026-08-01T08:00:00+00:00",
-            "2026-08-01T09:00:00+00:00",
-            "2026-08-01T09:05:00+00:00",
-            (4,) * 8,
-            32,
-        )
-        _participant(db, "INGEN", "461", "2026-06-01")
+    export_cohort.build(db, csq8)
 
 
 def expected_rows(version):
@@ -448,8 +334,8 @@ OTHER = {
 def other(db):
     questionnaire = parse_questionnaire(Path("org.toml"), OTHER)
     with db.conn:
-        person = _participant(db, "F-1", "461", "2026-03-01")
-        invitation_id = _invitation(
+        person = rows.participant(db, "F-1", "461", "2026-03-01")
+        invitation_id = rows.invitation(
             db, questionnaire, person, "2026-09-01T08:00:00+00:00", "2026-09-01T08:01:00+00:00"
         )
         db["answer"].insert_all(

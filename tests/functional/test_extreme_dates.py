@@ -9,14 +9,14 @@ of every role and every command must still answer, without a 500 and
 without a traceback.
 
 The world is the attack tests' (Køge and Næstved, links, a round, a
-fidelity review, a session per role), with its dates then made extreme.
+fidelity review, a session per role), with its dates then made extreme
+(``with_extreme_dates`` in tests/worlds/every_role.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import traceback
 
 import pytest
@@ -24,62 +24,17 @@ import time_machine
 
 from survey_app import reporting
 from tests.functional import test_attack as attack
-
-# A participant per kind of impossible course start, none of them invited yet (so each gets a due date).
-EXTREME_BASELINES = {
-    "KOGE-X9999": "9999-12-31",
-    "KOGE-X0001": "0001-01-01",
-    "KOGE-XTEXT": "31-12-9999",
-    "KOGE-XEMPTY": "",
-}
-
-
-def _extremes(w: attack.World) -> None:
-    db = w.db
-    with db:
-        # The invited participants: one starts in 9999, one in year 1, with a birth year of 99999.
-        db.execute("UPDATE participant SET baseline_date = '9999-12-31' WHERE code = 'KOGE-A1'")
-        db.execute(
-            "UPDATE participant SET baseline_date = '0001-01-01', birth_year = 99999 WHERE code = 'KOGE-B2'"
-        )
-        # Their links: one expiring at the very end of 9999 (UTC), one in year 1; Næstved's never.
-        db.execute(
-            "UPDATE invitation SET expires_at = '9999-12-31T23:59:59+00:00' WHERE participant_id ="
-            " (SELECT id FROM participant WHERE code = 'KOGE-A1')"
-        )
-        db.execute(
-            "UPDATE invitation SET expires_at = '0001-01-01T00:00:00+00:00' WHERE participant_id ="
-            " (SELECT id FROM participant WHERE code = 'KOGE-B2')"
-        )
-        for number, (code, baseline) in enumerate(EXTREME_BASELINES.items()):
-            db.execute(
-                "INSERT INTO participant (code, municipality_code, baseline_date, phone, channel, language,"
-                " birth_year, created_at, updated_at, consent_at)"
-                " VALUES (?, '259', ?, ?, 'sms', 'da', 99999, ?, ?, ?)",
-                [code, baseline, f"+452012349{number}", *["2026-11-25T09:00:00+00:00"] * 3],
-            )
-        db.execute("UPDATE fidelity_review SET review_date = '9999-12-31'")
-        db.execute(
-            "INSERT INTO fidelity_review (municipality_code, review_date, scale, reviewers, total,"
-            " ips25_equivalent, created_at)"
-            " SELECT municipality_code, '0001-01-01', scale, reviewers, total, ips25_equivalent,"
-            " created_at FROM fidelity_review"
-        )
-        db.execute("UPDATE round SET deadline = '9999-12-31'")
+from tests.worlds import every_role
+from tests.worlds.every_role import EXTREME_BASELINES
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     # Built on a fixed day, inside the SMS window: what is due, expired or open depends on it.
     with time_machine.travel("2026-11-25 10:00 +01:00", tick=True):
-        world = attack.World(tmp_path_factory.mktemp("extreme"))
-        _extremes(world)
-        world.baseline = sqlite3.connect(":memory:")
-        world.db.backup(world.baseline)
-        world.baseline_rows = world.snapshot()
+        world = every_role.with_extreme_dates(tmp_path_factory.mktemp("extreme"))
         yield world
-    world.db.close()
-    world.baseline.close()
+    world.close()
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,12 +30,13 @@ import time_machine
 
 from survey_app import PROJECT_ROOT, accounts, create_app
 from survey_app.db import connect
-from tests.cohort import build
 from tests.conftest import PASSWORD
 from tests.functional.test_fidelity_pages import IPS15_ITEMS, IPS25_ITEMS, scores_for
-from tests.functional.test_reporting import TODAY, cohort
 from tests.functional.test_scoping import PARTICIPANT_ENDPOINTS, roles_of, url_for_rule
 from tests.helpers import csrf_token
+from tests.worlds import every_page
+from tests.worlds.every_page import World
+from tests.worlds.region_cohort import TODAY
 
 VNU_CACHE = (
     Path.home() / ".cache" / "survey-app-vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -175,73 +175,7 @@ def test_every_public_page_is_rendered(app):
     assert public == set(PUBLIC_PAGES), "add the new public page to test_html_valid.py"
 
 
-# --- building the data ------------------------------------------------------------------------
-
-
-def cli(runner, *args) -> str:
-    result = runner.invoke(args=list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def link_path(line: str, column: int) -> str:
-    return urlsplit(line.strip().split("\t")[column]).path
-
-
-@dataclass
-class World:
-    participant_ids: dict[str, int]
-    links: dict[str, str]
-    team_links: dict[str, str]
-    opt_out: str
-
-
-def build_world(app, runner, db) -> World:
-    """A cohort for the reports, the journey's participants, and two organisation rounds."""
-    ids = build(db, app.extensions["questionnaires"]["csq8"], cohort())
-    journey = {
-        "KOGE-NEW": "259",  # invited, link not opened
-        "KOGE-PART": "259",  # answered three questions
-        "KOGE-OUT": "259",  # withdrawn by the consultant
-        "KOGE-OLD": "259",  # link expired
-        "NAES-DONE": "370",  # answered everything
-        "NAES-TEXT": "370",  # the short questionnaire with a free-text question
-        "NAES-WAIT": "370",  # not invited yet
-    }
-    for code, municipality in journey.items():
-        cli(
-            runner,
-            "participants",
-            "add",
-            code,
-            "--municipality",
-            municipality,
-            "--baseline",
-            "2027-02-01",
-            "--consent",
-        )
-    links = {}
-    with time_machine.travel(datetime(2027, 6, 1, 10, tzinfo=TODAY.tzinfo), tick=False):
-        links["KOGE-OLD"] = link_path(cli(runner, "invite", "KOGE-OLD"), 1)
-    for code in ("KOGE-NEW", "KOGE-PART", "KOGE-OUT", "NAES-DONE"):
-        links[code] = link_path(cli(runner, "invite", code), 1)
-    links["NAES-TEXT"] = link_path(cli(runner, "invite", "NAES-TEXT", "--questionnaire", "feedback"), 1)
-    ids |= {row["code"]: row["id"] for row in db.query("SELECT id, code FROM participant")}
-
-    # Køge's team has an open round (id 1); Næstved's round (id 2) is closed.
-    cli(runner, "teams", "set", "259", "--email", "ips@koege.dk", "--name", "IPS-teamet")
-    cli(runner, "teams", "set", "370", "--email", "ips@naestved.dk")
-    team_links = {}
-    for name, code in [("Efterår 2027", "259"), ("Sommer 2027", "370")]:
-        line = cli(runner, "rounds", "open", name, "--deadline", "2027-10-15", "--municipality", code)
-        team_links[code] = link_path(line, 2)
-    cli(runner, "rounds", "close", "Sommer 2027")
-
-    from survey_app import context as urls
-
-    with app.test_request_context():
-        opt_out = urlsplit(urls.opt_out_link({"id": ids["KOGE-NEW"]})).path
-    return World(ids, links, team_links, opt_out)
+# --- visitors ------------------------------------------------------------------------------------
 
 
 def choose_language(client, language: str) -> None:
@@ -625,7 +559,7 @@ def test_every_page_is_valid_html(app, runner, db, make_user, tmp_path):
     pages = Pages(tmp_path / "pages")
     pages.folder.mkdir()
     with time_machine.travel(TODAY, tick=False):
-        world = build_world(app, runner, db)
+        world = every_page.build(app, runner, db)
         render_first_admin(app, pages)
         users = {
             "consultant": make_user("konsulent@koege.dk", "consultant", ("259", "370")),

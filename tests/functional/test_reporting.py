@@ -6,15 +6,8 @@ Sjælland became part of Region Østdanmark on 1 January 2027: Køge
 participants who started in 2026 belong to Region Sjælland by their
 baseline date, those who started in 2027 to Region Østdanmark.
 
-The cohort, by region at baseline (totals of complete CSQ-8 responses):
-
-| region       | eligible | invited | opened | partial | completed | totals                     |
-|--------------|----------|---------|--------|---------|-----------|----------------------------|
-| Nordjylland  | 2        | 2       | 1      | 0       | 1         | 27                         |
-| Sjælland     | 9        | 8       | 7      | 1       | 6         | 30 28 32 25 27 29          |
-| Syddanmark   | 12       | 10      | 9      | 2       | 6         | 32 31 30 29 28 24          |
-| Østdanmark   | 6        | 6       | 5      | 0       | 5         | 20 24 22 26 18             |
-| Total        | 29       | 26      | 22     | 3       | 18        |                            |
+The cohort is built by tests/worlds/region_cohort.py, whose docstring has its
+table by region at baseline (totals of complete CSQ-8 responses).
 
 By hand:
 - Sjælland: mean 171/6 = 28.5; squared deviations 2.25 + 0.25 + 12.25 +
@@ -25,9 +18,6 @@ By hand:
 - Total: n = 18, sum 27 + 171 + 174 + 110 = 482, sum of squares 729 + 4903
   + 5086 + 2460 = 13178; mean 482/18; variance (18 * 13178 - 482^2) /
   (18 * 17) = 4880/306.
-
-Not counted: a withdrawn Odense participant (complete, total 8) and one
-whose follow-up date has not come (invited early and complete, total 10).
 """
 
 from __future__ import annotations
@@ -42,52 +32,14 @@ import time_machine
 
 from survey_app import reporting
 from tests.cohort import Person, build
-
-TODAY = datetime(2027, 9, 1, 10, 0, tzinfo=UTC)
-
-KOEGE, NAESTVED, ODENSE, AALBORG = "259", "370", "461", "851"
-
-SJAELLAND_TOTALS = [30, 28, 32, 25, 27, 29]
-SYDDANMARK_TOTALS = [32, 31, 30, 29, 28, 24]
-OESTDANMARK_TOTALS = [20, 24, 22, 26, 18]
-
-
-def cohort() -> list[Person]:
-    people = [
-        Person("N1", AALBORG, "2026-04-01", "completed", 27),
-        Person("N2", AALBORG, "2026-04-01", "invited"),
-    ]
-    # Region Sjælland (baseline 2026): Køge and Næstved.
-    for number, total in enumerate(SJAELLAND_TOTALS, 1):
-        people.append(
-            Person(f"S{number}", KOEGE if number <= 3 else NAESTVED, "2026-03-01", "completed", total)
-        )
-    people += [
-        Person("S7", KOEGE, "2026-05-10", "partial", answered=3),
-        Person("S8", NAESTVED, "2026-08-20", "invited"),
-        Person("S9", NAESTVED, "2026-09-01"),  # due, never invited
-    ]
-    # Region Østdanmark (Køge, baseline 2027).
-    for number, total in enumerate(OESTDANMARK_TOTALS, 1):
-        people.append(Person(f"K{number}", KOEGE, "2027-01-15", "completed", total))
-    people.append(
-        Person("K6", KOEGE, "2027-03-03", "invited")
-    )  # the last baseline whose follow-up has passed
-    # Region Syddanmark: Odense.
-    for number, total in enumerate(SYDDANMARK_TOTALS, 1):
-        people.append(Person(f"O{number}", ODENSE, "2026-02-01", "completed", total))
-    people += [
-        Person("O7", ODENSE, "2026-06-01", "partial", answered=7),
-        Person("O8", ODENSE, "2026-06-01", "partial", answered=1),
-        Person("O9", ODENSE, "2026-06-01", "opened"),
-        Person("O10", ODENSE, "2026-07-01", "invited"),
-        Person("O11", ODENSE, "2026-07-01"),
-        Person("O12", ODENSE, "2026-07-01"),
-        # Not counted:
-        Person("OW", ODENSE, "2026-02-01", "completed", 8, withdrawn=True),
-        Person("OE", ODENSE, "2027-03-04", "completed", 10),  # follow-up on 2 September 2027
-    ]
-    return people
+from tests.worlds import region_cohort
+from tests.worlds.region_cohort import (
+    KOEGE,
+    OESTDANMARK_TOTALS,
+    SJAELLAND_TOTALS,
+    SYDDANMARK_TOTALS,
+    TODAY,
+)
 
 
 @pytest.fixture
@@ -98,7 +50,7 @@ def frozen():
 
 @pytest.fixture
 def cohort_db(app, db, frozen):
-    build(db, app.extensions["questionnaires"]["csq8"], cohort())
+    region_cohort.build(app, db)
     return db
 
 
