@@ -23,8 +23,9 @@ from pathlib import Path
 
 import sqlite_utils
 from flask import current_app, g, url_for
+from flask_babel import gettext
 
-from . import accounts, fidelity, invitations, links, questionnaires, rounds
+from . import accounts, clock, fidelity, invitations, links, questionnaires, reporting, rounds
 from .db import connect
 
 _DB_KEY = "survey_app.db"
@@ -101,6 +102,70 @@ def questionnaire(questionnaire_id: str | None) -> questionnaires.Questionnaire 
 def fidelity_scales() -> Mapping[str, fidelity.Scale]:
     """The fidelity scales (IPS-25, IPS-15), by id."""
     return current_app.extensions[_SCALES_KEY]
+
+
+# --- reports: the dashboard and ``report`` build them the same way ----------------------------------
+
+
+def suppression_threshold() -> int:
+    return int(current_app.config["SUPPRESSION_THRESHOLD"])
+
+
+def report_groupings() -> tuple[str, ...]:
+    """Every grouping a report can be broken down by here, the organisation questions included."""
+    return reporting.GROUPINGS + reporting.service_groupings(_org_items())
+
+
+def _org_items() -> tuple[str, ...]:
+    return reporting.organisation_items(questionnaire("organisation"))
+
+
+def report_query(
+    questionnaire_id: str, *, period: str = "", region_basis: str = "baseline", start=None, end=None
+) -> reporting.Query:
+    """Which participants a report covers, from the filters a person chose and the app's settings
+    (today, ``FOLLOWUP_WEEKS``, the organisation questionnaire's questions)."""
+    return reporting.Query(
+        questionnaire_id=questionnaire_id,
+        as_of=clock.today(),
+        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+        period=period,
+        start=start,
+        end=end,
+        region_basis=region_basis,
+        org_items=_org_items(),
+    )
+
+
+def build_report(
+    query: reporting.Query, by: str, *, suppress: bool = True, items: bool = False, cube=None
+) -> reporting.Report:
+    """The report of ``query`` by ``by`` with the app's threshold, in the request's or command's
+    language; ``cube``: the grouping already solved (the dashboard keeps them between requests)."""
+    return reporting.report(
+        get_db(),
+        query,
+        by,
+        threshold=suppression_threshold(),
+        suppress=suppress,
+        items=items,
+        questionnaire=questionnaire(query.questionnaire_id),
+        translate=gettext,
+        cube=cube,
+    )
+
+
+def solve_report(query: reporting.Query, by: str, *, spine=None):
+    """The grouping's figures for every period, with disclosure control (:func:`reporting.protected`)."""
+    return reporting.protected(
+        get_db(),
+        query,
+        by,
+        threshold=suppression_threshold(),
+        questionnaire=questionnaire(query.questionnaire_id),
+        translate=gettext,
+        spine=spine,
+    )
 
 
 # --- links that leave the app (SMS, e-mail, QR code, the terminal) ---------------------------------

@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext
 
 from .. import (
     audit,
-    clock,
+    context,
     exports,
     fidelity,
     formatting,
@@ -27,19 +26,21 @@ from ..context import (
     get_db,
 )
 from ..db import transaction
+from ..languages import N_
 from ..reporting import cube
 from .shared import DanishError, parse_date_option, questionnaire_or_fail
 
+# The table's headings: the msgids of the dashboard's column headings, translated like the page.
 REPORT_COLUMNS = (
-    ("group", "Gruppe"),
-    ("eligible", "Berettigede"),
-    ("invited", "Inviteret"),
-    ("opened", "Åbnet"),
-    ("partial", "Delvist"),
-    ("completed", "Besvaret"),
-    ("response_rate", "Svarprocent"),
+    ("group", N_("Group")),
+    ("eligible", N_("Eligible")),
+    ("invited", N_("Invited")),
+    ("opened", N_("Opened")),
+    ("partial", N_("Partial")),
+    ("completed", N_("Completed")),
+    ("response_rate", N_("Response rate")),
     ("csq_n", "N"),
-    ("csq_mean", "Gns."),
+    ("csq_mean", N_("Mean")),
     ("csq_sd", "SD"),
 )
 
@@ -49,7 +50,6 @@ REPORT_COLUMNS = (
 @click.option(
     "--by",
     "by",
-    type=click.Choice(reporting.GROUPINGS + reporting.SERVICE_GROUPINGS),
     required=True,
     help="Grouping of the rows: region, cluster, municipality, period (quarter of the course start),"
     " fidelity-band (the municipality's fidelity review closest to the follow-up date) or org-item-N"
@@ -98,10 +98,11 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
             "--from og --to kan kun bruges med --no-suppress: to perioder, der kun adskiller sig med få dage,"
             " ville afsløre de deltagere, der startede i de dage. Brug --period."
         )
-    query = reporting.Query(
-        questionnaire_id=questionnaire.id,
-        as_of=clock.today(),
-        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+    known = context.report_groupings()
+    if by not in known:
+        raise DanishError(f"Ukendt gruppering {by!r}. Mulige: {', '.join(known)}.")
+    query = context.report_query(
+        questionnaire.id,
         period=period,
         start=parse_date_option(start, "--from"),
         end=parse_date_option(end, "--to"),
@@ -110,17 +111,8 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
     if query.start and query.end and query.start > query.end:
         raise DanishError("--from skal ligge før --to.")
     db = get_db()
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     try:
-        result = reporting.report(
-            db,
-            query,
-            by,
-            threshold=threshold,
-            suppress=not no_suppress,
-            questionnaire=questionnaire,
-            translate=gettext,
-        )
+        result = context.build_report(query, by, suppress=not no_suppress)
     except reporting.PeriodNotOffered as error:
         offered = ", ".join(period for period in error.offered if period) or "ingen"
         raise DanishError(
@@ -170,7 +162,7 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
             return formatting.number(value, 2, hidden="–")
         return formatting.count(value, hidden=hidden)
 
-    table = [[title for _, title in REPORT_COLUMNS]]
+    table = [[gettext(title) for _, title in REPORT_COLUMNS]]
     table += [[row["hidden"].get(key) or cell(key, row[key]) for key, _ in REPORT_COLUMNS] for row in rows]
     for reference in questionnaire.references:
         label = reference.label.get("da")

@@ -24,20 +24,20 @@ baseline date (``region_basis="baseline"``), or on the as-of date
 """
 
 from .figures import Query
-from .groupings import GROUPINGS, ORG_ITEMS, REGION_BASES, SERVICE_GROUPINGS, danish_sort_key
+from .groupings import GROUPINGS, REGION_BASES, danish_sort_key, organisation_items, service_groupings
 from .protection import protected
 from .tables import PeriodNotOffered, Report, cell_row, report
 
 __all__ = [
     "GROUPINGS",
-    "ORG_ITEMS",
     "PeriodNotOffered",
     "Query",
     "REGION_BASES",
     "Report",
-    "SERVICE_GROUPINGS",
     "cell_row",
     "danish_sort_key",
+    "organisation_items",
     "protected",
     "report",
+    "service_groupings",
 ]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from ..statistics import Figures
-from .groupings import BY_KEY, SERVICE_GROUPINGS, group_label, group_sort_key, grouping_for
+from .groupings import BY_KEY, grouping_for
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Query:
     start: date | None = None  # first baseline date included (only without suppression)
     end: date | None = None  # last baseline date included (only without suppression)
     region_basis: str = "baseline"
+    # The organisation questionnaire's yes/no questions, for the org-item-N groupings.
+    org_items: tuple[str, ...] = ()
 
     @property
     def cutoff(self) -> date:
@@ -112,7 +114,7 @@ GROUP BY 1, 2, 3
 
 
 def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
-    grouping = grouping_for(by)
+    grouping = grouping_for(by, query.org_items)
     start, end = query.start, query.end
     if query.period:
         start, end = period_dates(query.period)
@@ -140,8 +142,7 @@ def quarter_figures(
     translate=lambda text: text,
 ) -> tuple[dict[tuple[str, str], Figures], dict[str, str], list[str]]:
     """The counts of each group in each quarter of the course start: figures, labels, group order."""
-    if by not in BY_KEY and by not in SERVICE_GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r}")
+    grouping = grouping_for(by, query.org_items)
     cells: dict[tuple[str, str], Figures] = {}
     labels: dict[str, str] = {}
     sql, params = _sql(query, by, _COUNTS)
@@ -150,7 +151,7 @@ def quarter_figures(
     ).fetchall():
         key = str(key)
         if key not in labels:
-            labels[key] = group_label(by, key, label, translate)
+            labels[key] = grouping.label_of(key, label, translate)
         cell = cells.get((key, quarter))
         if cell is None:
             cell = cells[(key, quarter)] = Figures(group=labels[key], key=key)
@@ -167,7 +168,7 @@ def quarter_figures(
             cell = cells.get((str(key), quarter))
             if cell is not None:
                 cell.items.setdefault(item_id, Counter())[score] += n
-    order = sorted(labels, key=lambda key: group_sort_key(by, Figures(group=labels[key], key=key)))
+    order = sorted(labels, key=lambda key: grouping.sort_key(Figures(group=labels[key], key=key)))
     return cells, labels, order
 
 

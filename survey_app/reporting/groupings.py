@@ -1,44 +1,33 @@
-"""The groupings a report can be broken down by: each one's key and label in SQL, its label on the
-page and its sort order."""
+"""The groupings a report can be broken down by, one object each: the SQL of a participant's group
+(its key, its label, the joins it needs), how its groups are named on the page and in what order.
+
+Most are fixed (region, cluster, municipality, period, gender, birth decade). Those by the
+participant's IPS service are data: one by the fidelity band of the municipality's review, and one
+for each yes/no question of the organisation questionnaire (``org-item-1``, ``org-item-2``, …, in the
+order of the questionnaire), so a question added to ``questionnaires/organisation.toml`` is a grouping
+with no change here. A :class:`~survey_app.reporting.figures.Query` carries the ids of those
+questions (``org_items``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..languages import N_
+from ..questionnaires import Questionnaire
 from ..statistics import Figures
 
 GROUPINGS = ("region", "cluster", "municipality", "period")
-
-
-ORG_ITEMS = tuple(f"org-item-{number}" for number in range(1, 7))
-
-
-# Groupings by what is known of the participant's IPS service (issue: organisation and fidelity).
-SERVICE_GROUPINGS = ("fidelity-band", *ORG_ITEMS)
-
-
-# Further groupings used by the evaluator's pages.
-OTHER_GROUPINGS = ("gender", "birth_decade")
-
-
 REGION_BASES = ("baseline", "current")
-
-
-GENDER_LABELS = {"female": N_("Women"), "male": N_("Men"), "other": N_("Other"), "": N_("Not stated")}
-
+FIDELITY_BAND = "fidelity-band"
+ORG_ITEM_PREFIX = "org-item-"
 
 NO_CLUSTER = N_("Not in a cluster")
-
-
 NO_REVIEW = N_("No fidelity review")
-
-
-ORG_ANSWERS = {"1": N_("Yes"), "2": N_("No"), "": N_("Not answered")}
-
-
 NOT_STATED = N_("Not stated")
-
+GENDER_LABELS = {"female": N_("Women"), "male": N_("Men"), "other": N_("Other"), "": NOT_STATED}
+ORG_ANSWERS = {"1": N_("Yes"), "2": N_("No"), "": N_("Not answered")}
 
 # A participant's follow-up date in the cohort's SQL (the modifier is '+N days' of the query).
 FOLLOWUP_DATE = "date(cohort.baseline_date, :followup_modifier)"
@@ -53,9 +42,36 @@ def danish_sort_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Grouping:
+    """One way to break a report down."""
+
+    name: str
     key: str  # SQL expression for the group's key
-    label: str  # SQL expression for its display name
+    label: str = "NULL"  # SQL expression for its display name (NULL: named from the key)
     joins: str = ""
+    names: Mapping[str, str] | None = None  # key -> name of a group the SQL does not name
+    translate_names: bool = True  # names are msgids (else shown as they are)
+    blank: str | None = None  # msgid of the group with an empty key
+    order: tuple[str, ...] = ()  # keys in display order (others after them); else by name
+    by_key: bool = False  # groups sorted by key (quarters, decades), an empty key last
+    describe: Callable[[str, Callable], str] | None = None  # a name made from the key
+
+    def label_of(self, key: str, sql_label: str | None, translate) -> str:
+        """The name of the group ``key`` on the page."""
+        if self.describe is not None:
+            return self.describe(key, translate)
+        if self.names is not None and key in self.names:
+            return translate(self.names[key]) if self.translate_names else self.names[key]
+        if not key and self.blank is not None:
+            return translate(self.blank)
+        return sql_label if sql_label is not None else key
+
+    def sort_key(self, group: Figures) -> tuple:
+        """Where the group stands among the others."""
+        if self.order:
+            return (self.order.index(group.key) if group.key in self.order else len(self.order), group.key)
+        if self.by_key:
+            return (group.key == "", group.key)
+        return (group.key == "", danish_sort_key(group.group))
 
 
 _REGION_JOIN = (
@@ -64,36 +80,42 @@ _REGION_JOIN = (
     "  AND (membership.valid_to IS NULL OR membership.valid_to >= cohort.region_date)"
     " JOIN region ON region.id = membership.region_id"
 )
+_MUNICIPALITY_JOIN = " JOIN municipality ON municipality.code = cohort.municipality_code"
 
-
-BY_KEY = {
-    "total": Grouping("''", "''"),
-    "region": Grouping("region.id", "region.name", _REGION_JOIN),
-    "cluster": Grouping(
+_FIXED = (
+    Grouping("total", "''", "''", describe=lambda key, translate: "Total"),
+    Grouping("region", "region.id", "region.name", _REGION_JOIN),
+    Grouping(
+        "cluster",
         "COALESCE(cluster.id, '')",
         "cluster.name",
         " LEFT JOIN cluster_municipality ON cluster_municipality.municipality_code = cohort.municipality_code"
         " LEFT JOIN cluster ON cluster.id = cluster_municipality.cluster_id",
+        blank=NO_CLUSTER,
     ),
-    "municipality": Grouping(
-        "cohort.municipality_code",
-        "municipality.name",
-        " JOIN municipality ON municipality.code = cohort.municipality_code",
-    ),
-    "period": Grouping(
+    Grouping("municipality", "cohort.municipality_code", "municipality.name", _MUNICIPALITY_JOIN),
+    Grouping(
+        "period",
         "substr(cohort.baseline_date, 1, 4) || 'K' || ((CAST(substr(cohort.baseline_date, 6, 2) AS INTEGER) + 2) / 3)",
-        "NULL",
+        by_key=True,
     ),
     # Municipality and region together: the region, cluster, municipality and total groupings are
-    # all sums of these cells, read in one pass (``_geography``).
-    "municipality_region": Grouping(
+    # all sums of these cells, read in one pass (``protection._geography``).
+    Grouping(
+        "municipality_region",
         "cohort.municipality_code || '|' || region.id",
         "municipality.name || '|' || region.name",
-        " JOIN municipality ON municipality.code = cohort.municipality_code" + _REGION_JOIN,
+        _MUNICIPALITY_JOIN + _REGION_JOIN,
     ),
-    "gender": Grouping("COALESCE(cohort.gender, '')", "NULL"),
-    "birth_decade": Grouping("COALESCE(cohort.birth_year / 10 * 10, '')", "NULL"),
-}
+    Grouping("gender", "COALESCE(cohort.gender, '')", names=GENDER_LABELS, order=tuple(GENDER_LABELS)),
+    Grouping(
+        "birth_decade",
+        "COALESCE(cohort.birth_year / 10 * 10, '')",
+        by_key=True,
+        describe=lambda key, translate: f"{key}–{int(key) + 9}" if key else translate(NOT_STATED),
+    ),
+)
+BY_KEY = {grouping.name: grouping for grouping in _FIXED}
 
 
 def _nearest(table: str, alias: str, where: str, date_column: str, tie_break: str, value: str) -> str:
@@ -118,69 +140,65 @@ def _nearest(table: str, alias: str, where: str, date_column: str, tie_break: st
     )
 
 
-def grouping_for(by: str) -> Grouping:
-    """The SQL of a grouping. Those by fidelity and by organisation answers take, for each
-    participant, their municipality's review or team answer nearest their follow-up date."""
-    if by == "fidelity-band":
-        from .. import fidelity
-
-        # The matching rule (nearest review; ties: the earlier, then IPS-25) is fidelity's.
-        score = fidelity.matched_review_sql("cohort.municipality_code", FOLLOWUP_DATE)
-        return Grouping(f"COALESCE({fidelity.band_sql(score)}, '')", "NULL")
-    if by in ORG_ITEMS:
-        item = "org_" + by.rsplit("-", 1)[1]
-        # Teams that finished the round; the round's deadline is its date.
-        answered = (
-            "(SELECT round_team.id, round_team.municipality_code, round.deadline, round_answer.score"
-            " FROM round_team JOIN round ON round.id = round_team.round_id"
-            " JOIN round_answer ON round_answer.round_team_id = round_team.id"
-            f" AND round_answer.item_id = '{item}' AND round_answer.score IS NOT NULL"
-            " WHERE round_team.completed_at IS NOT NULL)"
-        )
-        answer = _nearest(
-            answered,
-            "team",
-            "{t}.municipality_code = cohort.municipality_code",
-            "deadline",
-            "''",
-            "{t}.score",
-        )
-        return Grouping(f"COALESCE({answer}, '')", "NULL")
-    return BY_KEY[by]
+def organisation_items(questionnaire: Questionnaire | None) -> tuple[str, ...]:
+    """The ids of the organisation questionnaire's yes/no questions, in order: ``org-item-N`` is the N-th."""
+    if questionnaire is None:
+        return ()
+    return tuple(item.id for item in questionnaire.items if item.type == "yesno")
 
 
-def group_label(by: str, key: str, label: str | None, translate) -> str:
-    if by == "cluster" and not key:
-        return translate(NO_CLUSTER)
-    if by == "gender":
-        return translate(GENDER_LABELS.get(key, key))
-    if by == "birth_decade":
-        return f"{key}–{int(key) + 9}" if key else translate(NOT_STATED)
-    if by == "total":
-        return "Total"
-    if by == "fidelity-band":
-        from .. import fidelity
-
-        labels = {band.key: band.label for band in fidelity.BANDS}
-        return labels.get(key) or translate(NO_REVIEW)
-    if by in ORG_ITEMS:
-        return translate(ORG_ANSWERS.get(key, key))
-    return label if label is not None else key
+def service_groupings(org_items: Sequence[str]) -> tuple[str, ...]:
+    """The groupings by the participant's IPS service: the fidelity band, then one per organisation question."""
+    return (FIDELITY_BAND, *(f"{ORG_ITEM_PREFIX}{number}" for number in range(1, len(org_items) + 1)))
 
 
-def group_sort_key(by: str, group: Figures):
-    if by == "fidelity-band":
-        from .. import fidelity
+def is_service_grouping(by: str) -> bool:
+    return by == FIDELITY_BAND or by.startswith(ORG_ITEM_PREFIX)
 
-        keys = [band.key for band in fidelity.BANDS]
-        return (keys.index(group.key) if group.key in keys else len(keys), group.key)
-    if by in ORG_ITEMS:
-        return (list(ORG_ANSWERS).index(group.key) if group.key in ORG_ANSWERS else 9, group.key)
-    if by == "period":
-        return (0, group.key)
-    if by == "gender":
-        order = list(GENDER_LABELS)
-        return (order.index(group.key) if group.key in order else len(order), group.key)
-    if by == "birth_decade":
-        return (group.key == "", group.key)
-    return (by == "cluster" and group.key == "", danish_sort_key(group.group))
+
+def _fidelity_band() -> Grouping:
+    from .. import fidelity
+
+    # The matching rule (nearest review; ties: the earlier, then IPS-25) is fidelity's.
+    score = fidelity.matched_review_sql("cohort.municipality_code", FOLLOWUP_DATE)
+    return Grouping(
+        FIDELITY_BAND,
+        f"COALESCE({fidelity.band_sql(score)}, '')",
+        names={band.key: band.label for band in fidelity.BANDS},
+        translate_names=False,
+        blank=NO_REVIEW,
+        order=tuple(band.key for band in fidelity.BANDS),
+    )
+
+
+def _org_item(name: str, item_id: str) -> Grouping:
+    """The answer of the participant's municipality to one question, in the round nearest their follow-up."""
+    # Teams that finished the round; the round's deadline is its date.
+    answered = (
+        "(SELECT round_team.id, round_team.municipality_code, round.deadline, round_answer.score"
+        " FROM round_team JOIN round ON round.id = round_team.round_id"
+        " JOIN round_answer ON round_answer.round_team_id = round_team.id"
+        " AND round_answer.item_id = " + _sql_text(item_id) + " AND round_answer.score IS NOT NULL"
+        " WHERE round_team.completed_at IS NOT NULL)"
+    )
+    answer = _nearest(
+        answered, "team", "{t}.municipality_code = cohort.municipality_code", "deadline", "''", "{t}.score"
+    )
+    return Grouping(name, f"COALESCE({answer}, '')", names=ORG_ANSWERS, order=tuple(ORG_ANSWERS))
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def grouping_for(by: str, org_items: Sequence[str] = ()) -> Grouping:
+    """The grouping named ``by``; ``org_items``: the organisation questions (:func:`organisation_items`).
+    Raises ValueError for a name that is none of them."""
+    if by in BY_KEY:
+        return BY_KEY[by]
+    if by == FIDELITY_BAND:
+        return _fidelity_band()
+    number = by.removeprefix(ORG_ITEM_PREFIX)
+    if by.startswith(ORG_ITEM_PREFIX) and number.isdigit() and 1 <= int(number) <= len(org_items):
+        return _org_item(by, org_items[int(number) - 1])
+    raise ValueError(f"unknown grouping {by!r}")

@@ -20,7 +20,7 @@ from .figures import (
     period_dates,
     quarter_figures,
 )
-from .groupings import NO_CLUSTER, SERVICE_GROUPINGS, group_sort_key
+from .groupings import NO_CLUSTER, grouping_for, is_service_grouping
 
 SHOWN_COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")
 
@@ -95,7 +95,12 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
                 target = grouped[(group, quarter)] = Figures(group=name, key=group)
             target.add(figure)
             target.group = name
-        order = sorted(names, key=lambda key: group_sort_key(by, Figures(group=names[key], key=key)))
+        order = sorted(
+            names,
+            key=lambda key: grouping_for("region" if by == "region-current" else by).sort_key(
+                Figures(group=names[key], key=key)
+            ),
+        )
         groupings[by] = (grouped, names, order)
     # Both bases give every participant the same region until a municipality changes region.
     groupings["bases differ"] = False
@@ -223,7 +228,7 @@ def protected(
             else quarter_figures(db, base, name, translate=translate)
         )
         return cube_module.protect(name, cells, order, labels, spec, threshold, spine=spine)
-    if by in ("region", "cluster", "municipality") or by in SERVICE_GROUPINGS:
+    if by in ("region", "cluster", "municipality") or is_service_grouping(by):
         if "regions" not in shared:
             bases = ["region", "region-current"] if geography["bases differ"] else ["region"]
             groupings = {name: geography[name] for name in (*bases, "cluster")}

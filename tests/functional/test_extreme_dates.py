@@ -22,10 +22,13 @@ import traceback
 import pytest
 import time_machine
 
-from survey_app import reporting
+from survey_app import PROJECT_ROOT, reporting
+from survey_app.questionnaires import load_file
 from tests.functional import test_attack as attack
 from tests.worlds import every_role
 from tests.worlds.every_role import EXTREME_BASELINES
+
+ORGANISATION = PROJECT_ROOT / "questionnaires" / "organisation.toml"
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +117,10 @@ def test_every_command_answers(w, args):
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
-@pytest.mark.parametrize("by", reporting.GROUPINGS + reporting.SERVICE_GROUPINGS)
+@pytest.mark.parametrize(
+    "by",
+    reporting.GROUPINGS + reporting.service_groupings(reporting.organisation_items(load_file(ORGANISATION))),
+)
 def test_every_report_answers(w, by, fmt):
     result = w.runner.invoke(args=["report", "--by", by, "--format", fmt])
     assert result.exception is None or isinstance(result.exception, SystemExit), "".join(

@@ -67,10 +67,8 @@ def _threshold() -> int:
 
 
 def _query(form: FilterForm, **more) -> reporting.Query:
-    return reporting.Query(
-        questionnaire_id=form.questionnaire.data,
-        as_of=clock.today(),
-        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+    return context.report_query(
+        form.questionnaire.data,
         period=form.period.data or "",
         region_basis=more.pop("region_basis", form.region_basis.data),
         **more,
@@ -104,38 +102,16 @@ def _cube(by: str, form: FilterForm, region_basis: str | None = None):
         kept.clear()
         kept["version"] = version
     if key not in kept:
-        query = reporting.Query(
-            questionnaire_id=questionnaire_id,
-            as_of=clock.today(),
-            followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
-            region_basis=basis,
-        )
+        query = context.report_query(questionnaire_id, region_basis=basis)
         spine_key = ("total", *key[1:])
         spine = _cube("total", form, basis) if by != "total" else None
-        kept[key] = reporting.protected(
-            db,
-            query,
-            by,
-            threshold=_threshold(),
-            questionnaire=questionnaire,
-            translate=gettext,
-            spine=spine if spine_key in kept else None,
-        )
+        kept[key] = context.solve_report(query, by, spine=spine if spine_key in kept else None)
     request_cache[key] = kept[key]
     return kept[key]
 
 
 def _report(query: reporting.Query, by: str, form: FilterForm, *, items: bool = False) -> reporting.Report:
-    return reporting.report(
-        get_db(),
-        query,
-        by,
-        threshold=_threshold(),
-        items=items,
-        questionnaire=_questionnaires().get(query.questionnaire_id),
-        translate=gettext,
-        cube=_cube(by, form, query.region_basis),
-    )
+    return context.build_report(query, by, items=items, cube=_cube(by, form, query.region_basis))
 
 
 def _locale() -> str:
@@ -415,11 +391,10 @@ def associations():
             _report(query, "fidelity-band", form),
         )
     ]
-    for by in reporting.ORG_ITEMS:
-        item_id = "org_" + by.rsplit("-", 1)[1]
-        item = organisation.item(item_id) if organisation else None
-        title = gettext("Organisation, question %(number)s", number=by.rsplit("-", 1)[1])
-        tables.append((title, item.text if item else None, _report(query, by, form)))
+    for number, item_id in enumerate(query.org_items, 1):
+        title = gettext("Organisation, question %(number)s", number=number)
+        text = organisation.item(item_id).text
+        tables.append((title, text, _report(query, f"org-item-{number}", form)))
     return render_template(
         "evaluator/associations.html",
         form=form,
