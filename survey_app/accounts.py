@@ -111,6 +111,17 @@ def check_password(password: str) -> str:
     return password
 
 
+def _role_municipalities(db: sqlite_utils.Database, role: str, municipalities) -> list[str]:
+    """The municipality codes a user of ``role`` works for: at least one for a consultant, none for
+    the others (they see every municipality); UserError for an unknown role or municipality."""
+    if role not in ROLES:
+        raise UserError(N_("The role must be admin, consultant or evaluator."))
+    codes = sorted({municipality(db, code)["code"] for code in municipalities})
+    if role == "consultant" and not codes:
+        raise UserError(N_("A consultant must work for at least one municipality."))
+    return codes if role == "consultant" else []
+
+
 def create_user(
     db: sqlite_utils.Database,
     *,
@@ -124,13 +135,7 @@ def create_user(
     email = normalise_email(email)
     if not email:
         raise UserError(N_("An e-mail address is required."))
-    if role not in ROLES:
-        raise UserError(N_("The role must be admin, consultant or evaluator."))
-    codes = sorted({municipality(db, code)["code"] for code in municipalities})
-    if role == "consultant" and not codes:
-        raise UserError(N_("A consultant must work for at least one municipality."))
-    if role != "consultant":
-        codes = []
+    codes = _role_municipalities(db, role, municipalities)
     password_hash = generate_password_hash(check_password(password)) if password else None
     now = clock.isoformat(clock.now())
     with transaction(db):
@@ -157,13 +162,7 @@ def update_user(
     name: str | None,
     disabled: bool,
 ) -> dict:
-    if role not in ROLES:
-        raise UserError(N_("The role must be admin, consultant or evaluator."))
-    codes = sorted({municipality(db, code)["code"] for code in municipalities})
-    if role == "consultant" and not codes:
-        raise UserError(N_("A consultant must work for at least one municipality."))
-    if role != "consultant":
-        codes = []
+    codes = _role_municipalities(db, role, municipalities)
     now = clock.isoformat(clock.now())
     with transaction(db):
         current = db.execute("SELECT role, disabled_at FROM user WHERE id = ?", [user_id]).fetchone()

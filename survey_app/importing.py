@@ -110,13 +110,19 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def read_table(data: bytes, empty_message: str) -> tuple[int, list[str], Iterator[list[str]]]:
+def read_table(
+    data: bytes, empty_message: str, max_bytes: int | None = None
+) -> tuple[int, list[str], Iterator[list[str]]]:
     """A CSV file's header line number (0-based), its column names (stripped, lower case)
-    and a reader of the rows after it; UserError when unreadable or empty.
+    and a reader of the rows after it; UserError when larger than ``max_bytes``, unreadable or empty.
 
     The separator is ``;`` when the header has more of those than ``,`` (Excel
     in Danish), else ``,``. Blank lines before the header are skipped.
     """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise UserError(
+            N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=max_bytes // 2**20
+        )
     lines = _decode(data).splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_at is None:
@@ -153,12 +159,8 @@ def parse(
         parsed.errors.append(RowError(0, [UserError(message, **params)]))
         return parsed
 
-    if len(data) > MAX_BYTES:
-        return file_error(
-            N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_BYTES // 2**20
-        )
     try:
-        header_at, header, reader = read_table(data, N_("The file has no participants."))
+        header_at, header, reader = read_table(data, N_("The file has no participants."), MAX_BYTES)
     except UserError as error:
         return file_error(error.message, **error.params)
     unknown = [name for name in header if name and name not in _ALIASES]

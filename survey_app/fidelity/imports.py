@@ -67,12 +67,8 @@ def parse_csv(
         result.errors.append(RowError(0, [UserError(message, **params)]))
         return result
 
-    if len(data) > MAX_CSV_BYTES:
-        return file_error(
-            N_("The file is larger than %(mb)s MB: split it into smaller files."), mb=MAX_CSV_BYTES // 2**20
-        )
     try:
-        header_at, header, reader = importing.read_table(data, N_("The file has no reviews."))
+        header_at, header, reader = importing.read_table(data, N_("The file has no reviews."), MAX_CSV_BYTES)
     except UserError as error:
         return file_error(error.message, **error.params)
     aliases = {alias: name for name, names in CSV_COLUMNS.items() for alias in names}
