@@ -21,6 +21,7 @@ import pyreadstat
 import pytest
 
 from survey_app import exports, safe_csv
+from survey_app.exports import rows as export_rows
 from survey_app.questionnaires import parse_questionnaire
 from tests.worlds import export_cohort, rows
 from tests.worlds.export_cohort import EMAIL, PHONE
@@ -299,7 +300,7 @@ def test_empty_export_has_header_only(runner, tmp_path):
 
 
 def test_query_streams_without_temporary_btree(db, csq8):
-    sql, params = exports._query(csq8)
+    sql, params = export_rows.export_query(csq8)
     plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert plan.startswith("SCAN invitation")
     assert "TEMP B-TREE" not in plan

@@ -1,0 +1,89 @@
+"""The rows of an export: one per invitation, read in one query and typed for the writers."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import sqlite_utils
+
+from .. import clock
+from ..questionnaires import Questionnaire
+from .variables import DATE, DATETIME, codebook
+
+
+def export_query(questionnaire: Questionnaire) -> tuple[str, list]:
+    """One row per invitation, answers pivoted into one column per item.
+
+    ``CROSS JOIN`` keeps invitation as the outer loop in rowid order, so
+    SQLite groups and orders as it scans, without a temporary B-tree, and
+    rows come out while the scan goes on.
+    """
+    pivots, params = [], []
+    for item in questionnaire.items:
+        column = "score" if item.scored else "text"
+        pivots.append(f"MAX(CASE WHEN answer.item_id = ? THEN answer.{column} END)")
+        params.append(item.id)
+    sql = f"""
+        SELECT participant.code, participant.municipality_code, municipality.name, region.name,
+               cluster.name, participant.baseline_date,
+               invitation.created_at, invitation.opened_at, invitation.completed_at,
+               {", ".join(pivots)},
+               invitation.total_score, invitation.questionnaire_version
+        FROM invitation
+        CROSS JOIN participant ON participant.id = invitation.participant_id
+        JOIN municipality ON municipality.code = participant.municipality_code
+        LEFT JOIN municipality_region AS membership
+               ON membership.municipality_code = participant.municipality_code
+              AND membership.valid_from <= participant.baseline_date
+              AND (membership.valid_to IS NULL OR membership.valid_to >= participant.baseline_date)
+        LEFT JOIN region ON region.id = membership.region_id
+        LEFT JOIN cluster_municipality
+               ON cluster_municipality.municipality_code = participant.municipality_code
+        LEFT JOIN cluster ON cluster.id = cluster_municipality.cluster_id
+        LEFT JOIN answer ON answer.invitation_id = invitation.id
+        WHERE invitation.questionnaire_id = ? AND participant.withdrawn_at IS NULL
+        GROUP BY invitation.id
+        ORDER BY invitation.id
+    """
+    return sql, [*params, questionnaire.id]
+
+
+def local_time(stored: str | None) -> datetime | None:
+    """A stored UTC timestamp as naive Danish local time (files have no time zones)."""
+    if not stored:
+        return None
+    return clock.local(clock.parse(stored)).replace(tzinfo=None)
+
+
+def iter_rows(db: sqlite_utils.Database, questionnaire: Questionnaire) -> Iterator[tuple]:
+    """The export's rows as Python values, in :func:`codebook` order, one at a time.
+
+    Strings, ints, ``date`` for the baseline, naive ``datetime`` in Danish
+    local time for the timestamps, ``None`` where there is nothing.
+    """
+    variables = codebook(questionnaire)
+    kinds = [variable.kind for variable in variables]
+    sql, params = export_query(questionnaire)
+    cursor = db.conn.execute(sql, params)
+    try:
+        for row in cursor:
+            yield tuple(typed(kind, value) for kind, value in zip(kinds, row, strict=True))
+    finally:
+        # A download given up halfway must not hold its read snapshot open
+        # (it would keep the WAL from being checkpointed); the connection
+        # may already be closed when an abandoned generator is collected.
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            cursor.close()
+
+
+def typed(kind: str, value):
+    if value is None:
+        return None
+    if kind == DATETIME:
+        return local_time(value)
+    if kind == DATE:
+        return date.fromisoformat(value)
+    return value
