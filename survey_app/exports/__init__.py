@@ -33,10 +33,10 @@ or :func:`iter_csv`.
 from .rows import iter_rows
 from .variables import (
     CODEBOOK_SUFFIX,
-    ExportError,
     FORMATS,
     MEDIA_TYPES,
     SUFFIXES,
+    ExportError,
     codebook,
     codebook_csv,
     codebook_path,

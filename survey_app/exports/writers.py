@@ -11,6 +11,7 @@ import sqlite_utils
 
 from .. import private_files, safe_csv
 from ..questionnaires import DEFAULT_LANGUAGE, Questionnaire
+from .rows import iter_rows
 from .variables import (
     CODEBOOK_COLUMNS,
     DATE,
@@ -30,7 +31,6 @@ from .variables import (
     codebook_rows,
     shorten,
 )
-from .rows import iter_rows
 
 _CSV_CHUNK_CHARS = 16 * 1024
 
