@@ -29,6 +29,7 @@ from .outbox import STATUS_TEXTS, deliver, describe_kind, send_now
 from .planning import Links, plan
 from .templates import (
     DEFAULT_TEMPLATES,
+    LONGEST_DEADLINE,
     LONGEST_MUNICIPALITY,
     SAMPLE_LINK,
     as_html,
@@ -42,6 +43,7 @@ from .templates import (
 
 __all__ = [
     "DEFAULT_TEMPLATES",
+    "LONGEST_DEADLINE",
     "LONGEST_MUNICIPALITY",
     "Links",
     "SAMPLE_LINK",

@@ -72,6 +72,10 @@ LONGEST_MUNICIPALITY = "Ringkøbing-Skjern"
 PLACEHOLDERS = ("kommune", "link", "frist", "afmeld")
 
 
+# The longest deadline a message can name: a two-digit day of the longest month name.
+LONGEST_DEADLINE = formatting.long_date(date(2099, 9, 30))
+
+
 def check_template(key: str, value: str) -> str:
     """The template if it can be filled and (for SMS) fits one message; else UserError."""
     if key not in DEFAULT_TEMPLATES:
@@ -87,23 +91,25 @@ def check_template(key: str, value: str) -> str:
     for _text, name, spec, conversion in fields:
         if name is not None and (name not in PLACEHOLDERS or spec or conversion):
             raise placeholders_only
+    # The placeholders the text really has: "{{link}}" is the text "{link}", not the link.
+    used = {name for _text, name, _spec, _conversion in fields if name is not None}
     if key.endswith("_subject") and "".join(value.splitlines()) != value:
         raise UserError(N_("The subject must be on one line."))
     try:
         filled = value.format(
-            kommune=LONGEST_MUNICIPALITY, link=SAMPLE_LINK, frist="31. december 2026", afmeld="x"
+            kommune=LONGEST_MUNICIPALITY, link=SAMPLE_LINK, frist=LONGEST_DEADLINE, afmeld="x"
         )
     except (KeyError, IndexError, ValueError):
         raise UserError(
             N_("The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}.")
         ) from None
     needs_link = key.endswith(("_invitation", "_reminder", "_invitation_body", "_reminder_body"))
-    if needs_link and "{link}" not in value:
+    if needs_link and "link" not in used:
         raise UserError(N_("The text must contain {link}."))
-    if key.startswith("email_") and key.endswith("_body") and "{afmeld}" not in value:
+    if key.startswith("email_") and key.endswith("_body") and "afmeld" not in used:
         raise UserError(N_("An e-mail must contain {afmeld}, the link for opting out."))
     if key.startswith("sms_"):
-        if "{afmeld}" in value:
+        if "afmeld" in used:
             raise UserError(N_("An SMS has no room for {afmeld}."))
         encoding, length, segments = gsm7_length(filled)
         if encoding != "gsm7" or segments > 1:
@@ -146,16 +152,22 @@ def render(
     return subject, template(db, f"email_{kind}_body").format(**values)
 
 
-_URL = re.compile(r"https?://\S+")
+# An address ends before a space, a quote or an angle bracket; punctuation closing the sentence around
+# it ("Svar her: {link}.", "({link})") is not part of it (a token ends in a letter or digit).
+_URL = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)]")
 
 
 def as_html(body: str) -> str:
     """The HTML alternative of an e-mail: the same text, paragraphs kept, links clickable."""
     paragraphs = []
     for paragraph in body.strip().split("\n\n"):
-        escaped = html.escape(paragraph)
-        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
-        paragraphs.append("<p>" + linked.replace("\n", "<br>") + "</p>")
+        pieces, start = [], 0
+        for match in _URL.finditer(paragraph):
+            address = html.escape(match.group(0))
+            pieces += [html.escape(paragraph[start : match.start()]), f'<a href="{address}">{address}</a>']
+            start = match.end()
+        pieces.append(html.escape(paragraph[start:]))
+        paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br>") + "</p>")
     return (
         '<!doctype html><html lang="da"><meta charset="utf-8">'
         '<body style="font-family: sans-serif; font-size: 16px; line-height: 1.5">'
