@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ... import accounts, audit, clock, messaging
 from ...context import get_db, set_password_url
@@ -16,34 +12,7 @@ from ...db import transaction
 from ...languages import UserError
 from ..auth import current_staff, log_action, role_required
 from . import bp
-
-ROLE_CHOICES = [
-    SelectChoice("consultant", _l("Consultant")),
-    SelectChoice("evaluator", _l("Evaluator")),
-    SelectChoice("admin", _l("Administrator")),
-]
-
-
-class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[InputRequired()])
-    name = StringField(_l("Name"), validators=[Optional()])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="consultant")
-    municipalities = SelectMultipleField(
-        _l("Municipalities (consultants only)"),
-        invalid_choice_message=_l("Choose the municipalities from the list."),
-    )
-    disabled = BooleanField(_l("Disabled (cannot log in)"))
-
-
-class ClusterForm(FlaskForm):
-    name = StringField(_l("Name of the cluster"), validators=[DataRequired()])
-    municipalities = SelectMultipleField(
-        _l("Municipalities"), invalid_choice_message=_l("Choose the municipalities from the list.")
-    )
-
-
-class TemplateForm(FlaskForm):
-    text = TextAreaField(_l("Text"), validators=[DataRequired()])
+from .forms import ClusterForm, TemplateForm, UserForm
 
 
 def _municipality_choices() -> list[SelectChoice]:
