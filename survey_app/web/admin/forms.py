@@ -1,7 +1,8 @@
 """The admin's forms: users, clusters, message texts, opening a round and a team's contact.
 
 Whether a value may be saved is checked where the rule lives (``accounts``, ``messaging``,
-``rounds``), when the view saves.
+``rounds``), when the view saves; :func:`survey_app.web.forms.show_error` puts a refusal beside
+its field.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from ...context import all_questionnaires, get_db, plan_round_messages, team_lin
 from ...db import transaction
 from ...languages import UserError
 from ..auth import current_staff, log_action, role_required
+from ..forms import show_error
 from . import bp
 from .forms import CHOSEN, OpenRoundForm, TeamContactForm
 
@@ -79,8 +80,7 @@ def open_round():
                     db=db,
                 )
         except rounds.RoundError as error:
-            target = getattr(form, error.field)
-            target.errors = [*target.errors, error.translate(_)]
+            show_error(form, error)
         else:
             planned = plan_round_messages(db, now)
             flash(
@@ -167,7 +167,7 @@ def team_contact(code: str):
                     db=db,
                 )
         except UserError as error:
-            form.email.errors = [*form.email.errors, error.translate(_)]
+            show_error(form, error, "email")
         else:
             flash(
                 _("The team contact of %(municipality)s is saved.", municipality=current["municipality_name"])

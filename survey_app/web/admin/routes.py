@@ -11,6 +11,7 @@ from ...context import get_db, set_password_url
 from ...db import transaction
 from ...languages import UserError
 from ..auth import current_staff, log_action, role_required
+from ..forms import show_error
 from . import bp
 from .forms import ClusterForm, TemplateForm, UserForm
 
@@ -42,7 +43,7 @@ def home():
                 )
                 log_action("user_created", target=f"user:{user['id']}", detail={"role": user["role"]}, db=db)
         except UserError as error:
-            form.email.errors = [error.translate(_)]
+            show_error(form, error, "email")
         else:
             new_link = (user, set_password_url(user))
             form = UserForm(formdata=None)
@@ -88,7 +89,7 @@ def user(user_id: int):
                     db=db,
                 )
         except UserError as error:
-            form.role.errors = [error.translate(_)]
+            show_error(form, error, "role")
         else:
             flash(_("The changes are saved."))
             return redirect(url_for(".home"), code=303)
@@ -145,7 +146,7 @@ def clusters(cluster_id: int | None = None):
             # A crafted post may name a municipality twice; it is one membership.
             _save_cluster(db, cluster_id, form.name.data.strip(), sorted(set(form.municipalities.data)))
         except UserError as error:
-            form.municipalities.errors = [error.translate(_)]
+            show_error(form, error, "municipalities")
         else:
             flash(_("The cluster is saved."))
             return redirect(url_for(".clusters"), code=303)
@@ -214,7 +215,7 @@ def templates(key: str | None = None):
                 messaging.save_template(db, key, text, current_staff().id)
                 log_action("template_changed", target=f"template:{key}", db=db)
         except UserError as error:
-            form.text.errors = [error.translate(_)]
+            show_error(form, error, "text")
         else:
             flash(_("The text is saved."))
             return redirect(url_for(".templates"), code=303)

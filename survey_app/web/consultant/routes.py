@@ -21,6 +21,7 @@ from ...db import transaction
 from ...languages import UserError
 from ...scheduling import STATUSES, Schedule
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
+from ..forms import show_error
 from . import bp
 from .forms import ParticipantForm, UploadForm
 
@@ -163,7 +164,7 @@ def add():
                 participant = participants.add_participant(db, _input_from(form))
                 log_action("participant_added", target=_target(participant), db=db)
         except UserError as error:
-            form.code.errors = [error.translate(_)]
+            show_error(form, error, "code")
         else:
             flash(_("%(code)s is registered.", code=participant["code"]))
             return redirect(url_for(".participant", participant_id=participant["id"]), code=303)
@@ -184,7 +185,7 @@ def edit(participant_id: int):
                 fields = sorted(k for k in _FIELD_OF if k in changed and changed[k] != participant.get(k))
                 log_action("participant_changed", target=_target(changed), detail={"fields": fields}, db=db)
         except UserError as error:
-            form.code.errors = [error.translate(_)]
+            show_error(form, error, "code")
         else:
             flash(_("The changes are saved."))
             return redirect(url_for(".participant", participant_id=participant_id), code=303)

@@ -24,6 +24,7 @@ from ...db import transaction
 from ...languages import UserError
 from ...reporting import danish_sort_key, disclosure
 from ..auth import current_staff, log_action, role_required
+from ..forms import show_error
 from ..i18n import current_language
 from . import bp
 
@@ -179,7 +180,7 @@ def fidelity_new():
                     db=db,
                 )
         except UserError as error:
-            form.review_date.errors = [error.translate(gettext)]
+            show_error(form, error, "review_date")
         else:
             flash(_saved_message(row, scale, name))
             return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
@@ -249,7 +250,7 @@ def fidelity_edit(review_id: int):
                     "fidelity_review_changed", target=f"fidelity_review:{review_id}", detail=detail, db=db
                 )
         except UserError as error:
-            form.review_date.errors = [error.translate(gettext)]
+            show_error(form, error, "review_date")
         else:
             flash(_saved_message(row, scale, name))
             return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
