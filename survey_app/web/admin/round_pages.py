@@ -8,43 +8,16 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
 
 from ... import clock, rounds
 from ...context import all_questionnaires, get_db, plan_round_messages, team_link
 from ...db import transaction
 from ...languages import UserError
 from ..auth import current_staff, log_action, role_required
+from ..forms import show_error
 from . import bp
-
-ALL_WITH_CONTACT, CHOSEN = "all", "chosen"
-
-
-class OpenRoundForm(FlaskForm):
-    name = StringField(_l("Name of the round"), validators=[InputRequired(_l("Give the round a name."))])
-    questionnaire = SelectField(_l("Questionnaire"))
-    deadline = DateField(
-        _l("Deadline (the last day teams can answer)"),
-        validators=[InputRequired(_l("Give the deadline as a date."))],
-    )
-    scope = RadioField(
-        _l("Municipalities"),
-        choices=[
-            SelectChoice(ALL_WITH_CONTACT, _l("All municipalities with a team contact")),
-            SelectChoice(CHOSEN, _l("The municipalities chosen below")),
-        ],
-        default=ALL_WITH_CONTACT,
-    )
-    municipalities = SelectMultipleField(_l("Chosen municipalities"))
-
-
-class TeamContactForm(FlaskForm):
-    email = EmailField(_l("The team's e-mail"), validators=[Optional()])
-    name = StringField(_l("Name of the team or contact person"), validators=[Optional()])
+from .forms import CHOSEN, OpenRoundForm, TeamContactForm
 
 
 def _round_or_404(round_id: int) -> dict:
@@ -107,8 +80,7 @@ def open_round():
                     db=db,
                 )
         except rounds.RoundError as error:
-            target = getattr(form, error.field)
-            target.errors = [*target.errors, error.translate(_)]
+            show_error(form, error)
         else:
             planned = plan_round_messages(db, now)
             flash(
@@ -195,7 +167,7 @@ def team_contact(code: str):
                     db=db,
                 )
         except UserError as error:
-            form.email.errors = [*form.email.errors, error.translate(_)]
+            show_error(form, error, "email")
         else:
             flash(
                 _("The team contact of %(municipality)s is saved.", municipality=current["municipality_name"])

@@ -4,46 +4,16 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ... import accounts, audit, clock, messaging
 from ...context import get_db, set_password_url
 from ...db import transaction
 from ...languages import UserError
 from ..auth import current_staff, log_action, role_required
+from ..forms import show_error
 from . import bp
-
-ROLE_CHOICES = [
-    SelectChoice("consultant", _l("Consultant")),
-    SelectChoice("evaluator", _l("Evaluator")),
-    SelectChoice("admin", _l("Administrator")),
-]
-
-
-class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[InputRequired()])
-    name = StringField(_l("Name"), validators=[Optional()])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="consultant")
-    municipalities = SelectMultipleField(
-        _l("Municipalities (consultants only)"),
-        invalid_choice_message=_l("Choose the municipalities from the list."),
-    )
-    disabled = BooleanField(_l("Disabled (cannot log in)"))
-
-
-class ClusterForm(FlaskForm):
-    name = StringField(_l("Name of the cluster"), validators=[DataRequired()])
-    municipalities = SelectMultipleField(
-        _l("Municipalities"), invalid_choice_message=_l("Choose the municipalities from the list.")
-    )
-
-
-class TemplateForm(FlaskForm):
-    text = TextAreaField(_l("Text"), validators=[DataRequired()])
+from .forms import ClusterForm, TemplateForm, UserForm
 
 
 def _municipality_choices() -> list[SelectChoice]:
@@ -73,7 +43,7 @@ def home():
                 )
                 log_action("user_created", target=f"user:{user['id']}", detail={"role": user["role"]}, db=db)
         except UserError as error:
-            form.email.errors = [error.translate(_)]
+            show_error(form, error, "email")
         else:
             new_link = (user, set_password_url(user))
             form = UserForm(formdata=None)
@@ -119,7 +89,7 @@ def user(user_id: int):
                     db=db,
                 )
         except UserError as error:
-            form.role.errors = [error.translate(_)]
+            show_error(form, error, "role")
         else:
             flash(_("The changes are saved."))
             return redirect(url_for(".home"), code=303)
@@ -176,7 +146,7 @@ def clusters(cluster_id: int | None = None):
             # A crafted post may name a municipality twice; it is one membership.
             _save_cluster(db, cluster_id, form.name.data.strip(), sorted(set(form.municipalities.data)))
         except UserError as error:
-            form.municipalities.errors = [error.translate(_)]
+            show_error(form, error, "municipalities")
         else:
             flash(_("The cluster is saved."))
             return redirect(url_for(".clusters"), code=303)
@@ -245,7 +215,7 @@ def templates(key: str | None = None):
                 messaging.save_template(db, key, text, current_staff().id)
                 log_action("template_changed", target=f"template:{key}", db=db)
         except UserError as error:
-            form.text.errors = [error.translate(_)]
+            show_error(form, error, "text")
         else:
             flash(_("The text is saved."))
             return redirect(url_for(".templates"), code=303)

@@ -1,15 +1,42 @@
-"""The consultant's forms. Checking is done by ``registry.check_participant``,
+"""The consultant's forms. A participant is checked by ``participants.check_participant``,
 so the web form, the CSV import and the command line apply the same rules."""
 
+from __future__ import annotations
+
+import sqlite_utils
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from ... import participants
+from ..forms import show_error
+
+# The participant's columns (the names ``check_participant`` gives its errors) and their fields.
+FIELD_OF = {
+    "code": "code",
+    "municipality_code": "municipality",
+    "baseline_date": "baseline",
+    "phone": "phone",
+    "email": "email",
+    "channel": "channel",
+    "language": "language",
+    "consent": "consent",
+    "birth_year": "birth_year",
+    "gender": "gender",
+}
 
 
 class ParticipantForm(FlaskForm):
+    """A participant's details, for one of the consultant's ``municipalities`` (codes).
+
+    Past the fields' own validators, :meth:`validate` runs ``participants.check_participant``
+    on ``db`` and puts each problem on its field.
+    """
+
     code = StringField(
         _l("Participant code"), validators=[InputRequired(_l("Write the participant's code."))]
     )
@@ -40,8 +67,47 @@ class ParticipantForm(FlaskForm):
     )
     consent = BooleanField(_l("The participant has agreed to be contacted about the questionnaire"))
 
+    def __init__(self, *args, db: sqlite_utils.Database, municipalities: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.db = db
+        self.allowed = municipalities
+        names = {row["code"]: row["name"] for row in db.query("SELECT code, name FROM municipality")}
+        self.municipality.choices = [
+            SelectChoice(code, names[code])
+            for code in sorted(municipalities, key=lambda code: (names[code], code))
+        ]
 
-class UploadForm(FlaskForm):
+    def validate_municipality(self, field) -> None:
+        # The choices are the consultant's municipalities, so the choice check refuses any other
+        # first; this keeps the rule should the two ever differ, without a second message there.
+        if not field.errors and field.data not in self.allowed:
+            raise ValidationError(gettext("Choose one of your municipalities."))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        _row, errors = participants.check_participant(self.db, self.participant_input())
+        for name, error in errors.items():
+            show_error(self, error, FIELD_OF[name])
+        return not errors
+
+    def participant_input(self) -> participants.ParticipantInput:
+        """What was typed, for ``participants`` to check and store."""
+        return participants.ParticipantInput(
+            code=self.code.data or "",
+            municipality_code=self.municipality.data or "",
+            baseline=self.baseline.data,
+            phone=self.phone.data,
+            email=self.email.data,
+            channel=self.channel.data,
+            language=self.language.data,
+            consent=self.consent.data,
+            birth_year=self.birth_year.data,
+            gender=self.gender.data or None,
+        )
+
+
+class ParticipantUploadForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
     consent_confirmed = BooleanField(
         _l("Everyone in the file has agreed to be contacted (needed when the file has no consent column)")

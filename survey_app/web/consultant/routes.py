@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms.fields.choices import SelectChoice
 
 from ... import clock, context, dates, importing, invitations, messaging, participants, safe_csv
 from ...context import get_db, message_links, public_link
@@ -21,8 +20,9 @@ from ...db import transaction
 from ...languages import UserError
 from ...scheduling import STATUSES, Schedule
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
+from ..forms import show_error
 from . import bp
-from .forms import ParticipantForm, UploadForm
+from .forms import FIELD_OF, ParticipantForm, ParticipantUploadForm
 
 QUESTIONNAIRE = "csq8"
 
@@ -104,66 +104,18 @@ def participant_list():
     )
 
 
-def _municipality_choices() -> list[tuple[str, str]]:
-    codes = sorted(allowed_municipalities())
-    names = {r["code"]: r["name"] for r in get_db().query("SELECT code, name FROM municipality")}
-    return [SelectChoice(code, names[code]) for code in sorted(codes, key=names.get)]
-
-
-def _input_from(form: ParticipantForm) -> participants.ParticipantInput:
-    return participants.ParticipantInput(
-        code=form.code.data or "",
-        municipality_code=form.municipality.data or "",
-        baseline=form.baseline.data,
-        phone=form.phone.data,
-        email=form.email.data,
-        channel=form.channel.data,
-        language=form.language.data,
-        consent=form.consent.data,
-        birth_year=form.birth_year.data,
-        gender=form.gender.data or None,
-    )
-
-
-_FIELD_OF = {
-    "code": "code",
-    "municipality_code": "municipality",
-    "baseline_date": "baseline",
-    "phone": "phone",
-    "email": "email",
-    "channel": "channel",
-    "language": "language",
-    "consent": "consent",
-    "birth_year": "birth_year",
-    "gender": "gender",
-}
-
-
-def _checked(form: ParticipantForm) -> dict | None:
-    """The checked row, or None with every problem put on its field."""
-    if form.municipality.data not in allowed_municipalities():
-        form.municipality.errors = [*form.municipality.errors, _("Choose one of your municipalities.")]
-        return None
-    row, errors = participants.check_participant(get_db(), _input_from(form))
-    for name, error in errors.items():
-        field = form[_FIELD_OF[name]]
-        field.errors = [*field.errors, error.translate(_)]
-    return row
-
-
 @bp.route("/deltagere/ny", methods=["GET", "POST"])
 @role_required("consultant")
 def add():
-    form = ParticipantForm()
-    form.municipality.choices = _municipality_choices()
-    if form.validate_on_submit() and _checked(form):
+    form = ParticipantForm(db=get_db(), municipalities=allowed_municipalities())
+    if form.validate_on_submit():
         db = get_db()
         try:
             with transaction(db):
-                participant = participants.add_participant(db, _input_from(form))
+                participant = participants.add_participant(db, form.participant_input())
                 log_action("participant_added", target=_target(participant), db=db)
         except UserError as error:
-            form.code.errors = [error.translate(_)]
+            show_error(form, error, "code")
         else:
             flash(_("%(code)s is registered.", code=participant["code"]))
             return redirect(url_for(".participant", participant_id=participant["id"]), code=303)
@@ -174,17 +126,20 @@ def add():
 @role_required("consultant")
 def edit(participant_id: int):
     participant = _participant_or_404(participant_id)
-    form = ParticipantForm(data=None if request.method == "POST" else _form_data(participant))
-    form.municipality.choices = _municipality_choices()
-    if form.validate_on_submit() and _checked(form):
+    form = ParticipantForm(
+        data=None if request.method == "POST" else _form_data(participant),
+        db=get_db(),
+        municipalities=allowed_municipalities(),
+    )
+    if form.validate_on_submit():
         db = get_db()
         try:
             with transaction(db):
-                changed = participants.update_participant(db, participant_id, _input_from(form))
-                fields = sorted(k for k in _FIELD_OF if k in changed and changed[k] != participant.get(k))
+                changed = participants.update_participant(db, participant_id, form.participant_input())
+                fields = sorted(k for k in FIELD_OF if k in changed and changed[k] != participant.get(k))
                 log_action("participant_changed", target=_target(changed), detail={"fields": fields}, db=db)
         except UserError as error:
-            form.code.errors = [error.translate(_)]
+            show_error(form, error, "code")
         else:
             flash(_("The changes are saved."))
             return redirect(url_for(".participant", participant_id=participant_id), code=303)
@@ -359,7 +314,7 @@ def qr(participant_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @role_required("consultant")
 def upload():
-    form = UploadForm()
+    form = ParticipantUploadForm()
     result = None
     problems: list[str] = []
     if form.validate_on_submit():

@@ -12,11 +12,7 @@ from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 
 from ... import charts, clock, fidelity, formatting, importing, safe_csv
 from ...context import fidelity_scales, get_db
@@ -24,81 +20,12 @@ from ...db import transaction
 from ...languages import UserError
 from ...reporting import danish_sort_key, disclosure
 from ..auth import current_staff, log_action, role_required
+from ..forms import show_error
 from ..i18n import current_language
 from . import bp
+from .forms import ReviewForm, ReviewUploadForm, item_field, review_form
 
 MAX_LINES_PER_CHART = 6  # charts.SERIES_STYLES: each line keeps its own colour, marker and dash
-
-
-# --- forms ----------------------------------------------------------------------------------------
-
-
-class ReviewForm(FlaskForm):
-    """The review's facts; the item fields are added per scale by :func:`_review_form`.
-
-    Fields are not validated by WTForms: ``fidelity.check_review`` checks them,
-    so the form and the CSV import give the same Danish messages.
-    """
-
-    municipality = SelectField(_l("Municipality"), validate_choice=False)
-    review_date = StringField(_l("Date of the review"))
-    reviewers = StringField(_l("Reviewers (optional)"))
-
-
-class UploadForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
-
-
-def _item_field(item_id: str) -> str:
-    return f"item_{item_id}"
-
-
-def _review_form(scale: fidelity.Scale, **kwargs) -> ReviewForm:
-    language = current_language()
-    choices = [SelectChoice("", gettext("Choose"))] + [
-        SelectChoice(str(score), str(score)) for score in range(scale.min_score, scale.max_score + 1)
-    ]
-    fields = {
-        _item_field(item.id): SelectField(
-            item.label(language), choices=choices, validate_choice=False, default=""
-        )
-        for item in scale.items
-    }
-    form = type(f"ReviewForm_{scale.id}", (ReviewForm,), fields)(**kwargs)
-    form.municipality.choices = [SelectChoice("", gettext("Choose a municipality"))] + [
-        SelectChoice(code, name) for code, name in _municipality_choices()
-    ]
-    return form
-
-
-def _municipality_choices() -> list[tuple[str, str]]:
-    rows = get_db().execute("SELECT code, name FROM municipality").fetchall()
-    return [(code, name) for code, name in sorted(rows, key=lambda row: danish_sort_key(row[1]))]
-
-
-def _check(form: ReviewForm, scale: fidelity.Scale, review_id: int | None = None) -> dict | None:
-    """The checked row, or None with every problem put on its field."""
-    raw = fidelity.ReviewInput(
-        municipality=form.municipality.data or "",
-        review_date=form.review_date.data or "",
-        scale=scale.id,
-        reviewers=form.reviewers.data,
-        scores={item.id: form[_item_field(item.id)].data for item in scale.items},
-    )
-    row, errors = fidelity.check_review(
-        get_db(), raw, fidelity_scales(), review_id=review_id, language=current_language()
-    )
-    for name, error in errors.items():
-        target = (
-            form[name] if name in ("municipality", "review_date", "reviewers") else form[_item_field(name)]
-        )
-        target.errors = [*target.errors, error.translate(gettext)]
-    return row
-
-
-def _error_summary(form: ReviewForm) -> list[tuple[str, str]]:
-    """``(field id, message)`` of every problem, in the order of the form."""
-    return [(f.id, message) for f in form if f.name != "csrf_token" for message in f.errors]
 
 
 def _describe(review: fidelity.Review | dict, scale: fidelity.Scale, name: str) -> dict:
@@ -165,9 +92,14 @@ def fidelity_new():
         if request.method == "POST":
             abort(404)
         return render_template("evaluator/fidelity_scale.html", scales=scales, municipality=municipality)
-    form = _review_form(scale, data=None if request.method == "POST" else {"municipality": municipality})
-    if form.validate_on_submit() and (row := _check(form, scale)) is not None:
-        db = get_db()
+    form = review_form(
+        scale,
+        data=None if request.method == "POST" else {"municipality": municipality},
+        db=get_db(),
+        scales=scales,
+    )
+    if form.validate_on_submit():
+        db, row = get_db(), form.checked
         try:
             with transaction(db):
                 review_id = fidelity.insert_review(db, row, created_by=current_staff().id)
@@ -179,7 +111,7 @@ def fidelity_new():
                     db=db,
                 )
         except UserError as error:
-            form.review_date.errors = [error.translate(gettext)]
+            show_error(form, error, "review_date")
         else:
             flash(_saved_message(row, scale, name))
             return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
@@ -188,7 +120,7 @@ def fidelity_new():
 
 def _render_form(form: ReviewForm, scale: fidelity.Scale, review: fidelity.Review | None):
     """The form again, with every problem listed above it and kept beside its field (422)."""
-    errors = _error_summary(form)
+    errors = form.error_summary()
     page = render_template(
         "evaluator/fidelity_form.html",
         form=form,
@@ -232,10 +164,10 @@ def fidelity_edit(review_id: int):
             "municipality": review.municipality_code,
             "review_date": review.review_date.isoformat(),
             "reviewers": review.reviewers or "",
-        } | {_item_field(item_id): str(score) for item_id, score in review.scores.items()}
-    form = _review_form(scale, data=data)
-    if form.validate_on_submit() and (row := _check(form, scale, review_id)) is not None:
-        db = get_db()
+        } | {item_field(item_id): str(score) for item_id, score in review.scores.items()}
+    form = review_form(scale, data=data, db=get_db(), scales=fidelity_scales(), review_id=review_id)
+    if form.validate_on_submit():
+        db, row = get_db(), form.checked
         try:
             with transaction(db):
                 fidelity.update_review(db, review_id, row)
@@ -249,7 +181,7 @@ def fidelity_edit(review_id: int):
                     "fidelity_review_changed", target=f"fidelity_review:{review_id}", detail=detail, db=db
                 )
         except UserError as error:
-            form.review_date.errors = [error.translate(gettext)]
+            show_error(form, error, "review_date")
         else:
             flash(_saved_message(row, scale, name))
             return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
@@ -292,7 +224,7 @@ def fidelity_delete(review_id: int):
 @role_required("evaluator")
 def fidelity_import():
     """Import reviews from a CSV file: all rows or none, every bad row listed with its line number."""
-    form = UploadForm()
+    form = ReviewUploadForm()
     result = None
     problems: list[str] = []
     if form.validate_on_submit():

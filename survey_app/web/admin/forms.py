@@ -1,0 +1,76 @@
+"""The admin's forms: users, clusters, message texts, opening a round and a team's contact.
+
+Whether a value may be saved is checked where the rule lives (``accounts``, ``messaging``,
+``rounds``), when the view saves; :func:`survey_app.web.forms.show_error` puts a refusal beside
+its field.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+ROLE_CHOICES = [
+    SelectChoice("consultant", _l("Consultant")),
+    SelectChoice("evaluator", _l("Evaluator")),
+    SelectChoice("admin", _l("Administrator")),
+]
+
+ALL_WITH_CONTACT, CHOSEN = "all", "chosen"
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired()])
+    name = StringField(_l("Name"), validators=[Optional()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="consultant")
+    municipalities = SelectMultipleField(
+        _l("Municipalities (consultants only)"),
+        invalid_choice_message=_l("Choose the municipalities from the list."),
+    )
+    disabled = BooleanField(_l("Disabled (cannot log in)"))
+
+
+class ClusterForm(FlaskForm):
+    name = StringField(_l("Name of the cluster"), validators=[DataRequired()])
+    municipalities = SelectMultipleField(
+        _l("Municipalities"), invalid_choice_message=_l("Choose the municipalities from the list.")
+    )
+
+
+class TemplateForm(FlaskForm):
+    text = TextAreaField(_l("Text"), validators=[DataRequired()])
+
+
+class OpenRoundForm(FlaskForm):
+    name = StringField(_l("Name of the round"), validators=[InputRequired(_l("Give the round a name."))])
+    questionnaire = SelectField(_l("Questionnaire"))
+    deadline = DateField(
+        _l("Deadline (the last day teams can answer)"),
+        validators=[InputRequired(_l("Give the deadline as a date."))],
+    )
+    scope = RadioField(
+        _l("Municipalities"),
+        choices=[
+            SelectChoice(ALL_WITH_CONTACT, _l("All municipalities with a team contact")),
+            SelectChoice(CHOSEN, _l("The municipalities chosen below")),
+        ],
+        default=ALL_WITH_CONTACT,
+    )
+    municipalities = SelectMultipleField(_l("Chosen municipalities"))
+
+
+class TeamContactForm(FlaskForm):
+    email = EmailField(_l("The team's e-mail"), validators=[Optional()])
+    name = StringField(_l("Name of the team or contact person"), validators=[Optional()])
