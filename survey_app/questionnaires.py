@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_LANGUAGE = "da"
+# The questionnaire participants are sent, and reports show, unless another is chosen.
+PARTICIPANT_QUESTIONNAIRE = "csq8"
 ITEM_TYPES = ("choice", "yesno", "text")
 TEXT_MAX_LENGTH = 2000
 WORDINGS = ("paraphrase", "licensed", "original")

@@ -19,6 +19,7 @@ from .. import (
 from ..context import get_db, public_link
 from ..db import transaction
 from ..languages import UserError
+from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from .shared import DanishError, fail_on_user_error
 
 
@@ -85,7 +86,7 @@ def withdraw_participant_command(code, municipality_code):
 @click.command("invite")
 @with_appcontext
 @click.argument("codes", nargs=-1, required=True)
-@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
 @click.option(
     "--municipality", "municipality_code", help="Needed when a code is used in several municipalities."
 )

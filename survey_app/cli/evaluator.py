@@ -27,6 +27,7 @@ from ..context import (
 )
 from ..db import transaction
 from ..languages import N_
+from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ..reporting import cube
 from .shared import DanishError, parse_date_option, questionnaire_or_fail
 
@@ -65,7 +66,7 @@ REPORT_COLUMNS = (
 )
 @click.option("--from", "start", help="First baseline date included, YYYY-MM-DD (only with --no-suppress).")
 @click.option("--to", "end", help="Last baseline date included, YYYY-MM-DD (only with --no-suppress).")
-@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
 @click.option(
     "--region-basis",
     type=click.Choice(reporting.REGION_BASES),
@@ -198,7 +199,7 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
 @click.command("export")
 @with_appcontext
 @click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format.")
-@click.option("--questionnaire", "questionnaire_id", default="csq8", show_default=True)
+@click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write."
 )

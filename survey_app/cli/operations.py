@@ -21,6 +21,7 @@ from .. import (
 )
 from ..context import get_db, message_links, plan_round_messages
 from ..languages import EXTRACT_KEYWORDS, LANGUAGES, compile_catalogues
+from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ..scheduling import Schedule
 
 
@@ -41,7 +42,7 @@ def send_due_command(dry_run):
     db = get_db()
     now = clock.now()
     schedule, links = _schedule_and_links()
-    questionnaire = context.questionnaire("csq8")
+    questionnaire = context.questionnaire(PARTICIPANT_QUESTIONNAIRE)
     planned = messaging.plan(
         db,
         questionnaire,

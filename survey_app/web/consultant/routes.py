@@ -18,13 +18,14 @@ from ... import clock, context, dates, importing, invitations, messaging, partic
 from ...context import get_db, message_links, public_link
 from ...db import transaction
 from ...languages import UserError
+from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ...scheduling import STATUSES, Schedule
 from ..auth import allowed_municipalities, current_staff, log_action, role_required
 from ..forms import show_error
 from . import bp
 from .forms import FIELD_OF, ParticipantForm, ParticipantUploadForm
 
-QUESTIONNAIRE = "csq8"
+QUESTIONNAIRE = PARTICIPANT_QUESTIONNAIRE
 
 
 def _schedule() -> Schedule:

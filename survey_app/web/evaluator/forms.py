@@ -14,6 +14,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from ... import fidelity
+from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ...reporting import danish_sort_key
 from ..forms import show_error
 from ..i18n import current_language
@@ -36,7 +37,7 @@ class FilterForm(FlaskForm):
     # A fixed set of periods (filled in by the view from the data), never a free day-level range:
     # two ranges a day apart would give away the participants of that day (see ``cube``).
     period = SelectField(_l("Course start"), default="", validate_choice=True)
-    questionnaire = SelectField(_l("Questionnaire"), default="csq8")
+    questionnaire = SelectField(_l("Questionnaire"), default=PARTICIPANT_QUESTIONNAIRE)
     region_basis = RadioField(
         _l("Region"),
         choices=[

@@ -17,6 +17,7 @@ from flask_babel import get_locale, gettext
 from ... import charts, clock, context, exports, formatting, reporting
 from ...context import connection_cache, get_db
 from ...db import data_version, transaction
+from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ...reporting import cube
 from ..auth import log_action, role_required
 from . import bp
@@ -80,7 +81,7 @@ def _cube(by: str, form: FilterForm, region_basis: str | None = None):
     data (or the day, the settings or the questionnaire change), so that moving between periods
     and groupings costs nothing; and once per request in any case."""
     basis = region_basis or form.region_basis.data or "baseline"
-    questionnaire_id = form.questionnaire.data or "csq8"
+    questionnaire_id = form.questionnaire.data or PARTICIPANT_QUESTIONNAIRE
     questionnaire = _questionnaires().get(questionnaire_id)
     db = get_db()
     request_cache = g.setdefault("report_cubes", {})
@@ -329,7 +330,7 @@ def _export_labels() -> list[tuple[str, str]]:
 
 
 def _questionnaire_or_404():
-    questionnaire = context.questionnaire(request.args.get("questionnaire", "csq8"))
+    questionnaire = context.questionnaire(request.args.get("questionnaire", PARTICIPANT_QUESTIONNAIRE))
     if questionnaire is None:
         abort(404)
     return questionnaire
