@@ -31,7 +31,7 @@ from . import clock
 from .contact_details import normalise_email
 from .db import transaction
 from .languages import N_, UserError
-from .participants import municipality
+from .places import municipality
 
 ROLES = ("admin", "consultant", "evaluator")
 MIN_PASSWORD_LENGTH = 10

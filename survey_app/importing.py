@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from . import clock, participants
+from . import clock, participants, places
 from .db import transaction
 from .languages import N_, UserError
 
@@ -202,7 +202,7 @@ def parse(
                 consent = True  # reported already; do not report it twice
         raw = participants.ParticipantInput(
             code=values["code"],
-            municipality_code=_municipality_code(db, values["municipality"]),
+            municipality_code=places.municipality_code(db, values["municipality"]),
             baseline=values["baseline_date"],
             phone=values.get("phone"),
             email=values.get("email"),
@@ -245,15 +245,6 @@ def parse(
             N_("The file has no consent column: confirm that everyone in it has agreed to be contacted.")
         )
     return parsed
-
-
-def _municipality_code(db: sqlite_utils.Database, value: str) -> str:
-    """A municipality's code from its code or its name (as case systems often export it)."""
-    by_name = db.execute(
-        "SELECT code FROM municipality WHERE lower(name) = lower(?) OR lower(name) = lower(?)",
-        [value.strip(), value.strip().removesuffix(" Kommune").removesuffix(" kommune")],
-    ).fetchone()
-    return by_name[0] if by_name else value
 
 
 def import_participants(db: sqlite_utils.Database, parsed: Parsed, *, actor: str) -> ImportResult:

@@ -13,24 +13,11 @@ from datetime import date
 
 import sqlite_utils
 
-from . import clock, dates
+from . import clock, dates, places
 from .contact_details import normalise_email, normalise_phone
 from .db import transaction
 from .languages import N_, UserError
 from .pseudonyms import check_code
-
-
-def municipality(db: sqlite_utils.Database, code: str) -> dict:
-    """The municipality with this official code (e.g. ``259`` or ``0259``), or UserError."""
-    normalised = (code or "").strip().lstrip("0") or "0"
-    row = next(db.query("SELECT code, name FROM municipality WHERE code = ?", [normalised]), None)
-    if row is None:
-        raise UserError(
-            N_("%(code)s is not a Danish municipality code (e.g. 259 for Køge)."),
-            code=code,
-        )
-    return row
-
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DANISH_DATE = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
@@ -88,7 +75,7 @@ def check_participant(
             errors[name] = error
 
     field("code", lambda: check_code(raw.code))
-    field("municipality_code", lambda: municipality(db, raw.municipality_code)["code"])
+    field("municipality_code", lambda: places.municipality(db, raw.municipality_code)["code"])
     today = clock.today()
     field("baseline_date", lambda: _course_start(raw.baseline, today).isoformat())
     field("phone", lambda: normalise_phone(raw.phone))
@@ -160,13 +147,13 @@ def add_participant(db: sqlite_utils.Database, raw: ParticipantInput | None = No
             raise UserError(
                 N_("A participant with code %(code)s already exists in %(municipality)s."),
                 code=row["code"],
-                municipality=municipality(db, row["municipality_code"])["name"],
+                municipality=places.municipality(db, row["municipality_code"])["name"],
             )
         columns = ", ".join(row)
         row["id"] = db.execute(
             f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in row)})", row
         ).lastrowid
-    return row | {"municipality_name": municipality(db, row["municipality_code"])["name"]}
+    return row | {"municipality_name": places.municipality(db, row["municipality_code"])["name"]}
 
 
 def find_participant(db: sqlite_utils.Database, code: str, municipality_code: str | None = None) -> dict:
@@ -183,7 +170,7 @@ def find_participant(db: sqlite_utils.Database, code: str, municipality_code: st
     params = [code.strip()]
     if municipality_code:
         sql += " AND participant.municipality_code = ?"
-        params.append(municipality(db, municipality_code)["code"])
+        params.append(places.municipality(db, municipality_code)["code"])
     rows = list(db.query(sql, params))
     if not rows:
         raise UserError(N_("No participant has the code %(code)s."), code=code)
@@ -228,7 +215,7 @@ def update_participant(db: sqlite_utils.Database, participant_id: int, raw: Part
             raise UserError(
                 N_("A participant with code %(code)s already exists in %(municipality)s."),
                 code=row["code"],
-                municipality=municipality(db, row["municipality_code"])["name"],
+                municipality=places.municipality(db, row["municipality_code"])["name"],
             )
         row["updated_at"] = clock.isoformat(clock.now())
         assignments = ", ".join(f"{column} = :{column}" for column in row)

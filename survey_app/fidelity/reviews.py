@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlite_utils
 
-from .. import clock, dates, importing, participants
+from .. import clock, dates, participants, places
 from ..languages import N_, UserError
 from ..questionnaires import DEFAULT_LANGUAGE, localise
 from .matching import Review
@@ -93,7 +93,7 @@ def check_review(
         errors["municipality"] = UserError(N_("Choose a municipality."))
     else:
         try:
-            found = participants.municipality(db, importing._municipality_code(db, raw.municipality))
+            found = places.municipality(db, places.municipality_code(db, raw.municipality))
             row["municipality_code"], municipality_name = found["code"], found["name"]
         except UserError as error:
             errors["municipality"] = error

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from .. import clock, dates, links, participants
+from .. import clock, dates, links, places
 from ..db import transaction
 from ..languages import N_, UserError
 from ..questionnaires import Questionnaire
@@ -166,7 +166,7 @@ def open_round(
             codes = []
             for raw in municipality_codes:
                 try:
-                    code = participants.municipality(db, raw)["code"]
+                    code = places.municipality(db, raw)["code"]
                 except UserError as error:
                     raise RoundError("municipalities", error.message, **error.params) from None
                 if code not in codes:
@@ -175,7 +175,7 @@ def open_round(
                 raise RoundError("municipalities", N_("Choose at least one municipality."))
             missing = [code for code in codes if code not in contacts]
             if missing:
-                names = [participants.municipality(db, code)["name"] for code in missing]
+                names = [places.municipality(db, code)["name"] for code in missing]
                 raise RoundError(
                     "municipalities",
                     N_(

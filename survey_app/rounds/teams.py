@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from .. import clock, links, participants
+from .. import clock, links, places
 from ..contact_details import normalise_email
 from ..db import transaction
 from .lifecycle import TEAM_SQL, one_row
@@ -36,7 +36,7 @@ def set_team_contact(
     now: datetime,
 ) -> dict:
     """Set (or with an empty e-mail, clear) where a municipality's IPS team gets its links."""
-    municipality = participants.municipality(db, municipality_code)
+    municipality = places.municipality(db, municipality_code)
     email = normalise_email(email)
     name = " ".join((name or "").split()) or None
     with transaction(db):
