@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from .. import clock
+from .. import clock, places
 from ..questionnaires import Questionnaire
 from .variables import DATE, DATETIME, codebook
 
@@ -19,7 +19,9 @@ def export_query(questionnaire: Questionnaire) -> tuple[str, list]:
 
     ``CROSS JOIN`` keeps invitation as the outer loop in rowid order, so
     SQLite groups and orders as it scans, without a temporary B-tree, and
-    rows come out while the scan goes on.
+    rows come out while the scan goes on. The municipality's name, region
+    and cluster are not joined here: :func:`iter_rows` adds them from
+    :mod:`survey_app.places`, read once.
     """
     pivots, params = [], []
     for item in questionnaire.items:
@@ -27,22 +29,12 @@ def export_query(questionnaire: Questionnaire) -> tuple[str, list]:
         pivots.append(f"MAX(CASE WHEN answer.item_id = ? THEN answer.{column} END)")
         params.append(item.id)
     sql = f"""
-        SELECT participant.code, participant.municipality_code, municipality.name, region.name,
-               cluster.name, participant.baseline_date,
+        SELECT participant.code, participant.municipality_code, participant.baseline_date,
                invitation.created_at, invitation.opened_at, invitation.completed_at,
                {", ".join(pivots)},
                invitation.total_score, invitation.questionnaire_version
         FROM invitation
         CROSS JOIN participant ON participant.id = invitation.participant_id
-        JOIN municipality ON municipality.code = participant.municipality_code
-        LEFT JOIN municipality_region AS membership
-               ON membership.municipality_code = participant.municipality_code
-              AND membership.valid_from <= participant.baseline_date
-              AND (membership.valid_to IS NULL OR membership.valid_to >= participant.baseline_date)
-        LEFT JOIN region ON region.id = membership.region_id
-        LEFT JOIN cluster_municipality
-               ON cluster_municipality.municipality_code = participant.municipality_code
-        LEFT JOIN cluster ON cluster.id = cluster_municipality.cluster_id
         LEFT JOIN answer ON answer.invitation_id = invitation.id
         WHERE invitation.questionnaire_id = ? AND participant.withdrawn_at IS NULL
         GROUP BY invitation.id
@@ -66,10 +58,20 @@ def iter_rows(db: sqlite_utils.Database, questionnaire: Questionnaire) -> Iterat
     """
     variables = codebook(questionnaire)
     kinds = [variable.kind for variable in variables]
+    # Each municipality's name, cluster and region periods, read once; the region is the one on
+    # the participant's baseline date.
+    clusters, periods = places.cluster_names(db), places.memberships(db)
+    where = {
+        code: (name, clusters.get(code), periods.get(code, []))
+        for code, name in places.municipality_names(db).items()
+    }
     sql, params = export_query(questionnaire)
     cursor = db.conn.execute(sql, params)
     try:
-        for row in cursor:
+        for code, municipality_code, baseline_date, *rest in cursor:
+            name, cluster, own = where[municipality_code]
+            region = places.region_in(own, baseline_date)
+            row = (code, municipality_code, name, region and region.name, cluster, baseline_date, *rest)
             yield tuple(typed(kind, value) for kind, value in zip(kinds, row, strict=True))
     finally:
         # A download given up halfway must not hold its read snapshot open

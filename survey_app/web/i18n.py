@@ -19,9 +19,9 @@ from pathlib import Path
 from flask import g, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_translations
 
-from .. import clock
+from .. import clock, places
+from ..context import get_db
 from ..formatting import shown_as_stored_when_unreadable
-from ..geography import municipalities
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, compile_catalogues
 from ..questionnaires import localise
 
@@ -131,8 +131,9 @@ def init_app(app) -> None:
     app.add_template_filter(
         safe(lambda iso: format_date(date.fromisoformat(iso[:10]), "d. MMM yyyy")), "iso_date"
     )
-    names = {m.code: m.name for m in municipalities()}
-    app.add_template_filter(lambda code: names.get(code, code), "municipality_name")
+    app.add_template_filter(
+        lambda code: places.municipality_name(get_db(), code) or code, "municipality_name"
+    )
 
     @app.context_processor
     def language_context():

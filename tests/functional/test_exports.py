@@ -15,6 +15,7 @@ import tracemalloc
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pyreadstat
@@ -435,14 +436,16 @@ def many(db, csq8):
 
 
 class CountingDb:
-    """Stands in for the database and counts the rows taken from the cursor."""
+    """Stands in for the database and counts the rows taken from the export's cursor (``conn``);
+    the look-ups of names, regions and clusters before it (``execute``, ``query``) go to the real one."""
 
     def __init__(self, db):
         self.real = db
         self.fetched = 0
-        self.conn = self
+        self.conn = SimpleNamespace(execute=self.counted)
+        self.execute, self.query = db.execute, db.query
 
-    def execute(self, sql, params):
+    def counted(self, sql, params):
         cursor = self.real.conn.execute(sql, params)
         owner = self
 

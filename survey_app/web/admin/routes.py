@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from ... import accounts, audit, clock, messaging
+from ... import accounts, audit, clock, messaging, places
 from ...context import get_db, set_password_url
 from ...db import transaction
 from ...languages import UserError
@@ -17,10 +17,7 @@ from .forms import ClusterForm, TemplateForm, UserForm
 
 
 def _municipality_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(r["code"], f"{r['name']} ({r['code']})")
-        for r in get_db().query("SELECT * FROM municipality ORDER BY name")
-    ]
+    return [SelectChoice(code, f"{name} ({code})") for code, name in places.municipality_choices(get_db())]
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -109,20 +106,6 @@ def password_link(user_id: int):
     return render_template("admin/link.html", user=row, link=set_password_url(row))
 
 
-def _clusters(db) -> list[dict]:
-    clusters = list(db.query("SELECT * FROM cluster ORDER BY name"))
-    for cluster in clusters:
-        cluster["municipalities"] = list(
-            db.query(
-                "SELECT municipality.code, municipality.name FROM cluster_municipality JOIN municipality"
-                " ON municipality.code = cluster_municipality.municipality_code WHERE cluster_id = ?"
-                " ORDER BY municipality.name",
-                [cluster["id"]],
-            )
-        )
-    return clusters
-
-
 @bp.route("/klynger", methods=["GET", "POST"])
 @bp.route("/klynger/<int:cluster_id>", methods=["GET", "POST"])
 @role_required("admin")
@@ -131,7 +114,7 @@ def clusters(cluster_id: int | None = None):
     db = get_db()
     current = None
     if cluster_id is not None:
-        current = next((c for c in _clusters(db) if c["id"] == cluster_id), None)
+        current = next((c for c in places.clusters(db) if c["id"] == cluster_id), None)
         if current is None:
             abort(404)
     data = (
@@ -150,7 +133,7 @@ def clusters(cluster_id: int | None = None):
         else:
             flash(_("The cluster is saved."))
             return redirect(url_for(".clusters"), code=303)
-    return render_template("admin/clusters.html", clusters=_clusters(db), form=form, current=current), (
+    return render_template("admin/clusters.html", clusters=places.clusters(db), form=form, current=current), (
         422 if form.errors else 200
     )
 
@@ -159,21 +142,14 @@ def _save_cluster(db, cluster_id: int | None, name: str, codes: list[str]) -> No
     from ...languages import N_
 
     with transaction(db):
-        taken = list(
-            db.query(
-                "SELECT municipality.name, cluster.name AS cluster FROM cluster_municipality"
-                " JOIN cluster ON cluster.id = cluster_municipality.cluster_id"
-                " JOIN municipality ON municipality.code = cluster_municipality.municipality_code"
-                f" WHERE municipality_code IN ({', '.join('?' for _ in codes) or 'NULL'}) AND cluster_id IS NOT ?",
-                [*codes, cluster_id],
-            )
-        )
-        if taken:
-            raise UserError(
-                N_("%(municipality)s already belongs to the cluster %(cluster)s."),
-                municipality=taken[0]["name"],
-                cluster=taken[0]["cluster"],
-            )
+        for code in codes:
+            other = places.cluster_of(db, code)
+            if other is not None and other["id"] != cluster_id:
+                raise UserError(
+                    N_("%(municipality)s already belongs to the cluster %(cluster)s."),
+                    municipality=places.municipality_name(db, code),
+                    cluster=other["name"],
+                )
         clash = db.execute(
             "SELECT 1 FROM cluster WHERE name = ? AND id IS NOT ?", [name, cluster_id]
         ).fetchone()

@@ -12,7 +12,7 @@ from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from ... import participants
+from ... import participants, places
 from ..forms import show_error
 
 # The participant's columns (the names ``check_participant`` gives its errors) and their fields.
@@ -71,10 +71,8 @@ class ParticipantForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.db = db
         self.allowed = municipalities
-        names = {row["code"]: row["name"] for row in db.query("SELECT code, name FROM municipality")}
         self.municipality.choices = [
-            SelectChoice(code, names[code])
-            for code in sorted(municipalities, key=lambda code: (names[code], code))
+            SelectChoice(code, name) for code, name in places.municipality_choices(db, municipalities)
         ]
 
     def validate_municipality(self, field) -> None:

@@ -14,7 +14,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_date, gettext
 from flask_wtf import FlaskForm
 
-from ... import charts, clock, fidelity, formatting, importing, safe_csv
+from ... import charts, clock, fidelity, formatting, importing, places, safe_csv
 from ...context import fidelity_scales, get_db
 from ...db import transaction
 from ...languages import UserError
@@ -42,8 +42,7 @@ def _describe(review: fidelity.Review | dict, scale: fidelity.Scale, name: str) 
 
 
 def _municipality_name(code: str) -> str:
-    row = get_db().execute("SELECT name FROM municipality WHERE code = ?", [code]).fetchone()
-    return row[0] if row else code
+    return places.municipality_name(get_db(), code) or code
 
 
 def _score_text(value) -> str:
@@ -268,27 +267,13 @@ def fidelity_template(scale: str):
 
 def _chart_groups(codes: set[str]) -> list[tuple[str, list[tuple[str, str]]]]:
     """Municipalities by IPS cluster, else by today's region, at most six to a chart."""
-    today = clock.today().isoformat()
-    rows = (
-        get_db()
-        .execute(
-            "SELECT municipality.code, municipality.name, cluster.name, region.name"
-            " FROM municipality"
-            " LEFT JOIN cluster_municipality ON cluster_municipality.municipality_code = municipality.code"
-            " LEFT JOIN cluster ON cluster.id = cluster_municipality.cluster_id"
-            " LEFT JOIN municipality_region ON municipality_region.municipality_code = municipality.code"
-            "  AND municipality_region.valid_from <= :today"
-            "  AND (municipality_region.valid_to IS NULL OR municipality_region.valid_to >= :today)"
-            " LEFT JOIN region ON region.id = municipality_region.region_id",
-            {"today": today},
-        )
-        .fetchall()
-    )
+    db = get_db()
+    regions, clusters = places.regions_on(db, clock.today()), places.cluster_names(db)
     groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for code, name, cluster, region in rows:
+    for code, name in places.municipality_names(db).items():
         if code in codes:
-            region = region or gettext("No region")
-            groups.setdefault((region, cluster or region), []).append((code, name))
+            region = regions[code].name if code in regions else gettext("No region")
+            groups.setdefault((region, clusters.get(code) or region), []).append((code, name))
     result = []
     for region, title in sorted(groups, key=lambda key: (danish_sort_key(key[0]), danish_sort_key(key[1]))):
         members = sorted(groups[(region, title)], key=lambda member: danish_sort_key(member[1]))

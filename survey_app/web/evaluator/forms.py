@@ -13,9 +13,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ... import fidelity
+from ... import fidelity, places
 from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
-from ...reporting import danish_sort_key
 from ..forms import show_error
 from ..i18n import current_language
 
@@ -93,9 +92,8 @@ class ReviewForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.db, self.scale, self.scales, self.review_id = db, scale, scales, review_id
         self.checked: dict | None = None
-        rows = db.execute("SELECT code, name FROM municipality").fetchall()
         self.municipality.choices = [SelectChoice("", gettext("Choose a municipality"))] + [
-            SelectChoice(code, name) for code, name in sorted(rows, key=lambda row: danish_sort_key(row[1]))
+            SelectChoice(code, name) for code, name in places.municipality_choices(db)
         ]
 
     def validate(self, extra_validators=None) -> bool:

@@ -22,7 +22,7 @@ import io
 
 from flask import Response, abort, current_app, render_template
 
-from ... import clock, context, rounds, safe_csv
+from ... import clock, context, places, rounds, safe_csv
 from ...context import get_db
 from ...db import transaction
 from ...questionnaires import Questionnaire
@@ -49,17 +49,7 @@ def _teams_with_answers(round_row: dict) -> list[dict]:
     """Every team of the round with its region (on the deadline) and its answers."""
     db = get_db()
     teams = rounds.team_statuses(db, round_row["id"])
-    on = round_row["deadline"]
-    regions = {
-        code: (region_id, name)
-        for code, region_id, name in db.execute(
-            "SELECT municipality_region.municipality_code, region.id, region.name FROM municipality_region"
-            " JOIN region ON region.id = municipality_region.region_id"
-            " WHERE municipality_region.valid_from <= ? AND (municipality_region.valid_to IS NULL"
-            " OR municipality_region.valid_to >= ?)",
-            [on, on],
-        )
-    }
+    regions = places.regions_on(db, round_row["deadline"])
     for team in teams:
         team["region_id"], team["region_name"] = regions.get(team["municipality_code"], ("", ""))
         team["given"] = rounds.answers(db, team["id"])

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Response, abort, current_app, g, render_template, request, send_file, stream_with_context
 from flask_babel import get_locale, gettext
 
-from ... import charts, clock, context, exports, formatting, reporting
+from ... import charts, clock, context, exports, formatting, places, reporting
 from ...context import connection_cache, get_db
 from ...db import data_version, transaction
 from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
@@ -205,20 +205,6 @@ def home():
     )
 
 
-def _region_of(municipality_code: str):
-    today = clock.today().isoformat()
-    return (
-        get_db()
-        .execute(
-            "SELECT region.id, region.name FROM municipality_region JOIN region ON region.id = municipality_region.region_id"
-            " WHERE municipality_region.municipality_code = ? AND municipality_region.valid_from <= ?"
-            " AND (municipality_region.valid_to IS NULL OR municipality_region.valid_to >= ?)",
-            [municipality_code, today, today],
-        )
-        .fetchone()
-    )
-
-
 @bp.get("/kommune/<code>")
 @role_required("evaluator")
 def municipality(code: str):
@@ -227,11 +213,11 @@ def municipality(code: str):
     Every figure is a cell of the dashboard's own views (the municipality row, its region as of
     today, the total), so this page can show nothing that the dashboard hides.
     """
-    row = get_db().execute("SELECT code, name FROM municipality WHERE code = ?", [code]).fetchone()
-    if row is None:
+    name = places.municipality_name(get_db(), code)
+    if name is None:
         abort(404)
     form, valid = _filters()
-    region_id, region_name = _region_of(code) or (None, "")
+    region_id, region_name = places.region_of(get_db(), code, clock.today()) or (None, "")
     query = _query(form, region_basis="current")
     own_cube = _cube("municipality", form, "current")
     region_cube = _cube("region", form, "current")
@@ -267,7 +253,7 @@ def municipality(code: str):
     return render_template(
         "evaluator/municipality.html",
         form=form,
-        name=row[1],
+        name=name,
         code=code,
         region_name=region_name,
         own=own,
