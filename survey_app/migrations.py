@@ -1,11 +1,20 @@
 """Numbered schema migrations, applied at start (see ``db.migrate``).
 
 Never edit a migration that has been released; add a new one.
+
+A migration that inserts data carries it: migration 0002's regions and municipalities are
+literals in ``migration_data/m0002_geography.py``, and nothing here reads a file at run time, so
+a fresh install always gets what an upgraded one got. Reference data change (a region is renamed,
+a municipality moves or merges, Region Østdanmark gets its code) by a new migration with its own
+data (``migration_data/mNNNN_<name>.py``), which updates the rows and their validity dates; the
+data of a released migration stays as it is.
 """
+
+from datetime import date, timedelta
 
 from sqlite_utils.migrations import Migrations
 
-from . import geography
+from .migration_data import m0002_geography
 
 migrations = Migrations("survey_app")
 
@@ -80,20 +89,40 @@ def initial(db):
 
 @migrations(name="0002_reference_geography")
 def reference_geography(db):
-    region_list = geography.regions()
-    municipality_list = geography.municipalities()
+    regions = m0002_geography.REGIONS
     db["region"].insert_all(
-        {
-            "id": r.id,
-            "name": r.name,
-            "code": r.code,
-            "valid_from": r.valid_from.isoformat(),
-            "valid_to": r.valid_to.isoformat() if r.valid_to else None,
-        }
-        for r in region_list
+        {"id": r.id, "name": r.name, "code": r.code, "valid_from": r.valid_from, "valid_to": r.valid_to}
+        for r in regions
     )
-    db["municipality"].insert_all({"code": m.code, "name": m.name} for m in municipality_list)
-    db["municipality_region"].insert_all(geography.membership_periods(municipality_list, region_list))
+    db["municipality"].insert_all({"code": m.code, "name": m.name} for m in m0002_geography.MUNICIPALITIES)
+    db["municipality_region"].insert_all(_membership_periods_0002(m0002_geography.MUNICIPALITIES, regions))
+
+
+def _membership_periods_0002(municipalities, regions) -> list[dict]:
+    """One row per municipality and period it belonged to a region (part of migration 0002).
+
+    A municipality in a region with a successor moves to the successor the day after the region's
+    last day; chains of successors are followed.
+    """
+    by_id = {region.id: region for region in regions}
+    rows = []
+    for municipality in municipalities:
+        region = by_id[municipality.region]
+        start = region.valid_from
+        while True:
+            rows.append(
+                {
+                    "municipality_code": municipality.code,
+                    "region_id": region.id,
+                    "valid_from": start,
+                    "valid_to": region.valid_to,
+                }
+            )
+            if region.successor is None or region.valid_to is None:
+                break
+            start = (date.fromisoformat(region.valid_to) + timedelta(days=1)).isoformat()
+            region = by_id[region.successor]
+    return rows
 
 
 @migrations(name="0003_accounts_registry_outbox")

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pytest
 
 from survey_app import db as database
-from survey_app import geography, languages, links, messaging
+from survey_app import languages, links, messaging, places
 
 PLACEHOLDERS_ONLY = "The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}."
 TOO_LONG = "The SMS is too long"
@@ -48,8 +48,8 @@ def test_an_unknown_template_is_refused():
     assert refusal("", "Hej").message == "Unknown template."
 
 
-def test_the_longest_municipality_name_is_the_one_templates_are_checked_with():
-    names = [municipality.name for municipality in geography.municipalities()]
+def test_the_longest_municipality_name_is_the_one_templates_are_checked_with(db):
+    names = list(places.municipality_names(db).values())
     assert messaging.LONGEST_MUNICIPALITY in names
     assert len(messaging.LONGEST_MUNICIPALITY) == max(len(name) for name in names)
     # Every name is plain GSM-7, so no municipality turns an SMS into UCS-2.

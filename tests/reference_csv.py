@@ -1,11 +1,11 @@
-"""Danish regions and municipalities, shipped as reference data.
+"""The files migration 0002 was written from (``tests/data/reference/``), read as the app read them
+at run time before the migration carried its own rows (``survey_app/migration_data/
+m0002_geography.py``). Test data only: nothing in ``survey_app`` reads them.
 
 Regions change over time: Region Hovedstaden and Region Sjælland merge into
 Region Østdanmark on 1 January 2027. So a municipality's region is stored
 as periods with validity dates (``valid_to`` inclusive, ``None`` while
 still valid), and a participant's region is taken as of a given date.
-
-Data files live in ``survey_app/data``; this module reads them without Flask.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
+from pathlib import Path
+
+FOLDER = Path(__file__).parent / "data" / "reference"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Municipality:
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    with resources.files("survey_app.data").joinpath(name).open(encoding="utf-8") as handle:
+    with (FOLDER / name).open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -85,3 +87,22 @@ def membership_periods(municipality_list: list[Municipality], region_list: list[
             start = region.valid_to + timedelta(days=1)
             region = by_id[region.successor]
     return rows
+
+
+def tables() -> dict[str, list[dict]]:
+    """The rows migration 0002 inserted from the files, table by table, in the order it inserted them."""
+    region_list, municipality_list = regions(), municipalities()
+    return {
+        "region": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "code": r.code,
+                "valid_from": r.valid_from.isoformat(),
+                "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+            }
+            for r in region_list
+        ],
+        "municipality": [{"code": m.code, "name": m.name} for m in municipality_list],
+        "municipality_region": membership_periods(municipality_list, region_list),
+    }
