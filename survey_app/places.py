@@ -68,13 +68,17 @@ def municipality(db: sqlite_utils.Database, code: str) -> dict:
 
 
 def municipality_code(db: sqlite_utils.Database, value: str) -> str:
-    """A municipality's code from its name (case ignored, with or without " Kommune", as case
-    systems often export it); any other value as it is, for :func:`municipality` to check."""
-    by_name = db.execute(
-        "SELECT code FROM municipality WHERE lower(name) = lower(?) OR lower(name) = lower(?)",
-        [value.strip(), value.strip().removesuffix(" Kommune").removesuffix(" kommune")],
-    ).fetchone()
-    return by_name[0] if by_name else value
+    """A municipality's code from its name (case ignored, æ, ø and å too, with or without
+    " Kommune", as case systems often export it); any other value as it is, for
+    :func:`municipality` to check.
+
+    Compared in Python: SQLite's ``lower()`` folds only A-Z, so "KØGE" would not be Køge."""
+    by_name = {name.casefold(): code for code, name in municipality_names(db).items()}
+    wanted = value.strip().casefold()
+    for name in (wanted, wanted.removesuffix(" kommune")):
+        if name in by_name:
+            return by_name[name]
+    return value
 
 
 def municipality_choices(db: sqlite_utils.Database, codes=None) -> list[tuple[str, str]]:

@@ -81,6 +81,9 @@ def test_a_municipality_by_its_official_code_with_or_without_leading_zeros(db):
         ("Køge", KOEGE),
         ("køge", KOEGE),
         ("  Køge Kommune ", KOEGE),
+        ("KØGE", KOEGE),  # SQLite's lower() would leave the Ø
+        ("KØGE KOMMUNE", KOEGE),
+        ("ærø kommune", "492"),
         ("Lyngby-Taarbæk", "173"),
         ("259", "259"),  # a code is left for places.municipality to check
         ("Atlantis", "Atlantis"),
