@@ -262,7 +262,7 @@ def start_gunicorn(module: str, cwd: Path, port: int, args, env) -> subprocess.P
 def prepare_invitations(env: dict, count: int) -> list[str]:
     """Create participants and invitations directly through the app's own functions."""
     os.environ.update(env)
-    from survey_app import create_app, invitations, participants
+    from survey_app import audit, create_app, invitations, participants
     from survey_app.context import get_db
 
     app = create_app()
@@ -277,8 +277,11 @@ def prepare_invitations(env: dict, count: int) -> list[str]:
                 municipality_code="259",
                 baseline=date(2025, 5, 1),
                 consent=True,
+                actor=audit.SETUP,
             )
-            invitation, _ = invitations.create_invitation(db, participant, questionnaire, valid_days=56)
+            invitation, _ = invitations.create_invitation(
+                db, participant, questionnaire, valid_days=56, actor=audit.SETUP
+            )
             paths.append("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation))
     return paths
 

@@ -84,7 +84,7 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
     Returns ``[(link path, invitation id)]`` and ``[(role, e-mail)]``.
     """
     os.environ.update(env)
-    from survey_app import accounts, create_app, invitations, participants
+    from survey_app import accounts, audit, create_app, invitations, participants
     from survey_app.context import get_db
 
     with contextlib.redirect_stderr(io.StringIO()):  # the first start's hints are for people
@@ -111,8 +111,11 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
                 municipality_code=MUNICIPALITIES[number % len(MUNICIPALITIES)],
                 baseline=date(2025, 5, 1),
                 consent=True,
+                actor=audit.SETUP,
             )
-            invitation, _ = invitations.create_invitation(db, participant, questionnaire, valid_days=56)
+            invitation, _ = invitations.create_invitation(
+                db, participant, questionnaire, valid_days=56, actor=audit.SETUP
+            )
             links.append(
                 ("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation), invitation["id"])
             )

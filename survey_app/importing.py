@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from . import clock, participants, places
+from . import audit, clock, participants, places
 from .db import transaction
 from .languages import N_, UserError
 
@@ -247,8 +247,8 @@ def parse(
     return parsed
 
 
-def import_participants(db: sqlite_utils.Database, parsed: Parsed, *, actor: str) -> ImportResult:
-    """Write the parsed rows, all or none. The caller records the import in the audit log."""
+def import_participants(db: sqlite_utils.Database, parsed: Parsed, *, actor: audit.Actor) -> ImportResult:
+    """Write the parsed rows, all or none, with the import's audit row (counts, never the rows)."""
     result = ImportResult(errors=list(parsed.errors))
     if result.errors:
         return result
@@ -291,6 +291,8 @@ def import_participants(db: sqlite_utils.Database, parsed: Parsed, *, actor: str
                 result.added.append(row["code"])
             if result.errors:
                 raise _Abandon()
+            detail = {"added": len(result.added), "unchanged": len(result.unchanged)}
+            audit.record(db, "participants_imported", actor=actor, detail=detail)
     except _Abandon:
         result.added = []
         result.unchanged = []

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from . import clock, links
+from . import audit, clock, links
 from .db import transaction
 from .languages import N_, UserError
 from .questionnaires import Item, Questionnaire
@@ -44,8 +44,9 @@ def create_invitation(
     questionnaire: Questionnaire,
     *,
     valid_days: int,
+    actor: audit.Actor,
 ) -> tuple[dict, bool]:
-    """An open invitation for the participant: the existing one, or a new one.
+    """An open invitation for the participant: the existing one, or a new one (with its audit row).
 
     Returns ``(invitation, created)``. Asking twice gives the same link
     rather than a second invitation, so one participant never holds two
@@ -85,6 +86,7 @@ def create_invitation(
             " :questionnaire_version, :nonce, :created_at, :expires_at)",
             row,
         ).lastrowid
+        audit.record(db, "link_created", actor=actor, target=audit.participant_target(participant))
     return row, True
 
 

@@ -13,7 +13,7 @@ from datetime import date
 
 import sqlite_utils
 
-from . import clock, dates, places
+from . import audit, clock, dates, places
 from .contact_details import normalise_email, normalise_phone
 from .db import transaction
 from .languages import N_, UserError
@@ -126,8 +126,25 @@ def _birth_year(value, today: date) -> int | None:
     return dates.within(int(text), dates.birth_year_range(today), dates.BIRTH_YEAR)
 
 
-def add_participant(db: sqlite_utils.Database, raw: ParticipantInput | None = None, **fields) -> dict:
-    """Register a participant; return the stored row, or raise the first UserError.
+# The participant's fields a person gives (the form, the command, the import), by column.
+CHECKED_FIELDS = (
+    "code",
+    "municipality_code",
+    "baseline_date",
+    "phone",
+    "email",
+    "channel",
+    "language",
+    "consent",
+    "birth_year",
+    "gender",
+)
+
+
+def add_participant(
+    db: sqlite_utils.Database, raw: ParticipantInput | None = None, *, actor: audit.Actor, **fields
+) -> dict:
+    """Register a participant, with its audit row; return the stored row, or raise the first UserError.
 
     Takes a :class:`ParticipantInput`, or its fields as keywords (``baseline``
     may be a date).
@@ -153,6 +170,7 @@ def add_participant(db: sqlite_utils.Database, raw: ParticipantInput | None = No
         row["id"] = db.execute(
             f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in row)})", row
         ).lastrowid
+        audit.record(db, "participant_added", actor=actor, target=audit.participant_target(row))
     return row | {"municipality_name": places.municipality(db, row["municipality_code"])["name"]}
 
 
@@ -182,10 +200,12 @@ def find_participant(db: sqlite_utils.Database, code: str, municipality_code: st
     return rows[0]
 
 
-def withdraw_participant(db: sqlite_utils.Database, participant_id: int) -> None:
+def withdraw_participant(db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor) -> None:
     """Withdraw a participant: their open links stop working at once (410), nothing more is sent."""
+    participant_id = participant["id"]
     moment = clock.isoformat(clock.now())
     with transaction(db):
+        audit.record(db, "participant_withdrawn", actor=actor, target=audit.participant_target(participant))
         db.execute(
             "UPDATE participant SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
             [moment, participant_id],
@@ -201,8 +221,11 @@ def withdraw_participant(db: sqlite_utils.Database, participant_id: int) -> None
         )
 
 
-def update_participant(db: sqlite_utils.Database, participant_id: int, raw: ParticipantInput) -> dict:
-    """Change a participant's details; raise the first UserError, writing nothing."""
+def update_participant(
+    db: sqlite_utils.Database, participant_id: int, raw: ParticipantInput, *, actor: audit.Actor
+) -> dict:
+    """Change a participant's details, with an audit row naming the fields that changed (never their
+    values); raise the first UserError, writing nothing."""
     row, errors = check_participant(db, raw)
     if errors:
         raise next(iter(errors.values()))
@@ -217,10 +240,20 @@ def update_participant(db: sqlite_utils.Database, participant_id: int, raw: Part
                 code=row["code"],
                 municipality=places.municipality(db, row["municipality_code"])["name"],
             )
+        before = get_participant(db, participant_id)
         row["updated_at"] = clock.isoformat(clock.now())
         assignments = ", ".join(f"{column} = :{column}" for column in row)
         db.execute(f"UPDATE participant SET {assignments} WHERE id = :id", row | {"id": participant_id})
-    return get_participant(db, participant_id)
+        after = get_participant(db, participant_id)
+        fields = sorted(name for name in CHECKED_FIELDS if name in after and after[name] != before.get(name))
+        audit.record(
+            db,
+            "participant_changed",
+            actor=actor,
+            target=audit.participant_target(after),
+            detail={"fields": fields},
+        )
+    return after
 
 
 def get_participant(

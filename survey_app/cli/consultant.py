@@ -58,6 +58,7 @@ def add_participant_command(
             channel=channel,
             language=language,
             consent=consent,
+            actor=audit.COMMAND,
             **more,
         )
     except UserError as error:
@@ -79,7 +80,7 @@ def withdraw_participant_command(code, municipality_code):
         participant = participants.find_participant(get_db(), code, municipality_code)
     except UserError as error:
         fail_on_user_error(error)
-    participants.withdraw_participant(get_db(), participant["id"])
+    participants.withdraw_participant(get_db(), participant, actor=audit.COMMAND)
     click.echo(f"Deltager {participant['code']} ({participant['municipality_name']}) er udtrådt.")
 
 
@@ -110,14 +111,18 @@ def invite_command(codes, questionnaire_id, municipality_code):
         try:
             with transaction(db):
                 invitation, created = invitations.create_invitation(
-                    db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
+                    db,
+                    participant,
+                    questionnaire,
+                    valid_days=current_app.config["LINK_VALID_DAYS"],
+                    actor=audit.COMMAND,
                 )
                 # A printed link lets its holder answer, like the QR page: recorded the same way.
                 audit.record(
                     db,
                     "link_shown",
-                    actor="cli",
-                    target=f"participant:{participant['id']}:{participant['code']}",
+                    actor=audit.COMMAND,
+                    target=audit.participant_target(participant),
                     detail={"command": "invite"},
                 )
         except UserError as error:
@@ -150,15 +155,7 @@ def import_participants_command(file, consent_confirmed):
     """
     db = get_db()
     parsed = importing.parse(db, file.read(importing.MAX_BYTES + 1), consent_confirmed=consent_confirmed)
-    with transaction(db):
-        result = importing.import_participants(db, parsed, actor="cli")
-        if not result.errors:
-            audit.record(
-                db,
-                "participants_imported",
-                actor="cli",
-                detail={"added": len(result.added), "unchanged": len(result.unchanged)},
-            )
+    result = importing.import_participants(db, parsed, actor=audit.COMMAND)
     if result.errors:
         for line in importing.error_report(result.errors, gettext):
             click.echo(f"Fejl: {line}", err=True)

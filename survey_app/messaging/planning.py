@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from .. import clock, invitations
+from .. import audit, clock, invitations
 from ..db import transaction
 from ..questionnaires import Questionnaire
 from ..scheduling import Schedule
@@ -184,7 +184,7 @@ def _plan_invitation(
             counts["invitation"] += 1
             return counts
         invitation, created = invitations.create_invitation(
-            db, participant, questionnaire, valid_days=valid_days
+            db, participant, questionnaire, valid_days=valid_days, actor=audit.SCHEDULE
         )
         counts["link_created"] += int(created)
     else:

@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from survey_app import audit, participants
+from survey_app import audit
 from survey_app.db import transaction
 from tests.helpers import csrf_token
 
@@ -56,20 +56,19 @@ def test_no_participant_is_stored_when_its_audit_row_cannot_be(login, db, monkey
 
 
 def test_no_audit_row_is_stored_when_the_change_fails(login, db, add_participant, monkeypatch):
-    """The withdrawal writes, then fails: neither it nor an audit row is stored."""
+    """The withdrawal writes its audit row, then its change fails: neither is stored."""
     add_participant("ATOM-2", "259")
     client = login("consultant", ("259",))
     participant_id = db.execute("SELECT id FROM participant WHERE code = 'ATOM-2'").fetchone()[0]
     page = client.get(f"/konsulent/deltagere/{participant_id}")
-    withdraw = participants.withdraw_participant
-
-    def withdraw_then_fail(database, pid):
-        withdraw(database, pid)
-        raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(participants, "withdraw_participant", withdraw_then_fail)
+    # The disk fails when the participant row is written, after the audit row was.
+    db.execute(
+        "CREATE TRIGGER disk_fails BEFORE UPDATE OF withdrawn_at ON participant"
+        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    db.conn.commit()
     before = _audit_actions(db)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(sqlite3.IntegrityError, match="disk I/O error"):
         client.post(
             f"/konsulent/deltagere/{participant_id}/udtraek", data={"csrf_token": csrf_token(page.text)}
         )

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 
-from survey_app import PROJECT_ROOT, accounts, clock, create_app, invitations, participants
+from survey_app import PROJECT_ROOT, accounts, audit, clock, create_app, invitations, participants
 from survey_app import db as db_module
 from survey_app.context import get_db
 from survey_app.db import connect
@@ -69,8 +69,11 @@ def prepare(env: dict[str, str], count: int) -> list[tuple[str, int]]:
                 municipality_code="259",
                 baseline=date(2025, 5, 1),
                 consent=True,
+                actor=audit.SETUP,
             )
-            invitation, _ = invitations.create_invitation(database, participant, questionnaire, valid_days=56)
+            invitation, _ = invitations.create_invitation(
+                database, participant, questionnaire, valid_days=56, actor=audit.SETUP
+            )
             links.append(
                 ("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation), invitation["id"])
             )
@@ -441,6 +444,7 @@ def due_participants(env: dict[str, str], count: int) -> None:
                 baseline=clock.today() - timedelta(weeks=30),
                 phone=f"2000{number:04d}",
                 consent=True,
+                actor=audit.SETUP,
             )
 
 

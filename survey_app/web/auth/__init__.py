@@ -120,19 +120,18 @@ def client_address() -> str:
     return request.remote_addr or "-"
 
 
-def log_action(action: str, *, target: str | None = None, detail=None, db=None) -> None:
-    """Record what the current user did in the audit log."""
+def current_actor() -> audit.Actor:
+    """Who makes a change in this request: the logged-in user and the address they came from."""
     user = flask_login.current_user
-    logged_in = user.is_authenticated
-    audit.record(
-        db or get_db(),
-        action,
-        actor=user.email if logged_in else "-",
-        user_id=user.id if logged_in else None,
-        target=target,
-        detail=detail,
-        address=client_address(),
-    )
+    if user.is_authenticated:
+        return audit.Actor(user.email, user.id, client_address())
+    return audit.Actor("-", None, client_address())
+
+
+def log_action(action: str, *, target: str | None = None, detail=None, db=None) -> None:
+    """Record what the current user did in the audit log (what they saw or sent; a domain function
+    that changes data records its own row, given :func:`current_actor`)."""
+    audit.record(db or get_db(), action, actor=current_actor(), target=target, detail=detail)
 
 
 def init_app(app) -> None:

@@ -14,16 +14,16 @@ from datetime import timedelta
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ... import clock, context, dates, importing, invitations, messaging, participants, safe_csv
+from ... import audit, clock, context, dates, importing, invitations, messaging, participants, safe_csv
 from ...context import get_db, message_links, public_link
 from ...db import transaction
 from ...languages import UserError
 from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ...scheduling import STATUSES, Schedule
-from ..auth import allowed_municipalities, current_staff, log_action, role_required
+from ..auth import allowed_municipalities, current_actor, current_staff, log_action, role_required
 from ..forms import show_error
 from . import bp
-from .forms import FIELD_OF, ParticipantForm, ParticipantUploadForm
+from .forms import ParticipantForm, ParticipantUploadForm
 
 QUESTIONNAIRE = PARTICIPANT_QUESTIONNAIRE
 
@@ -112,9 +112,7 @@ def add():
     if form.validate_on_submit():
         db = get_db()
         try:
-            with transaction(db):
-                participant = participants.add_participant(db, form.participant_input())
-                log_action("participant_added", target=_target(participant), db=db)
+            participant = participants.add_participant(db, form.participant_input(), actor=current_actor())
         except UserError as error:
             show_error(form, error, "code")
         else:
@@ -135,10 +133,9 @@ def edit(participant_id: int):
     if form.validate_on_submit():
         db = get_db()
         try:
-            with transaction(db):
-                changed = participants.update_participant(db, participant_id, form.participant_input())
-                fields = sorted(k for k in FIELD_OF if k in changed and changed[k] != participant.get(k))
-                log_action("participant_changed", target=_target(changed), detail={"fields": fields}, db=db)
+            participants.update_participant(
+                db, participant_id, form.participant_input(), actor=current_actor()
+            )
         except UserError as error:
             show_error(form, error, "code")
         else:
@@ -163,10 +160,6 @@ def _form_data(participant: dict) -> dict:
         "birth_year": str(participant["birth_year"] or ""),
         "gender": participant["gender"] or "",
     }
-
-
-def _target(participant: dict) -> str:
-    return f"participant:{participant['id']}:{participant['code']}"
 
 
 @bp.get("/deltagere/<int:participant_id>")
@@ -218,12 +211,13 @@ def _live_invitation(participant: dict) -> dict:
     """The participant's open invitation, created now if there is none."""
     db = get_db()
     questionnaire = context.questionnaire(QUESTIONNAIRE)
-    with transaction(db):
-        invitation, created = invitations.create_invitation(
-            db, participant, questionnaire, valid_days=current_app.config["LINK_VALID_DAYS"]
-        )
-        if created:
-            log_action("link_created", target=_target(participant), db=db)
+    invitation, _created = invitations.create_invitation(
+        db,
+        participant,
+        questionnaire,
+        valid_days=current_app.config["LINK_VALID_DAYS"],
+        actor=current_actor(),
+    )
     return invitation
 
 
@@ -249,7 +243,12 @@ def send(participant_id: int):
     else:
         db = get_db()
         with transaction(db):
-            log_action("message_sent_by_hand", target=_target(participant), detail={"status": result}, db=db)
+            log_action(
+                "message_sent_by_hand",
+                target=audit.participant_target(participant),
+                detail={"status": result},
+                db=db,
+            )
         flash(_outcome_text(result))
     return redirect(url_for(".participant", participant_id=participant_id), code=303)
 
@@ -271,9 +270,7 @@ def _outcome_text(result: str) -> str:
 def withdraw(participant_id: int):
     participant = _participant_or_404(participant_id)
     db = get_db()
-    with transaction(db):
-        participants.withdraw_participant(db, participant_id)
-        log_action("participant_withdrawn", target=_target(participant), db=db)
+    participants.withdraw_participant(db, participant, actor=current_actor())
     flash(
         _(
             "%(code)s is withdrawn: the link no longer works and nothing more is sent.",
@@ -301,7 +298,9 @@ def qr(participant_id: int):
     letter = request.args.get("brev") == "1"
     db = get_db()
     with transaction(db):
-        log_action("link_shown", target=_target(participant), detail={"letter": letter}, db=db)
+        log_action(
+            "link_shown", target=audit.participant_target(participant), detail={"letter": letter}, db=db
+        )
     return render_template(
         "consultant/qr.html",
         participant=participant,
@@ -327,14 +326,7 @@ def upload():
             consent_confirmed=form.consent_confirmed.data,
             allowed_municipalities=allowed_municipalities(),
         )
-        with transaction(db):
-            result = importing.import_participants(db, parsed, actor=current_staff().email)
-            if not result.errors:
-                log_action(
-                    "participants_imported",
-                    detail={"added": len(result.added), "unchanged": len(result.unchanged)},
-                    db=db,
-                )
+        result = importing.import_participants(db, parsed, actor=current_actor())
         problems = importing.error_report(result.errors, _)
     status = 422 if problems else 200
     return render_template("consultant/upload.html", form=form, result=result, problems=problems), status
