@@ -277,10 +277,10 @@ def prepare_invitations(env: dict, count: int) -> list[str]:
                 municipality_code="259",
                 baseline=date(2025, 5, 1),
                 consent=True,
-                actor=audit.SETUP,
+                actor=audit.SEED,
             )
             invitation, _ = invitations.create_invitation(
-                db, participant, questionnaire, valid_days=56, actor=audit.SETUP
+                db, participant, questionnaire, valid_days=56, actor=audit.SEED
             )
             paths.append("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation))
     return paths

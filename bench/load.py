@@ -93,16 +93,20 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
     links, staff = [], []
     with app.app_context():
         db = get_db()
-        accounts.create_user(db, email="admin@bench.example.dk", role="admin", password=PASSWORD)
+        accounts.create_user(
+            db, actor=audit.SEED, email="admin@bench.example.dk", role="admin", password=PASSWORD
+        )
         for number in range(consultants):
             email = f"konsulent{number + 1}@bench.example.dk"
             codes = MUNICIPALITIES[number::consultants] if consultants < len(MUNICIPALITIES) else []
             codes = codes or [MUNICIPALITIES[number % len(MUNICIPALITIES)]]
-            accounts.create_user(db, email=email, role="consultant", municipalities=codes, password=PASSWORD)
+            accounts.create_user(
+                db, actor=audit.SEED, email=email, role="consultant", municipalities=codes, password=PASSWORD
+            )
             staff.append(("consultant", email))
         for number in range(evaluators):
             email = f"evaluator{number + 1}@bench.example.dk"
-            accounts.create_user(db, email=email, role="evaluator", password=PASSWORD)
+            accounts.create_user(db, actor=audit.SEED, email=email, role="evaluator", password=PASSWORD)
             staff.append(("evaluator", email))
         for number in range(count):
             participant = participants.add_participant(
@@ -111,10 +115,10 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
                 municipality_code=MUNICIPALITIES[number % len(MUNICIPALITIES)],
                 baseline=date(2025, 5, 1),
                 consent=True,
-                actor=audit.SETUP,
+                actor=audit.SEED,
             )
             invitation, _ = invitations.create_invitation(
-                db, participant, questionnaire, valid_days=56, actor=audit.SETUP
+                db, participant, questionnaire, valid_days=56, actor=audit.SEED
             )
             links.append(
                 ("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation), invitation["id"])

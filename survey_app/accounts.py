@@ -27,7 +27,7 @@ import sqlite_utils
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import clock
+from . import audit, clock
 from .contact_details import normalise_email
 from .db import transaction
 from .languages import N_, UserError
@@ -130,8 +130,9 @@ def create_user(
     municipalities: list[str] = (),
     name: str | None = None,
     password: str | None = None,
+    actor: audit.Actor,
 ) -> dict:
-    """Create a user; consultants need at least one municipality."""
+    """Create a user, with its audit row; consultants need at least one municipality."""
     email = normalise_email(email)
     if not email:
         raise UserError(N_("An e-mail address is required."))
@@ -150,6 +151,7 @@ def create_user(
             db.execute(
                 "INSERT INTO user_municipality (user_id, municipality_code) VALUES (?, ?)", [user_id, code]
             )
+        audit.record(db, "user_created", actor=actor, target=f"user:{user_id}", detail={"role": role})
     return get(db, user_id)
 
 
@@ -161,7 +163,9 @@ def update_user(
     municipalities: list[str],
     name: str | None,
     disabled: bool,
+    actor: audit.Actor,
 ) -> dict:
+    """Change a user's role, municipalities, name or whether they may log in, with its audit row."""
     codes = _role_municipalities(db, role, municipalities)
     now = clock.isoformat(clock.now())
     with transaction(db):
@@ -188,7 +192,15 @@ def update_user(
             )
         if disabled:
             db.execute("DELETE FROM staff_session WHERE user_id = ?", [user_id])
-    return get(db, user_id)
+        changed = get(db, user_id)
+        audit.record(
+            db,
+            "user_changed",
+            actor=actor,
+            target=f"user:{user_id}",
+            detail={"role": role, "municipalities": changed["municipalities"], "disabled": bool(disabled)},
+        )
+    return changed
 
 
 def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
@@ -381,9 +393,16 @@ def first_admin_token_valid(db: sqlite_utils.Database, secret_key: str, token: s
     return row is not None and _same(row[0], value)
 
 
-def create_first_admin(db: sqlite_utils.Database, *, email: str, password: str) -> dict:
-    """The first admin, created by the first-admin link, which is spent with it."""
-    row = create_user(db, email=email, role="admin", password=password)
+def create_first_admin(db: sqlite_utils.Database, *, email: str, password: str, address: str | None) -> dict:
+    """The first admin, created by the first-admin link, which is spent with it. The log names the
+    new admin, from ``address``, as the one who created the account."""
     with transaction(db):
+        row = create_user(
+            db,
+            email=email,
+            role="admin",
+            password=password,
+            actor=audit.Actor(normalise_email(email) or "-", None, address),
+        )
         db.execute("DELETE FROM installation_secret WHERE name = 'first_admin'")
     return row

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from survey_app import create_app
+from survey_app import audit, create_app
 from tests.helpers import register_participant
 from tests.servers import sms_gateway, smtp_server  # noqa: F401  (fixtures for every test)
 
@@ -88,7 +88,12 @@ def make_user(app):
         database = connect(app.config["DATABASE"])
         try:
             return accounts.create_user(
-                database, email=email, role=role, municipalities=list(municipalities), password=password
+                database,
+                actor=audit.SEED,
+                email=email,
+                role=role,
+                municipalities=list(municipalities),
+                password=password,
             )
         finally:
             database.close()

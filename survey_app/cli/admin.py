@@ -48,9 +48,14 @@ def create_user_command(email, role, municipalities, name, print_link):
     try:
         with transaction(db):
             user = accounts.create_user(
-                db, email=email, role=role, municipalities=list(municipalities), name=name, password=password
+                db,
+                email=email,
+                role=role,
+                municipalities=list(municipalities),
+                name=name,
+                password=password,
+                actor=audit.COMMAND,
             )
-            audit.record(db, "user_created", actor="cli", target=f"user:{user['id']}", detail={"role": role})
     except UserError as error:
         fail_on_user_error(error)
     click.echo(f"Bruger {user['email']} oprettet som {role}.")
@@ -112,19 +117,8 @@ def open_round_command(name, questionnaire_id, deadline, municipalities):
                 questionnaire=questionnaire,
                 deadline=participants.parse_date(deadline),
                 municipality_codes=list(municipalities) or None,
-                created_by=None,
+                actor=audit.COMMAND,
                 now=now,
-            )
-            audit.record(
-                db,
-                "round_opened",
-                actor="cli",
-                target=f"round:{round_row['id']}",
-                detail={
-                    "name": round_row["name"],
-                    "deadline": round_row["deadline"],
-                    "municipalities": [team["municipality_code"] for team in teams],
-                },
             )
     except UserError as error:
         fail_on_user_error(error)
@@ -168,8 +162,7 @@ def close_round_command(name):
     try:
         with transaction(db):
             round_row = rounds.find_round(db, name)
-            rounds.close_round(db, round_row["id"], clock.now())
-            audit.record(db, "round_closed", actor="cli", target=f"round:{round_row['id']}")
+            rounds.close_round(db, round_row["id"], clock.now(), actor=audit.COMMAND)
     except UserError as error:
         fail_on_user_error(error)
     click.echo(f"Runden {round_row['name']} er lukket.")
@@ -189,13 +182,8 @@ def set_team_command(code, email, name):
     db = get_db()
     try:
         with transaction(db):
-            contact = rounds.set_team_contact(db, code, email=email, name=name, user_id=None, now=clock.now())
-            audit.record(
-                db,
-                "team_contact_set",
-                actor="cli",
-                target=f"municipality:{contact['code']}",
-                detail={"email": contact["email"], "name": contact["name"]},
+            contact = rounds.set_team_contact(
+                db, code, email=email, name=name, actor=audit.COMMAND, now=clock.now()
             )
     except UserError as error:
         fail_on_user_error(error)

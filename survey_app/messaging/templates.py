@@ -11,7 +11,7 @@ from datetime import date
 import segno
 import sqlite_utils
 
-from .. import clock, formatting
+from .. import audit, clock, formatting
 from ..db import transaction
 from ..languages import N_, UserError
 
@@ -50,16 +50,17 @@ def template(db: sqlite_utils.Database, key: str) -> str:
     return row[0] if row else DEFAULT_TEMPLATES[key]
 
 
-def save_template(db: sqlite_utils.Database, key: str, value: str, user_id: int | None) -> None:
-    """Store an admin's version of a template, after checking it can be sent."""
+def save_template(db: sqlite_utils.Database, key: str, value: str, *, actor: audit.Actor) -> None:
+    """Store an admin's version of a template, after checking it can be sent, with its audit row."""
     check_template(key, value)
     with transaction(db):
         db.execute(
             "INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,"
             " updated_by = excluded.updated_by",
-            [f"template.{key}", value, clock.isoformat(clock.now()), user_id],
+            [f"template.{key}", value, clock.isoformat(clock.now()), actor.user_id],
         )
+        audit.record(db, "template_changed", actor=actor, target=f"template:{key}")
 
 
 # A link as long as the ones BASE_URL gives in production, for checking lengths.

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from .. import clock, dates, links, places
+from .. import audit, clock, dates, links, places
 from ..db import transaction
 from ..languages import N_, UserError
 from ..questionnaires import Questionnaire
@@ -125,7 +125,7 @@ def open_round(
     questionnaire: Questionnaire,
     deadline: date,
     municipality_codes: Iterable[str] | None,
-    created_by: int | None,
+    actor: audit.Actor,
     now: datetime,
 ) -> tuple[dict, list[dict]]:
     """Create a round and a link (team row) per municipality; all or nothing.
@@ -188,13 +188,24 @@ def open_round(
         round_id = db.execute(
             "INSERT INTO round (name, questionnaire_id, questionnaire_version, deadline, created_at,"
             " created_by) VALUES (?, ?, ?, ?, ?, ?)",
-            [name, questionnaire.id, questionnaire.version, deadline.isoformat(), moment, created_by],
+            [name, questionnaire.id, questionnaire.version, deadline.isoformat(), moment, actor.user_id],
         ).lastrowid
         for code in codes:
             db.execute(
                 "INSERT INTO round_team (round_id, municipality_code, nonce, created_at) VALUES (?, ?, ?, ?)",
                 [round_id, code, links.new_nonce(), moment],
             )
+        audit.record(
+            db,
+            "round_opened",
+            actor=actor,
+            target=f"round:{round_id}",
+            detail={
+                "name": name,
+                "deadline": deadline.isoformat(),
+                "municipalities": [team["municipality_code"] for team in teams_of(db, round_id)],
+            },
+        )
     return get_round(db, round_id), teams_of(db, round_id)
 
 
@@ -202,7 +213,7 @@ def teams_of(db: sqlite_utils.Database, round_id: int) -> list[dict]:
     return list(db.query(TEAM_SQL + " WHERE round_team.round_id = ? ORDER BY municipality.name", [round_id]))
 
 
-def close_round(db: sqlite_utils.Database, round_id: int, now: datetime) -> None:
+def close_round(db: sqlite_utils.Database, round_id: int, now: datetime, *, actor: audit.Actor) -> None:
     """Close a round before its deadline: its links stop working at once (410), and nothing more is sent."""
     with transaction(db):
         row = get_round(db, round_id)
@@ -211,6 +222,9 @@ def close_round(db: sqlite_utils.Database, round_id: int, now: datetime) -> None
         if is_closed(row, clock.local(now).date()):
             raise UserError(N_("The round %(name)s is already closed."), name=row["name"])
         db.execute("UPDATE round SET closed_at = ? WHERE id = ?", [clock.isoformat(now), round_id])
+        audit.record(
+            db, "round_closed", actor=actor, target=f"round:{round_id}", detail={"name": row["name"]}
+        )
         db.execute(
             "UPDATE message SET status = 'cancelled' WHERE status = 'pending' AND round_team_id IN"
             " (SELECT id FROM round_team WHERE round_id = ?)",

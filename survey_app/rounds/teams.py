@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from .. import clock, links, places
+from .. import audit, clock, links, places
 from ..contact_details import normalise_email
 from ..db import transaction
 from .lifecycle import TEAM_SQL, one_row
@@ -32,10 +32,10 @@ def set_team_contact(
     *,
     email: str | None,
     name: str | None,
-    user_id: int | None,
+    actor: audit.Actor,
     now: datetime,
 ) -> dict:
-    """Set (or with an empty e-mail, clear) where a municipality's IPS team gets its links."""
+    """Set (or with an empty e-mail, clear) where a municipality's IPS team gets its links, with its audit row."""
     municipality = places.municipality(db, municipality_code)
     email = normalise_email(email)
     name = " ".join((name or "").split()) or None
@@ -44,7 +44,14 @@ def set_team_contact(
             "INSERT INTO team_contact (municipality_code, email, name, updated_at, updated_by)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (municipality_code) DO UPDATE SET email = excluded.email,"
             " name = excluded.name, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            [municipality["code"], email, name, clock.isoformat(now), user_id],
+            [municipality["code"], email, name, clock.isoformat(now), actor.user_id],
+        )
+        audit.record(
+            db,
+            "team_contact_set",
+            actor=actor,
+            target=f"municipality:{municipality['code']}",
+            detail={"email": email, "name": name},
         )
     return {
         "code": municipality["code"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from survey_app import accounts
+from survey_app import accounts, audit
 from survey_app.db import connect
 from tests.conftest import PASSWORD
 
@@ -37,7 +37,12 @@ def test_consultant_registers_and_hands_over_a_link(staff_page, live_app, screen
     page = staff_page
     database = connect(live_app.app.config["DATABASE"])
     accounts.create_user(
-        database, email="k@koege.dk", role="consultant", municipalities=["259", "269"], password=PASSWORD
+        database,
+        actor=audit.SEED,
+        email="k@koege.dk",
+        role="consultant",
+        municipalities=["259", "269"],
+        password=PASSWORD,
     )
     runner = live_app.app.test_cli_runner()
     for code, baseline in [("KOGE-0001", "2025-05-01"), ("KOGE-0002", "2026-08-01")]:
@@ -106,7 +111,9 @@ def test_consultant_registers_and_hands_over_a_link(staff_page, live_app, screen
 def test_admin_pages(staff_page, live_app, screenshots):
     page = staff_page
     database = connect(live_app.app.config["DATABASE"])
-    accounts.create_user(database, email="admin@example.dk", role="admin", password=PASSWORD)
+    accounts.create_user(
+        database, actor=audit.SEED, email="admin@example.dk", role="admin", password=PASSWORD
+    )
     page.goto(live_app.url + "/login")
     page.get_by_label("E-mail").fill("admin@example.dk")
     page.get_by_label("Adgangskode").fill(PASSWORD)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from survey_app import accounts, clock
+from survey_app import accounts, audit, clock
 from survey_app.db import connect
 from tests.cohort import build, demo_people
 from tests.conftest import PASSWORD
@@ -23,7 +23,12 @@ def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, liv
     app = live_app.app
     database = connect(app.config["DATABASE"])
     accounts.create_user(
-        database, email="evaluering@example.dk", role="evaluator", municipalities=[], password=PASSWORD
+        database,
+        actor=audit.SEED,
+        email="evaluering@example.dk",
+        role="evaluator",
+        municipalities=[],
+        password=PASSWORD,
     )
     build(database, app.extensions["questionnaires"]["csq8"], demo_people(400, clock.today()))
     database.close()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from survey_app import PROJECT_ROOT, accounts, clock
+from survey_app import PROJECT_ROOT, accounts, audit, clock
 from survey_app.db import connect
 from survey_app.questionnaires import load_file
 from tests.conftest import PASSWORD
@@ -141,8 +141,12 @@ def log_in(page, url, email):
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_admin_and_evaluator_round_pages_are_accessible(browser, team_link, live_app, screenshots, size):
     database = connect(live_app.app.config["DATABASE"])
-    accounts.create_user(database, email="admin@example.dk", role="admin", password=PASSWORD)
-    accounts.create_user(database, email="evaluator@example.dk", role="evaluator", password=PASSWORD)
+    accounts.create_user(
+        database, actor=audit.SEED, email="admin@example.dk", role="admin", password=PASSWORD
+    )
+    accounts.create_user(
+        database, actor=audit.SEED, email="evaluator@example.dk", role="evaluator", password=PASSWORD
+    )
     context = browser.new_context(viewport=size)
     page = context.new_page()
     # Køge answers, so the evaluator's tables have content.

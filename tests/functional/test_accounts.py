@@ -7,7 +7,7 @@ from datetime import timedelta
 import time_machine
 from itsdangerous import URLSafeTimedSerializer
 
-from survey_app import accounts, clock
+from survey_app import accounts, audit, clock
 from survey_app.db import connect
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token
@@ -224,7 +224,13 @@ def test_disabling_a_user_ends_their_sessions(app, login, db):
     thief = copy_of_session(app, client)
     assert thief.get("/konsulent/").status_code == 200
     accounts.update_user(
-        db, client.user["id"], role="consultant", municipalities=["259"], name=None, disabled=True
+        db,
+        client.user["id"],
+        actor=audit.SEED,
+        role="consultant",
+        municipalities=["259"],
+        name=None,
+        disabled=True,
     )
     assert_logged_out(thief)
     assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 0
@@ -402,6 +408,6 @@ def test_first_start_prints_where_to_create_the_admin(tmp_path, monkeypatch, cap
     printed = capsys.readouterr().err
     assert re.search(r"Opret den første her: http://127\.0\.0\.1:5000/opsaetning/\S+", printed)
     database = connect(tmp_path / "instance" / "survey.db")
-    accounts.create_user(database, email="a@example.dk", role="admin", password=PASSWORD)
+    accounts.create_user(database, actor=audit.SEED, email="a@example.dk", role="admin", password=PASSWORD)
     create_app()
     assert "Opret den første" not in capsys.readouterr().err

@@ -26,7 +26,7 @@ import pytest
 import time_machine
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
-from survey_app import PROJECT_ROOT, accounts, clock, create_app, links, rounds
+from survey_app import PROJECT_ROOT, accounts, audit, clock, create_app, links, rounds
 from survey_app.db import connect
 from survey_app.questionnaires import load_file
 from tests.helpers import csrf_token
@@ -998,7 +998,12 @@ def test_over_plain_http_the_session_cookie_is_not_secure_but_keeps_its_other_fl
     database = connect(app.config["DATABASE"])
     try:
         user = accounts.create_user(
-            database, email="k@koege.dk", role="consultant", municipalities=["259"], password=PASSWORD
+            database,
+            actor=audit.SEED,
+            email="k@koege.dk",
+            role="consultant",
+            municipalities=["259"],
+            password=PASSWORD,
         )
     finally:
         database.close()

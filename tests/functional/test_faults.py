@@ -69,10 +69,10 @@ def prepare(env: dict[str, str], count: int) -> list[tuple[str, int]]:
                 municipality_code="259",
                 baseline=date(2025, 5, 1),
                 consent=True,
-                actor=audit.SETUP,
+                actor=audit.SEED,
             )
             invitation, _ = invitations.create_invitation(
-                database, participant, questionnaire, valid_days=56, actor=audit.SETUP
+                database, participant, questionnaire, valid_days=56, actor=audit.SEED
             )
             links.append(
                 ("/s/" + invitations.token_for(app.config["SECRET_KEY"], invitation), invitation["id"])
@@ -444,7 +444,7 @@ def due_participants(env: dict[str, str], count: int) -> None:
                 baseline=clock.today() - timedelta(weeks=30),
                 phone=f"2000{number:04d}",
                 consent=True,
-                actor=audit.SETUP,
+                actor=audit.SEED,
             )
 
 

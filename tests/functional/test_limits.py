@@ -7,7 +7,7 @@ import secrets
 import pytest
 import time_machine
 
-from survey_app import accounts, create_app
+from survey_app import accounts, audit, create_app
 from survey_app.db import connect
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token, register_participant
@@ -47,7 +47,12 @@ def register_staff(app, email):
     database = connect(app.config["DATABASE"])
     try:
         accounts.create_user(
-            database, email=email, role="consultant", municipalities=["259"], password=PASSWORD
+            database,
+            actor=audit.SEED,
+            email=email,
+            role="consultant",
+            municipalities=["259"],
+            password=PASSWORD,
         )
     finally:
         database.close()

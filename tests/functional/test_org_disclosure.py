@@ -16,7 +16,7 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
-from survey_app import PROJECT_ROOT, clock, rounds
+from survey_app import PROJECT_ROOT, audit, clock, rounds
 from survey_app.questionnaires import load_file
 from survey_app.reporting import disclosure
 from survey_app.rounds.results import columns_of, region_summary
@@ -150,14 +150,14 @@ def open_and_answer(db, name: str, plan: dict[str, list[list[int] | None]], code
         for code, answers in zip(codes[region][: len(members)], members, strict=True)
     }
     for code in chosen:
-        rounds.set_team_contact(db, code, email=f"ips{code}@example.dk", name=None, user_id=None, now=NOW)
+        rounds.set_team_contact(db, code, email=f"ips{code}@example.dk", name=None, actor=audit.SEED, now=NOW)
     round_row, teams = rounds.open_round(
         db,
         name=name,
         questionnaire=ORG,
         deadline=date(2026, 5, 31),
         municipality_codes=list(chosen),
-        created_by=None,
+        actor=audit.SEED,
         now=NOW,
     )
     by_item = {column.item.id: i for i, column in enumerate(COLUMNS)}

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 
 from survey_app import PROJECT_ROOT, clock, links, rounds
+from survey_app.audit import SEED
 from survey_app.questionnaires import load_file
 from tests.helpers import csrf_token
 
@@ -492,14 +493,14 @@ HOVEDSTADEN = ["101"]
 def test_evaluator_sees_answers_region_summary_with_suppression_and_csv(app, login, db):
     now = at(date(2026, 5, 1))  # before Region Sjælland and Hovedstaden become Region Østdanmark
     for code in SJAELLAND + HOVEDSTADEN + ["370"]:
-        rounds.set_team_contact(db, code, email=f"ips{code}@example.dk", name=None, user_id=None, now=now)
+        rounds.set_team_contact(db, code, email=f"ips{code}@example.dk", name=None, actor=SEED, now=now)
     round_row, teams = rounds.open_round(
         db,
         name="Maj",
         questionnaire=ORG,
         deadline=date(2026, 5, 31),
         municipality_codes=None,
-        created_by=None,
+        actor=SEED,
         now=now,
     )
     for team in teams:

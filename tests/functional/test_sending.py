@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 
-from survey_app import clock, create_app
+from survey_app import audit, clock, create_app
 from survey_app.db import connect
 from tests.conftest import PASSWORD
 from tests.functional.test_journey import ANSWERS
@@ -283,7 +283,12 @@ def test_consultant_send_now_and_qr(sending_app, servers):
 
     database = connect(sending_app.config["DATABASE"])
     accounts.create_user(
-        database, email="k@koege.dk", role="consultant", municipalities=["259"], password=PASSWORD
+        database,
+        actor=audit.SEED,
+        email="k@koege.dk",
+        role="consultant",
+        municipalities=["259"],
+        password=PASSWORD,
     )
     runner = sending_app.test_cli_runner()
     add(runner, "SMS-1", START + timedelta(days=30), "--phone", "20000001")

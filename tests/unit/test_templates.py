@@ -16,8 +16,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from survey_app import audit, languages, links, messaging, places
 from survey_app import db as database
-from survey_app import languages, links, messaging, places
 
 PLACEHOLDERS_ONLY = "The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}."
 TOO_LONG = "The SMS is too long"
@@ -282,17 +282,19 @@ def test_a_prenotice_has_no_link_and_no_deadline_and_shows_no_none(db):
 
 
 def test_a_saved_template_replaces_the_default_for_its_key_only(db):
-    messaging.save_template(db, "sms_reminder", "Husk {kommune}: {link} (til {frist})", None)
+    messaging.save_template(db, "sms_reminder", "Husk {kommune}: {link} (til {frist})", actor=audit.SEED)
     assert render(db, "reminder", "sms")[1] == f"Husk Køge: {LINK} (til 30. september 2026)"
     assert render(db, "invitation", "sms")[1].startswith("Køge Kommune: Hvad synes du")
-    messaging.save_template(db, "sms_reminder", "Igen: {link}", None)  # a second save replaces the first
+    messaging.save_template(
+        db, "sms_reminder", "Igen: {link}", actor=audit.SEED
+    )  # a second save replaces the first
     assert render(db, "reminder", "sms")[1] == f"Igen: {LINK}"
     assert messaging.template(db, "sms_reminder") == "Igen: {link}"
 
 
 def test_a_template_that_fails_the_check_is_not_saved(db):
     with pytest.raises(languages.UserError):
-        messaging.save_template(db, "sms_reminder", "Husk at svare", None)
+        messaging.save_template(db, "sms_reminder", "Husk at svare", actor=audit.SEED)
     assert messaging.template(db, "sms_reminder") == messaging.DEFAULT_TEMPLATES["sms_reminder"]
     assert db.execute("SELECT COUNT(*) FROM setting").fetchone()[0] == 0
 
@@ -341,7 +343,7 @@ def test_danish_dates_at_year_ends_and_leap_days(db, day, shown):
 
 def test_an_sms_that_passes_the_check_fits_one_message_on_every_deadline(db):
     text = "{kommune} " + "a" * (160 - FIXED - 19) + " {frist} {link}"  # the longest the check passes
-    messaging.save_template(db, "sms_reminder", text, None)
+    messaging.save_template(db, "sms_reminder", text, actor=audit.SEED)
     too_long = []
     for offset in range(366):
         day = date(2026, 1, 1) + timedelta(days=offset)

@@ -21,7 +21,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from survey_app import accounts, clock, create_app
+from survey_app import accounts, audit, clock, create_app
 from survey_app.context import opt_out_link
 from survey_app.db import connect
 from tests.helpers import command, csrf_token, set_two_teams
@@ -105,13 +105,23 @@ class World:
         try:
             self.users = {
                 role: accounts.create_user(
-                    database, email=email, role=kind, municipalities=list(codes), password=PASSWORD
+                    database,
+                    actor=audit.SEED,
+                    email=email,
+                    role=kind,
+                    municipalities=list(codes),
+                    password=PASSWORD,
                 )
                 for role, (email, kind, codes) in STAFF.items()
             }
             # A Køge consultant who has not yet chosen a password: their link is the set-password link.
             self.newcomer = accounts.create_user(
-                database, email="nyansat@koege.dk", role="consultant", municipalities=["259"], password=None
+                database,
+                actor=audit.SEED,
+                email="nyansat@koege.dk",
+                role="consultant",
+                municipalities=["259"],
+                password=None,
             )
             newcomer_token = accounts.set_password_token(database, self.key, self.newcomer["id"])
             first_admin_token = accounts.first_admin_token(database, self.key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from survey_app import accounts, fidelity
+from survey_app import accounts, audit, fidelity
 from survey_app.db import connect, transaction
 from tests.conftest import PASSWORD
 
@@ -40,7 +40,7 @@ def build(app) -> None:
     """The evaluator (``EVALUATOR``, password ``PASSWORD``) and the reviews of ``EARLIER_REVIEWS``,
     recorded through the same checks as the form (first item one lower: totals vary)."""
     database = connect(app.config["DATABASE"])
-    accounts.create_user(database, email=EVALUATOR, role="evaluator", password=PASSWORD)
+    accounts.create_user(database, actor=audit.SEED, email=EVALUATOR, role="evaluator", password=PASSWORD)
     scales = app.extensions["fidelity_scales"]
     with transaction(database):
         for code, day, scale_id, score in EARLIER_REVIEWS:

@@ -14,7 +14,7 @@ from ... import clock, rounds
 from ...context import all_questionnaires, get_db, plan_round_messages, team_link
 from ...db import transaction
 from ...languages import UserError
-from ..auth import current_staff, log_action, role_required
+from ..auth import current_actor, role_required
 from ..forms import show_error
 from . import bp
 from .forms import CHOSEN, OpenRoundForm, TeamContactForm
@@ -66,18 +66,8 @@ def open_round():
                     questionnaire=questionnaires[form.questionnaire.data],
                     deadline=form.deadline.data,
                     municipality_codes=codes,
-                    created_by=current_staff().id,
+                    actor=current_actor(),
                     now=now,
-                )
-                log_action(
-                    "round_opened",
-                    target=f"round:{round_row['id']}",
-                    detail={
-                        "name": round_row["name"],
-                        "deadline": round_row["deadline"],
-                        "municipalities": [team["municipality_code"] for team in teams],
-                    },
-                    db=db,
                 )
         except rounds.RoundError as error:
             show_error(form, error)
@@ -123,8 +113,7 @@ def close_round(round_id: int):
     db = get_db()
     try:
         with transaction(db):
-            rounds.close_round(db, round_id, clock.now())
-            log_action("round_closed", target=f"round:{round_id}", detail={"name": row["name"]}, db=db)
+            rounds.close_round(db, round_id, clock.now(), actor=current_actor())
     except UserError as error:
         flash(error.translate(_))
     else:
@@ -152,19 +141,13 @@ def team_contact(code: str):
     if form.validate_on_submit():
         try:
             with transaction(db):
-                contact = rounds.set_team_contact(
+                rounds.set_team_contact(
                     db,
                     code,
                     email=form.email.data,
                     name=form.name.data,
-                    user_id=current_staff().id,
+                    actor=current_actor(),
                     now=clock.now(),
-                )
-                log_action(
-                    "team_contact_set",
-                    target=f"municipality:{code}",
-                    detail={"email": contact["email"], "name": contact["name"]},
-                    db=db,
                 )
         except UserError as error:
             show_error(form, error, "email")

@@ -10,7 +10,7 @@ from ... import accounts, audit, clock, messaging, places
 from ...context import get_db, set_password_url
 from ...db import transaction
 from ...languages import UserError
-from ..auth import current_staff, log_action, role_required
+from ..auth import current_actor, log_action, role_required
 from ..forms import show_error
 from . import bp
 from .forms import ClusterForm, TemplateForm, UserForm
@@ -37,8 +37,8 @@ def home():
                     role=form.role.data,
                     municipalities=form.municipalities.data,
                     name=form.name.data,
+                    actor=current_actor(),
                 )
-                log_action("user_created", target=f"user:{user['id']}", detail={"role": user["role"]}, db=db)
         except UserError as error:
             show_error(form, error, "email")
         else:
@@ -67,23 +67,14 @@ def user(user_id: int):
     if form.validate_on_submit():
         try:
             with transaction(db):
-                changed = accounts.update_user(
+                accounts.update_user(
                     db,
                     user_id,
                     role=form.role.data,
                     municipalities=form.municipalities.data,
                     name=form.name.data,
                     disabled=form.disabled.data,
-                )
-                log_action(
-                    "user_changed",
-                    target=f"user:{user_id}",
-                    detail={
-                        "role": changed["role"],
-                        "municipalities": changed["municipalities"],
-                        "disabled": bool(changed["disabled_at"]),
-                    },
-                    db=db,
+                    actor=current_actor(),
                 )
         except UserError as error:
             show_error(form, error, "role")
@@ -188,8 +179,7 @@ def templates(key: str | None = None):
         text = form.text.data.replace("\r\n", "\n")
         try:
             with transaction(db):
-                messaging.save_template(db, key, text, current_staff().id)
-                log_action("template_changed", target=f"template:{key}", db=db)
+                messaging.save_template(db, key, text, actor=current_actor())
         except UserError as error:
             show_error(form, error, "text")
         else:

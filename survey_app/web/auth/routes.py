@@ -118,9 +118,10 @@ def first_admin(token: str):
     if form.validate_on_submit():
         try:
             with transaction(db):
-                row = accounts.create_first_admin(db, email=form.email.data, password=form.password.data)
+                row = accounts.create_first_admin(
+                    db, email=form.email.data, password=form.password.data, address=client_address()
+                )
                 user = _start_session(row)
-                log_action("user_created", target=f"user:{user.id}", detail={"role": "admin"}, db=db)
         except UserError as problem:
             error = problem.translate(_)
         else:
