@@ -203,10 +203,11 @@ def update_user(
     return changed
 
 
-def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
-    """Set a new password; every session of the user ends (a stolen cookie with it)."""
+def set_password(db: sqlite_utils.Database, user_id: int, password: str, *, actor: audit.Actor) -> None:
+    """Set a new password, with its audit row; every session of the user ends (a stolen cookie with it)."""
     password_hash = generate_password_hash(check_password(password))
     with transaction(db):
+        audit.record(db, "password_set", actor=actor, target=f"user:{user_id}")
         db.execute(
             "UPDATE user SET password_hash = ?, password_changed_at = ?, failed_logins = 0,"
             " locked_until = NULL, link_nonce = NULL WHERE id = ?",
@@ -256,7 +257,8 @@ def resume_session(
     user_id, started_at, seen_at = row
     now = clock.now()
     if now - clock.parse(seen_at) > idle or now - clock.parse(started_at) > longest:
-        end_session(db, session_id)
+        with transaction(db):
+            _delete_session(db, session_id)
         return None, True
     user = get(db, user_id)
     if user is None or user["disabled_at"] or not user["password_hash"]:
@@ -271,9 +273,15 @@ def resume_session(
     return user, False
 
 
-def end_session(db: sqlite_utils.Database, session_id: str) -> None:
+def end_session(db: sqlite_utils.Database, session_id: str, *, actor: audit.Actor) -> None:
+    """Log out: the session ends on the server, with the audit row."""
     with transaction(db):
-        db.execute("DELETE FROM staff_session WHERE id_hash = ?", [_session_hash(session_id or "")])
+        audit.record(db, "logout", actor=actor)
+        _delete_session(db, session_id)
+
+
+def _delete_session(db: sqlite_utils.Database, session_id: str) -> None:
+    db.execute("DELETE FROM staff_session WHERE id_hash = ?", [_session_hash(session_id or "")])
 
 
 def pause_after(failures: int) -> timedelta:
@@ -287,8 +295,9 @@ def pause_after(failures: int) -> timedelta:
     return min(FIRST_PAUSE * 2 ** min(failures - THROTTLE_AFTER, 16), LONGEST_PAUSE)
 
 
-def authenticate(db: sqlite_utils.Database, email: str, password: str) -> dict:
-    """The user with these credentials, or LoginRefused (with the failure counted).
+def authenticate(db: sqlite_utils.Database, email: str, password: str, *, address: str | None = None) -> dict:
+    """The user with these credentials, or LoginRefused (with the failure counted); the login or the
+    refusal is written to the audit log with the count, from ``address`` (never what was typed).
 
     Every refusal is the same, for unknown e-mails too, and every attempt
     checks one password hash (a dummy one for an unknown e-mail), so
@@ -311,7 +320,10 @@ def authenticate(db: sqlite_utils.Database, email: str, password: str) -> dict:
         and not has_control
     )
     if user is None:
+        with transaction(db):
+            audit.record(db, "login_failed", actor=audit.Actor("unknown account", None, address))
         raise LoginRefused(LOGIN_REFUSED)
+    actor = audit.Actor(user["email"], user["id"], address)
     failures, pause_until = user["failed_logins"], None
     if user["locked_until"]:
         pause_until = clock.parse(user["locked_until"])
@@ -324,14 +336,18 @@ def authenticate(db: sqlite_utils.Database, email: str, password: str) -> dict:
                 "UPDATE user SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?",
                 [clock.isoformat(now), user["id"]],
             )
+            audit.record(db, "login", actor=actor)
         return user
-    if not pausing:
-        failures += 1
-        with transaction(db):
+    with transaction(db):
+        if not pausing:
+            failures += 1
             db.execute(
                 "UPDATE user SET failed_logins = ?, locked_until = ? WHERE id = ?",
                 [failures, clock.isoformat(now + pause_after(failures)), user["id"]],
             )
+        audit.record(
+            db, "login_failed", actor=audit.Actor(user["email"], None, address), target=f"user:{user['id']}"
+        )
     raise LoginRefused(LOGIN_REFUSED, account=user)
 
 

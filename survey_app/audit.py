@@ -31,6 +31,8 @@ class Actor:
 
 
 COMMAND = Actor("cli")
+# A participant acting through their link (opting out); never named beyond the target.
+PARTICIPANT = Actor("participant")
 # The timer's send-due, creating the links it sends.
 SCHEDULE = Actor("send-due")
 # Data the benchmarks and the tests' fixtures make: nobody did it, so it gets no audit row.

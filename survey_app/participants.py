@@ -221,6 +221,20 @@ def withdraw_participant(db: sqlite_utils.Database, participant: dict, *, actor:
         )
 
 
+def opt_out(db: sqlite_utils.Database, participant_id: int, *, actor: audit.Actor) -> None:
+    """The participant asked for no more messages (the link in every e-mail): nothing pending is sent."""
+    with transaction(db):
+        db.execute(
+            "UPDATE participant SET opted_out_at = ? WHERE id = ?",
+            [clock.isoformat(clock.now()), participant_id],
+        )
+        db.execute(
+            "UPDATE message SET status = 'cancelled' WHERE participant_id = ? AND status = 'pending'",
+            [participant_id],
+        )
+        audit.record(db, "participant_opted_out", actor=actor, target=f"participant:{participant_id}")
+
+
 def update_participant(
     db: sqlite_utils.Database, participant_id: int, raw: ParticipantInput, *, actor: audit.Actor
 ) -> dict:

@@ -24,6 +24,8 @@ from typing import NamedTuple
 
 import sqlite_utils
 
+from . import audit
+from .db import transaction
 from .languages import N_, UserError
 from .reporting import danish_sort_key
 
@@ -169,3 +171,41 @@ def cluster_names(db: sqlite_utils.Database) -> dict[str, str]:
             " JOIN cluster ON cluster.id = cluster_municipality.cluster_id"
         ).fetchall()
     )
+
+
+def save_cluster(
+    db: sqlite_utils.Database, cluster_id: int | None, name: str, codes: list[str], *, actor: audit.Actor
+) -> None:
+    """Add a cluster (``cluster_id`` None) or change its name and municipalities, with its audit row.
+    A municipality is in one cluster at most; two clusters never share a name."""
+    with transaction(db):
+        for code in codes:
+            other = cluster_of(db, code)
+            if other is not None and other["id"] != cluster_id:
+                raise UserError(
+                    N_("%(municipality)s already belongs to the cluster %(cluster)s."),
+                    municipality=municipality_name(db, code),
+                    cluster=other["name"],
+                )
+        clash = db.execute(
+            "SELECT 1 FROM cluster WHERE name = ? AND id IS NOT ?", [name, cluster_id]
+        ).fetchone()
+        if clash:
+            raise UserError(N_("There is already a cluster called %(name)s."), name=name)
+        if cluster_id is None:
+            cluster_id = db.execute("INSERT INTO cluster (name) VALUES (?)", [name]).lastrowid
+        else:
+            db.execute("UPDATE cluster SET name = ? WHERE id = ?", [name, cluster_id])
+        db.execute("DELETE FROM cluster_municipality WHERE cluster_id = ?", [cluster_id])
+        for code in codes:
+            db.execute(
+                "INSERT INTO cluster_municipality (cluster_id, municipality_code) VALUES (?, ?)",
+                [cluster_id, code],
+            )
+        audit.record(
+            db,
+            "cluster_saved",
+            actor=actor,
+            target=f"cluster:{cluster_id}",
+            detail={"name": name, "municipalities": codes},
+        )

@@ -263,7 +263,5 @@ def import_command(file):
             click.echo(f"Fejl: {line}", err=True)
         click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
         sys.exit(1)
-    with transaction(db):
-        fidelity.import_reviews(db, result, created_by=None)
-        audit.record(db, "fidelity_reviews_imported", actor="cli", detail=fidelity.import_detail(result))
+    fidelity.import_reviews(db, result, actor=audit.COMMAND)
     click.echo(f"{len(result.added)} målinger importeret, {len(result.unchanged)} fandtes allerede uændret.")

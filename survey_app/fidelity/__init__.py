@@ -18,7 +18,7 @@ alike. Messages a person can cause are :class:`UserError` with English
 msgids, translated at the edge.
 """
 
-from .imports import MAX_CSV_BYTES, import_detail, import_reviews, parse_csv, template_csv
+from .imports import MAX_CSV_BYTES, import_reviews, parse_csv, template_csv
 from .matching import Review, followup_date, latest_reviews, match_review, matched_review_sql, review_rounds
 from .reviews import (
     ReviewInput,
@@ -59,7 +59,6 @@ __all__ = [
     "delete_review",
     "followup_date",
     "get_review",
-    "import_detail",
     "import_reviews",
     "insert_review",
     "latest_reviews",

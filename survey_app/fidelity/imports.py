@@ -9,11 +9,12 @@ from datetime import date
 
 import sqlite_utils
 
-from .. import importing, safe_csv
+from .. import audit, importing, safe_csv
+from ..db import transaction
 from ..importing import RowError
 from ..languages import N_, UserError
 from ..questionnaires import DEFAULT_LANGUAGE
-from .reviews import ReviewInput, check_review, get_review, insert_review, stored_review_id
+from .reviews import ReviewInput, check_review, get_review, store_review, stored_review_id
 from .scales import Scale, scale_by_name
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -176,13 +177,13 @@ def _item_columns(scales: Mapping[str, Scale]) -> str:
     return "; ".join(f"{s.item_ids[0]} … {s.item_ids[-1]} ({s.name})" for s in scales.values())
 
 
-def import_reviews(
-    db: sqlite_utils.Database, parsed: ImportResult, *, created_by: int | None
-) -> ImportResult:
-    """Store the parsed reviews; call it inside ``db.transaction`` (with the audit entry), all or none."""
+def import_reviews(db: sqlite_utils.Database, parsed: ImportResult, *, actor: audit.Actor) -> ImportResult:
+    """Store the parsed reviews, all or none, with one audit row for the import."""
     if not parsed.errors:
-        for row in parsed.added:
-            insert_review(db, row, created_by=created_by)
+        with transaction(db):
+            for row in parsed.added:
+                store_review(db, row, created_by=actor.user_id)
+            audit.record(db, "fidelity_reviews_imported", actor=actor, detail=import_detail(parsed))
     return parsed
 
 

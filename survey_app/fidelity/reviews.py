@@ -9,7 +9,8 @@ from datetime import date
 
 import sqlite_utils
 
-from .. import clock, dates, participants, places
+from .. import audit, clock, dates, participants, places
+from ..db import transaction
 from ..languages import N_, UserError
 from ..questionnaires import DEFAULT_LANGUAGE, localise
 from .matching import Review
@@ -205,12 +206,43 @@ def _write_scores(db: sqlite_utils.Database, review_id: int, scores: Mapping[str
     )
 
 
-def insert_review(db: sqlite_utils.Database, row: dict, *, created_by: int | None) -> int:
-    """Store a checked review; call it inside ``db.transaction``. Returns the new id.
+def describe(review: Review | dict, scale: Scale, municipality_name: str) -> dict:
+    """What the audit log keeps of a review: where, when, on which scale, and its totals."""
+    get = review.get if isinstance(review, dict) else lambda key: getattr(review, key)
+    review_date = get("review_date")
+    return {
+        "municipality": get("municipality_code"),
+        "municipality_name": municipality_name,
+        "date": review_date if isinstance(review_date, str) else review_date.isoformat(),
+        "scale": scale.name,
+        "total": get("total"),
+        "ips25_equivalent": get("ips25_equivalent"),
+    }
+
+
+def _name(db: sqlite_utils.Database, code: str) -> str:
+    return places.municipality_name(db, code) or code
+
+
+def insert_review(db: sqlite_utils.Database, row: dict, *, scale: Scale, actor: audit.Actor) -> int:
+    """Store a checked review with its audit row; returns the new id.
 
     A review with the same municipality, date and scale stored meanwhile
-    raises :class:`UserError` (the transaction is then rolled back).
+    raises :class:`UserError` (and nothing is stored).
     """
+    with transaction(db):
+        review_id = store_review(db, row, created_by=actor.user_id)
+        audit.record(
+            db,
+            "fidelity_review_created",
+            actor=actor,
+            target=f"fidelity_review:{review_id}",
+            detail=describe(row, scale, _name(db, row["municipality_code"])),
+        )
+    return review_id
+
+
+def store_review(db: sqlite_utils.Database, row: dict, *, created_by: int | None) -> int:
     try:
         cursor = db.execute(
             "INSERT INTO fidelity_review (municipality_code, review_date, scale, reviewers, total,"
@@ -232,8 +264,25 @@ def insert_review(db: sqlite_utils.Database, row: dict, *, created_by: int | Non
     return cursor.lastrowid
 
 
-def update_review(db: sqlite_utils.Database, review_id: int, row: dict) -> None:
-    """Replace a review's fields and scores with a checked row; call it inside ``db.transaction``."""
+def update_review(
+    db: sqlite_utils.Database, before: Review, row: dict, *, scale: Scale, actor: audit.Actor
+) -> None:
+    """Replace a review's fields and scores with a checked row, with an audit row saying what it was
+    and which items changed."""
+    review_id = before.id
+    with transaction(db):
+        _update(db, review_id, row)
+        detail = describe(row, scale, _name(db, row["municipality_code"]))
+        detail["changed_items"] = sorted(
+            item_id for item_id, score in row["scores"].items() if before.scores.get(item_id) != score
+        )
+        detail["before"] = describe(before, scale, before.municipality_name)
+        audit.record(
+            db, "fidelity_review_changed", actor=actor, target=f"fidelity_review:{review_id}", detail=detail
+        )
+
+
+def _update(db: sqlite_utils.Database, review_id: int, row: dict) -> None:
     try:
         db.execute(
             "UPDATE fidelity_review SET municipality_code = ?, review_date = ?, scale = ?, reviewers = ?,"
@@ -254,6 +303,14 @@ def update_review(db: sqlite_utils.Database, review_id: int, row: dict) -> None:
     _write_scores(db, review_id, row["scores"])
 
 
-def delete_review(db: sqlite_utils.Database, review_id: int) -> None:
-    """Delete a review and its scores; call it inside ``db.transaction``."""
-    db.execute("DELETE FROM fidelity_review WHERE id = ?", [review_id])
+def delete_review(db: sqlite_utils.Database, review: Review, *, scale: Scale, actor: audit.Actor) -> None:
+    """Delete a review and its scores, with an audit row saying what it was."""
+    with transaction(db):
+        db.execute("DELETE FROM fidelity_review WHERE id = ?", [review.id])
+        audit.record(
+            db,
+            "fidelity_review_deleted",
+            actor=actor,
+            target=f"fidelity_review:{review.id}",
+            detail=describe(review, scale, review.municipality_name),
+        )

@@ -49,5 +49,5 @@ def build(app) -> None:
             raw = fidelity.ReviewInput(code, day, scale_id, "Anne og Bo", scores)
             row, errors = fidelity.check_review(database, raw, scales, today=date(2025, 1, 1))
             assert not errors, errors
-            fidelity.insert_review(database, row, created_by=None)
+            fidelity.insert_review(database, row, scale=scales[scale_id], actor=audit.SEED)
     database.close()

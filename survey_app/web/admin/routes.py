@@ -118,7 +118,13 @@ def clusters(cluster_id: int | None = None):
     if form.validate_on_submit():
         try:
             # A crafted post may name a municipality twice; it is one membership.
-            _save_cluster(db, cluster_id, form.name.data.strip(), sorted(set(form.municipalities.data)))
+            places.save_cluster(
+                db,
+                cluster_id,
+                form.name.data.strip(),
+                sorted(set(form.municipalities.data)),
+                actor=current_actor(),
+            )
         except UserError as error:
             show_error(form, error, "municipalities")
         else:
@@ -127,41 +133,6 @@ def clusters(cluster_id: int | None = None):
     return render_template("admin/clusters.html", clusters=places.clusters(db), form=form, current=current), (
         422 if form.errors else 200
     )
-
-
-def _save_cluster(db, cluster_id: int | None, name: str, codes: list[str]) -> None:
-    from ...languages import N_
-
-    with transaction(db):
-        for code in codes:
-            other = places.cluster_of(db, code)
-            if other is not None and other["id"] != cluster_id:
-                raise UserError(
-                    N_("%(municipality)s already belongs to the cluster %(cluster)s."),
-                    municipality=places.municipality_name(db, code),
-                    cluster=other["name"],
-                )
-        clash = db.execute(
-            "SELECT 1 FROM cluster WHERE name = ? AND id IS NOT ?", [name, cluster_id]
-        ).fetchone()
-        if clash:
-            raise UserError(N_("There is already a cluster called %(name)s."), name=name)
-        if cluster_id is None:
-            cluster_id = db.execute("INSERT INTO cluster (name) VALUES (?)", [name]).lastrowid
-        else:
-            db.execute("UPDATE cluster SET name = ? WHERE id = ?", [name, cluster_id])
-        db.execute("DELETE FROM cluster_municipality WHERE cluster_id = ?", [cluster_id])
-        for code in codes:
-            db.execute(
-                "INSERT INTO cluster_municipality (cluster_id, municipality_code) VALUES (?, ?)",
-                [cluster_id, code],
-            )
-        log_action(
-            "cluster_saved",
-            target=f"cluster:{cluster_id}",
-            detail={"name": name, "municipalities": codes},
-            db=db,
-        )
 
 
 @bp.route("/beskeder", methods=["GET"])

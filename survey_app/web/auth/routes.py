@@ -11,7 +11,16 @@ from ...context import get_db
 from ...db import transaction
 from ...languages import UserError
 from ..security import local_path
-from . import HOME_BY_ROLE, StaffUser, bp, client_address, current_staff, log_action, public, session_limits
+from . import (
+    HOME_BY_ROLE,
+    StaffUser,
+    bp,
+    client_address,
+    current_actor,
+    current_staff,
+    public,
+    session_limits,
+)
 from .forms import FirstAdminForm, LoginForm, SetPasswordForm
 
 
@@ -41,23 +50,11 @@ def login():
     if form.validate_on_submit():
         db = get_db()
         try:
-            row = accounts.authenticate(db, form.email.data, form.password.data)
+            row = accounts.authenticate(db, form.email.data, form.password.data, address=client_address())
         except accounts.LoginRefused as refused:
             error = refused.translate(_)
-            account = refused.account
-            with transaction(db):
-                # Never what was typed: it may be a password typed in the wrong field.
-                audit.record(
-                    db,
-                    "login_failed",
-                    actor=account["email"] if account else "unknown account",
-                    target=f"user:{account['id']}" if account else None,
-                    address=client_address(),
-                )
         else:
-            with transaction(db):
-                user = _start_session(row)
-                log_action("login", db=db)
+            user = _start_session(row)
             return redirect(local_path(request.args.get("next")) or _home_url(user), code=303)
     elif session.pop("staff_session_expired", None):
         error = _("You were logged out after a period of inactivity. Please log in again.")
@@ -72,9 +69,7 @@ def login():
 def logout():
     if flask_login.current_user.is_authenticated:
         db = get_db()
-        with transaction(db):
-            log_action("logout", db=db)
-            accounts.end_session(db, current_staff().session_id)
+        accounts.end_session(db, current_staff().session_id, actor=current_actor())
     flask_login.logout_user()
     session.clear()
     flash(_("You are logged out."))
@@ -94,9 +89,9 @@ def set_password(token: str):
     if form.validate_on_submit():
         try:
             with transaction(db):
-                accounts.set_password(db, row["id"], form.password.data)
+                actor = audit.Actor(row["email"], row["id"], client_address())
+                accounts.set_password(db, row["id"], form.password.data, actor=actor)
                 user = _start_session(accounts.get(db, row["id"]))
-                log_action("password_set", target=f"user:{row['id']}", db=db)
         except UserError as problem:
             error = problem.translate(_)
         else:

@@ -16,29 +16,15 @@ from flask_wtf import FlaskForm
 
 from ... import charts, clock, fidelity, formatting, importing, places, safe_csv
 from ...context import fidelity_scales, get_db
-from ...db import transaction
 from ...languages import UserError
 from ...reporting import danish_sort_key, disclosure
-from ..auth import current_staff, log_action, role_required
+from ..auth import current_actor, role_required
 from ..forms import show_error
 from ..i18n import current_language
 from . import bp
 from .forms import ReviewForm, ReviewUploadForm, item_field, review_form
 
 MAX_LINES_PER_CHART = 6  # charts.SERIES_STYLES: each line keeps its own colour, marker and dash
-
-
-def _describe(review: fidelity.Review | dict, scale: fidelity.Scale, name: str) -> dict:
-    get = review.get if isinstance(review, dict) else lambda key: getattr(review, key)
-    review_date = get("review_date")
-    return {
-        "municipality": get("municipality_code"),
-        "municipality_name": name,
-        "date": review_date if isinstance(review_date, str) else review_date.isoformat(),
-        "scale": scale.name,
-        "total": get("total"),
-        "ips25_equivalent": get("ips25_equivalent"),
-    }
 
 
 def _municipality_name(code: str) -> str:
@@ -100,15 +86,8 @@ def fidelity_new():
     if form.validate_on_submit():
         db, row = get_db(), form.checked
         try:
-            with transaction(db):
-                review_id = fidelity.insert_review(db, row, created_by=current_staff().id)
-                name = _municipality_name(row["municipality_code"])
-                log_action(
-                    "fidelity_review_created",
-                    target=f"fidelity_review:{review_id}",
-                    detail=_describe(row, scale, name),
-                    db=db,
-                )
+            fidelity.insert_review(db, row, scale=scale, actor=current_actor())
+            name = _municipality_name(row["municipality_code"])
         except UserError as error:
             show_error(form, error, "review_date")
         else:
@@ -168,17 +147,8 @@ def fidelity_edit(review_id: int):
     if form.validate_on_submit():
         db, row = get_db(), form.checked
         try:
-            with transaction(db):
-                fidelity.update_review(db, review_id, row)
-                name = _municipality_name(row["municipality_code"])
-                detail = _describe(row, scale, name)
-                detail["changed_items"] = sorted(
-                    item_id for item_id, score in row["scores"].items() if review.scores.get(item_id) != score
-                )
-                detail["before"] = _describe(review, scale, review.municipality_name)
-                log_action(
-                    "fidelity_review_changed", target=f"fidelity_review:{review_id}", detail=detail, db=db
-                )
+            fidelity.update_review(db, review, row, scale=scale, actor=current_actor())
+            name = _municipality_name(row["municipality_code"])
         except UserError as error:
             show_error(form, error, "review_date")
         else:
@@ -195,14 +165,7 @@ def fidelity_delete(review_id: int):
     form = FlaskForm()
     if form.validate_on_submit():
         db = get_db()
-        with transaction(db):
-            fidelity.delete_review(db, review_id)
-            log_action(
-                "fidelity_review_deleted",
-                target=f"fidelity_review:{review_id}",
-                detail=_describe(review, scale, review.municipality_name),
-                db=db,
-            )
+        fidelity.delete_review(db, review, scale=scale, actor=current_actor())
         flash(
             gettext(
                 "The review of %(municipality)s on %(date)s is deleted.",
@@ -236,9 +199,7 @@ def fidelity_import():
         )
         problems = importing.error_report(result.errors, gettext)
         if not problems:
-            with transaction(db):
-                fidelity.import_reviews(db, result, created_by=current_staff().id)
-                log_action("fidelity_reviews_imported", detail=fidelity.import_detail(result), db=db)
+            fidelity.import_reviews(db, result, actor=current_actor())
     return render_template(
         "evaluator/fidelity_import.html",
         form=form,

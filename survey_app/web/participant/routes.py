@@ -26,9 +26,8 @@ from __future__ import annotations
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from ... import audit, clock, context, invitations, links
+from ... import audit, context, invitations, links, participants
 from ...context import get_db, participant_for_opt_out
-from ...db import transaction
 from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
@@ -205,15 +204,6 @@ def opt_out(token: str):
         abort(404)
     done = row[0] is not None
     if request.method == "POST" and not done:
-        now = clock.isoformat(clock.now())
-        with transaction(db):
-            db.execute("UPDATE participant SET opted_out_at = ? WHERE id = ?", [now, participant_id])
-            db.execute(
-                "UPDATE message SET status = 'cancelled' WHERE participant_id = ? AND status = 'pending'",
-                [participant_id],
-            )
-            audit.record(
-                db, "participant_opted_out", actor="participant", target=f"participant:{participant_id}"
-            )
+        participants.opt_out(db, participant_id, actor=audit.PARTICIPANT)
         done = True
     return render_template("participant/opt_out.html", token=token, done=done)
