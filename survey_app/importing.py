@@ -133,6 +133,30 @@ def read_table(
     return header_at, header, reader
 
 
+class TooManyRows(UserError):
+    """A file with more rows than one import takes."""
+
+
+def data_rows(
+    reader, header_at: int, header: list[str], positions: dict[str, int], max_rows: int, too_many: str
+):
+    """The file's non-blank rows after the header: (line number, values by column, problems so far).
+
+    A row with cells beyond the header has the EXTRA_CELLS problem. More than ``max_rows`` rows
+    raise TooManyRows(``too_many``, rows=max_rows): nothing of such a file is read on.
+    """
+    count = 0
+    for line, cells in enumerate(reader, start=header_at + 2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        count += 1
+        if count > max_rows:
+            raise TooManyRows(too_many, rows=max_rows)
+        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
+        problems = [UserError(EXTRA_CELLS)] if any(cell.strip() for cell in cells[len(header) :]) else []
+        yield line, values, problems
+
+
 def column_list(names: list[str], most: int = 10) -> str:
     """Column names for a message: each once, shortened, at most ``most`` of them."""
     distinct = list(dict.fromkeys(name if len(name) <= 25 else name[:24] + "…" for name in names))
@@ -178,66 +202,71 @@ def parse(
     unconfirmed = "consent" not in positions and not consent_confirmed
     seen: dict[tuple[str, str], int] = {}
     count = 0
-    for offset, cells in enumerate(reader, start=header_at + 2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            return file_error(N_("The file has more than %(rows)s participants: split it."), rows=MAX_ROWS)
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
-        problems = []
-        if any(cell.strip() for cell in cells[len(header) :]):
-            problems.append(UserError(EXTRA_CELLS))
-        consent = True if "consent" not in positions else None
-        if consent is None:
-            answer = values["consent"].lower()
-            if answer in _YES:
-                consent = True
-            elif answer in _NO:
-                consent = False
-            else:
-                problems.append(
-                    UserError(N_("Consent must be ja or nej, not %(value)s."), value=values["consent"])
-                )
-                consent = True  # reported already; do not report it twice
-        raw = participants.ParticipantInput(
-            code=values["code"],
-            municipality_code=places.municipality_code(db, values["municipality"]),
-            baseline=values["baseline_date"],
-            phone=values.get("phone"),
-            email=values.get("email"),
-            channel=values.get("channel"),
-            language=_LANGUAGES.get(values.get("language", "").lower(), values.get("language") or "da"),
-            consent=consent,
-            birth_year=values.get("birth_year"),
-            gender=_GENDERS.get(values.get("gender", "").lower(), values.get("gender")),
+    try:
+        rows = data_rows(
+            reader,
+            header_at,
+            header,
+            positions,
+            MAX_ROWS,
+            N_("The file has more than %(rows)s participants: split it."),
         )
-        row, errors = participants.check_participant(db, raw)
-        problems += errors.values()
-        if (
-            row
-            and allowed_municipalities is not None
-            and row["municipality_code"] not in allowed_municipalities
-        ):
-            problems.append(
-                UserError(
-                    N_("%(municipality)s is not one of your municipalities."),
-                    municipality=values["municipality"],
-                )
+        for offset, values, problems in rows:
+            count += 1
+            consent = True if "consent" not in positions else None
+            if consent is None:
+                answer = values["consent"].lower()
+                if answer in _YES:
+                    consent = True
+                elif answer in _NO:
+                    consent = False
+                else:
+                    problems.append(
+                        UserError(N_("Consent must be ja or nej, not %(value)s."), value=values["consent"])
+                    )
+                    consent = True  # reported already; do not report it twice
+            raw = participants.ParticipantInput(
+                code=values["code"],
+                municipality_code=places.municipality_code(db, values["municipality"]),
+                baseline=values["baseline_date"],
+                phone=values.get("phone"),
+                email=values.get("email"),
+                channel=values.get("channel"),
+                language=_LANGUAGES.get(values.get("language", "").lower(), values.get("language") or "da"),
+                consent=consent,
+                birth_year=values.get("birth_year"),
+                gender=_GENDERS.get(values.get("gender", "").lower(), values.get("gender")),
             )
-        if row:
-            key = (row["municipality_code"], row["code"])
-            if key in seen:
+            row, errors = participants.check_participant(db, raw)
+            problems += errors.values()
+            if (
+                row
+                and allowed_municipalities is not None
+                and row["municipality_code"] not in allowed_municipalities
+            ):
                 problems.append(
                     UserError(
-                        N_("The code %(code)s is also on line %(line)s."), code=row["code"], line=seen[key]
+                        N_("%(municipality)s is not one of your municipalities."),
+                        municipality=values["municipality"],
                     )
                 )
-            seen.setdefault(key, offset)
-        if problems:
-            parsed.errors.append(RowError(offset, problems))
-        else:
-            parsed.rows.append((offset, row))
+            if row:
+                key = (row["municipality_code"], row["code"])
+                if key in seen:
+                    problems.append(
+                        UserError(
+                            N_("The code %(code)s is also on line %(line)s."),
+                            code=row["code"],
+                            line=seen[key],
+                        )
+                    )
+                seen.setdefault(key, offset)
+            if problems:
+                parsed.errors.append(RowError(offset, problems))
+            else:
+                parsed.rows.append((offset, row))
+    except TooManyRows as error:
+        return file_error(error.message, **error.params)
     if not count:
         return file_error(N_("The file has no participants."))
     if unconfirmed:

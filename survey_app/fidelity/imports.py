@@ -90,83 +90,90 @@ def parse_csv(
         return file_error(N_("The file lacks the columns: %(columns)s."), columns=", ".join(missing))
     seen: dict[tuple[str, str, str], int] = {}
     count = 0
-    for line, cells in enumerate(reader, start=header_at + 2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > MAX_CSV_ROWS:
-            return file_error(N_("The file has more than %(rows)s reviews: split it."), rows=MAX_CSV_ROWS)
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
-        scale = scale_by_name(scales, values["scale"])
-        problems: list[UserError] = []
-        if any(cell.strip() for cell in cells[len(header) :]):
-            problems.append(UserError(importing.EXTRA_CELLS))
-        if scale is not None:
-            absent = [item_id for item_id in scale.item_ids if item_id not in positions]
-            if absent:
-                return file_error(
-                    N_("The file lacks the item columns of %(scale)s: %(columns)s."),
-                    scale=scale.name,
-                    columns=", ".join(absent),
-                )
-            others = sorted(item_ids - set(scale.item_ids), key=lambda item_id: positions.get(item_id, -1))
-            for item_id in others:
-                if values.get(item_id):
-                    problems.append(
-                        UserError(
-                            N_("Column %(column)s is not an item of %(scale)s; leave it empty."),
-                            column=item_id,
-                            scale=scale.name,
-                        )
-                    )
-        row, errors = check_review(
-            db,
-            ReviewInput(
-                municipality=values["municipality"],
-                review_date=values["review_date"],
-                scale=values["scale"],
-                reviewers=values.get("reviewers"),
-                scores={item_id: values.get(item_id) for item_id in item_ids},
-            ),
-            scales,
-            today=today,
-            check_duplicate=False,
-            cite="id",
-            language=language,
+    try:
+        rows = importing.data_rows(
+            reader,
+            header_at,
+            header,
+            positions,
+            MAX_CSV_ROWS,
+            N_("The file has more than %(rows)s reviews: split it."),
         )
-        problems = list(errors.values()) + problems
-        if row is not None and not problems:
-            key = (row["municipality_code"], row["review_date"], row["scale"])
-            if key in seen:
-                problems.append(UserError(N_("The same review is also on line %(line)s."), line=seen[key]))
-            seen.setdefault(key, line)
-        if problems:
-            result.errors.append(RowError(line, problems))
-            continue
-        existing_id = stored_review_id(db, row)
-        if existing_id is None:
-            result.added.append(row)
-            continue
-        existing = get_review(db, existing_id)
-        if existing.reviewers == row["reviewers"] and dict(existing.scores) == row["scores"]:
-            result.unchanged.append(row)
-        else:
-            result.errors.append(
-                RowError(
-                    line,
-                    [
-                        UserError(
-                            N_(
-                                "%(municipality)s already has an %(scale)s review on %(date)s with other "
-                                "reviewers or scores; change it on its page."
-                            ),
-                            municipality=existing.municipality_name,
-                            scale=scale.name,
-                            date=row["review_date"],
-                        )
-                    ],
+        for line, values, problems in rows:
+            count += 1
+            scale = scale_by_name(scales, values["scale"])
+            if scale is not None:
+                absent = [item_id for item_id in scale.item_ids if item_id not in positions]
+                if absent:
+                    return file_error(
+                        N_("The file lacks the item columns of %(scale)s: %(columns)s."),
+                        scale=scale.name,
+                        columns=", ".join(absent),
+                    )
+                others = sorted(
+                    item_ids - set(scale.item_ids), key=lambda item_id: positions.get(item_id, -1)
                 )
+                for item_id in others:
+                    if values.get(item_id):
+                        problems.append(
+                            UserError(
+                                N_("Column %(column)s is not an item of %(scale)s; leave it empty."),
+                                column=item_id,
+                                scale=scale.name,
+                            )
+                        )
+            row, errors = check_review(
+                db,
+                ReviewInput(
+                    municipality=values["municipality"],
+                    review_date=values["review_date"],
+                    scale=values["scale"],
+                    reviewers=values.get("reviewers"),
+                    scores={item_id: values.get(item_id) for item_id in item_ids},
+                ),
+                scales,
+                today=today,
+                check_duplicate=False,
+                cite="id",
+                language=language,
             )
+            problems = list(errors.values()) + problems
+            if row is not None and not problems:
+                key = (row["municipality_code"], row["review_date"], row["scale"])
+                if key in seen:
+                    problems.append(
+                        UserError(N_("The same review is also on line %(line)s."), line=seen[key])
+                    )
+                seen.setdefault(key, line)
+            if problems:
+                result.errors.append(RowError(line, problems))
+                continue
+            existing_id = stored_review_id(db, row)
+            if existing_id is None:
+                result.added.append(row)
+                continue
+            existing = get_review(db, existing_id)
+            if existing.reviewers == row["reviewers"] and dict(existing.scores) == row["scores"]:
+                result.unchanged.append(row)
+            else:
+                result.errors.append(
+                    RowError(
+                        line,
+                        [
+                            UserError(
+                                N_(
+                                    "%(municipality)s already has an %(scale)s review on %(date)s with other "
+                                    "reviewers or scores; change it on its page."
+                                ),
+                                municipality=existing.municipality_name,
+                                scale=scale.name,
+                                date=row["review_date"],
+                            )
+                        ],
+                    )
+                )
+    except importing.TooManyRows as error:
+        return file_error(error.message, **error.params)
     if not count:
         return file_error(N_("The file has no reviews."))
     return result
