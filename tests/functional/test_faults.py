@@ -602,7 +602,12 @@ class SendNow:
         )
         self.database = connect(self.app.config["DATABASE"])
         accounts.create_user(
-            self.database, email="k@koege.dk", role="consultant", municipalities=["259"], password=PASSWORD
+            self.database,
+            email="k@koege.dk",
+            role="consultant",
+            municipalities=["259"],
+            password=PASSWORD,
+            actor=audit.SEED,
         )
         contact = (
             ["--phone", "20000001"] if channel == "sms" else ["--email", "p@example.dk", "--channel", "email"]
