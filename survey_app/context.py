@@ -31,22 +31,22 @@ from .db import connect
 _DB_KEY = "survey_app.db"
 _QUESTIONNAIRES_KEY = "questionnaires"
 _SCALES_KEY = "fidelity_scales"
+_BANDS_KEY = "fidelity_bands"
 
 
 def init_app(app) -> None:
-    """Load the questionnaires and the fidelity scales once, so a broken file stops the start with
-    the file and the key.
+    """Load the questionnaires, the fidelity scales and the fidelity bands once, so a broken file stops
+    the start with the file and the key.
 
-    The scales live in ``questionnaires/fidelity/`` (``FIDELITY_DIR`` to move them), apart from
-    ``QUESTIONNAIRES_DIR``: the bands, which reports read as ``fidelity.BANDS``, are always those of
-    the shipped folder.
+    The scales and bands live in ``questionnaires/fidelity/`` (``FIDELITY_DIR`` to move them), apart
+    from ``QUESTIONNAIRES_DIR``.
     """
     app.extensions[_QUESTIONNAIRES_KEY] = questionnaires.load_all(
         Path(app.config["QUESTIONNAIRES_DIR"]), Path(app.config["QUESTIONNAIRE_OVERRIDES_DIR"])
     )
-    app.extensions[_SCALES_KEY] = fidelity.load_scales(
-        Path(app.config.get("FIDELITY_DIR") or fidelity.DEFAULT_DIR)
-    )
+    fidelity_dir = Path(app.config.get("FIDELITY_DIR") or fidelity.DEFAULT_DIR)
+    app.extensions[_SCALES_KEY] = fidelity.load_scales(fidelity_dir)
+    app.extensions[_BANDS_KEY] = fidelity.load_bands(fidelity_dir / fidelity.BANDS_FILE)
     app.teardown_appcontext(close_db)
 
 
@@ -104,6 +104,11 @@ def fidelity_scales() -> Mapping[str, fidelity.Scale]:
     return current_app.extensions[_SCALES_KEY]
 
 
+def fidelity_bands() -> tuple[fidelity.Band, ...]:
+    """The bands a fidelity score falls in (``bands.toml``), lowest first."""
+    return current_app.extensions[_BANDS_KEY]
+
+
 # --- reports: the dashboard and ``report`` build them the same way ----------------------------------
 
 
@@ -134,6 +139,7 @@ def report_query(
         end=end,
         region_basis=region_basis,
         org_items=_org_items(),
+        bands=fidelity_bands(),
     )
 
 

@@ -32,8 +32,9 @@ from .reviews import (
 )
 from .scales import (
     BANDS,
-    DEFAULT_DIR,
+    BANDS_FILE,
     Band,
+    DEFAULT_DIR,
     FidelityError,
     Scale,
     band_for,
@@ -45,6 +46,7 @@ from .scales import (
 
 __all__ = [
     "BANDS",
+    "BANDS_FILE",
     "Band",
     "DEFAULT_DIR",
     "FidelityError",

@@ -24,7 +24,14 @@ baseline date (``region_basis="baseline"``), or on the as-of date
 """
 
 from .figures import Query
-from .groupings import GROUPINGS, REGION_BASES, danish_sort_key, organisation_items, service_groupings
+from .groupings import (
+    GROUPINGS,
+    REGION_BASES,
+    danish_sort_key,
+    grouping_for,
+    organisation_items,
+    service_groupings,
+)
 from .protection import protected
 from .tables import PeriodNotOffered, Report, cell_row, report
 
@@ -36,6 +43,7 @@ __all__ = [
     "Report",
     "cell_row",
     "danish_sort_key",
+    "grouping_for",
     "organisation_items",
     "protected",
     "report",

@@ -26,6 +26,8 @@ class Query:
     region_basis: str = "baseline"
     # The organisation questionnaire's yes/no questions, for the org-item-N groupings.
     org_items: tuple[str, ...] = ()
+    # The fidelity bands (bands.toml of FIDELITY_DIR); none: the shipped ones.
+    bands: tuple = ()
 
     @property
     def cutoff(self) -> date:
@@ -114,7 +116,7 @@ GROUP BY 1, 2, 3
 
 
 def _sql(query: Query, by: str, template: str) -> tuple[str, dict]:
-    grouping = grouping_for(by, query.org_items)
+    grouping = grouping_for(by, query.org_items, query.bands)
     start, end = query.start, query.end
     if query.period:
         start, end = period_dates(query.period)
@@ -142,7 +144,7 @@ def quarter_figures(
     translate=lambda text: text,
 ) -> tuple[dict[tuple[str, str], Figures], dict[str, str], list[str]]:
     """The counts of each group in each quarter of the course start: figures, labels, group order."""
-    grouping = grouping_for(by, query.org_items)
+    grouping = grouping_for(by, query.org_items, query.bands)
     cells: dict[tuple[str, str], Figures] = {}
     labels: dict[str, str] = {}
     sql, params = _sql(query, by, _COUNTS)

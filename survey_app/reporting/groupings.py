@@ -156,18 +156,19 @@ def is_service_grouping(by: str) -> bool:
     return by == FIDELITY_BAND or by.startswith(ORG_ITEM_PREFIX)
 
 
-def _fidelity_band() -> Grouping:
+def _fidelity_band(bands: Sequence) -> Grouping:
     from .. import fidelity
 
+    bands = tuple(bands) or fidelity.BANDS
     # The matching rule (nearest review; ties: the earlier, then IPS-25) is fidelity's.
     score = fidelity.matched_review_sql("cohort.municipality_code", FOLLOWUP_DATE)
     return Grouping(
         FIDELITY_BAND,
-        f"COALESCE({fidelity.band_sql(score)}, '')",
-        names={band.key: band.label for band in fidelity.BANDS},
+        f"COALESCE({fidelity.band_sql(score, bands)}, '')",
+        names={band.key: band.label for band in bands},
         translate_names=False,
         blank=NO_REVIEW,
-        order=tuple(band.key for band in fidelity.BANDS),
+        order=tuple(band.key for band in bands),
     )
 
 
@@ -191,13 +192,13 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def grouping_for(by: str, org_items: Sequence[str] = ()) -> Grouping:
-    """The grouping named ``by``; ``org_items``: the organisation questions (:func:`organisation_items`).
-    Raises ValueError for a name that is none of them."""
+def grouping_for(by: str, org_items: Sequence[str] = (), bands: Sequence = ()) -> Grouping:
+    """The grouping named ``by``; ``org_items``: the organisation questions (:func:`organisation_items`);
+    ``bands``: the fidelity bands (none: the shipped ones). Raises ValueError for a name that is none of them."""
     if by in BY_KEY:
         return BY_KEY[by]
     if by == FIDELITY_BAND:
-        return _fidelity_band()
+        return _fidelity_band(bands)
     number = by.removeprefix(ORG_ITEM_PREFIX)
     if by.startswith(ORG_ITEM_PREFIX) and number.isdigit() and 1 <= int(number) <= len(org_items):
         return _org_item(by, org_items[int(number) - 1])

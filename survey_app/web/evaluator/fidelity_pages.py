@@ -14,7 +14,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_date, gettext
 from flask_wtf import FlaskForm
 
-from ... import charts, clock, fidelity, formatting, importing, places, safe_csv
+from ... import charts, clock, context, fidelity, formatting, importing, places, safe_csv
 from ...context import fidelity_scales, get_db
 from ...languages import UserError
 from ...reporting import danish_sort_key, disclosure
@@ -111,7 +111,7 @@ def _render_form(form: ReviewForm, scale: fidelity.Scale, review: fidelity.Revie
 
 
 def _saved_message(row: dict, scale: fidelity.Scale, name: str) -> str:
-    band = fidelity.band_for(row["ips25_equivalent"])
+    band = fidelity.band_for(row["ips25_equivalent"], context.fidelity_bands())
     return gettext(
         "The review is saved: %(municipality)s, %(date)s, %(scale)s, total %(total)s, "
         "IPS-25 equivalent %(equivalent)s (%(band)s).",
@@ -267,7 +267,7 @@ def fidelity_over_time():
     reviews = fidelity.list_reviews(get_db())
     values = [review.ips25_equivalent for review in reviews]
     y_min = 25 if values and min(values) < 50 else 50
-    thresholds = [band for band in fidelity.BANDS if band.threshold is not None]
+    thresholds = [band for band in context.fidelity_bands() if band.threshold is not None]
     groups = []
     for number, (title, members) in enumerate(_chart_groups({r.municipality_code for r in reviews}), start=1):
         codes = [code for code, _ in members]
