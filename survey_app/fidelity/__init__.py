@@ -33,8 +33,8 @@ from .reviews import (
 from .scales import (
     BANDS,
     BANDS_FILE,
-    Band,
     DEFAULT_DIR,
+    Band,
     FidelityError,
     Scale,
     band_for,
