@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from survey_app import audit, create_app
 from tests.helpers import register_participant
 from tests.servers import sms_gateway, smtp_server  # noqa: F401  (fixtures for every test)
+
+# SURVEY_APP_TEST_CLOCK="2026-12-31T23:30+01:00" runs the whole session on a
+# travelled clock that ticks on from that moment (no offset: Danish time), to
+# find tests whose outcome depends on the time of day or the date without
+# freezing the clock themselves. A test's own time_machine.travel() still wins
+# inside it. Processes the tests start (gunicorn, flask, deploy/check.sh) keep
+# the real clock.
+TEST_CLOCK = os.environ.get("SURVEY_APP_TEST_CLOCK", "")
+
+
+def travelled_start(value: str) -> datetime:
+    """The moment SURVEY_APP_TEST_CLOCK names, as an aware datetime (naive means Danish time)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_clock():
+    if not TEST_CLOCK:
+        yield
+        return
+    with time_machine.travel(travelled_start(TEST_CLOCK), tick=True):
+        yield
+
+
+def pytest_report_header(config):
+    if TEST_CLOCK:
+        return f"SURVEY_APP_TEST_CLOCK: the clock starts at {travelled_start(TEST_CLOCK).isoformat()}"
 
 
 @pytest.fixture(autouse=True)

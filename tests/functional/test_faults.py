@@ -11,6 +11,7 @@ question.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 import sqlite3
@@ -426,7 +427,24 @@ def test_other_database_errors_are_still_a_500(tmp_path):
 ALL_DAY = "00:00-23:59:59.999999"
 
 
+def real_clock():
+    """Back on the real clock inside a travelled one (SURVEY_APP_TEST_CLOCK); else nothing changes."""
+    hatch = time_machine.escape_hatch
+    return (
+        time_machine.travel(hatch.time.time(), tick=True)
+        if hatch.is_travelling()
+        else contextlib.nullcontext()
+    )
+
+
 def due_participants(env: dict[str, str], count: int) -> None:
+    # The course starts are counted back from the clock send-due reads, the real one: on a
+    # travelled clock none would be due yet.
+    with real_clock():
+        _add_due_participants(env, count)
+
+
+def _add_due_participants(env: dict[str, str], count: int) -> None:
     app = create_app(
         {
             "TESTING": True,
