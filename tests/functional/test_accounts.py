@@ -4,6 +4,7 @@ import hashlib
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from itsdangerous import URLSafeTimedSerializer
 
@@ -68,6 +69,7 @@ def normalised(page: str, email: str) -> str:
     return re.sub(r'(name="csrf_token"[^>]*value=")[^"]*', r"\1", page).replace(email, "E-MAIL")
 
 
+@pytest.mark.slow
 def test_refused_logins_look_the_same_for_known_and_unknown_e_mails(app, make_user):
     """Attempts 1..7: the same status and page, also once the known account pauses."""
     make_user()
@@ -84,6 +86,7 @@ def test_refused_logins_look_the_same_for_known_and_unknown_e_mails(app, make_us
             assert "Forkert e-mail eller adgangskode." in for_known.text
 
 
+@pytest.mark.slow
 def test_every_attempt_checks_one_password_hash(app, make_user, monkeypatch):
     """Unknown e-mail, wrong password and an account in its pause cost the same (one scrypt check)."""
     make_user()
@@ -132,6 +135,7 @@ def test_pauses_grow_after_five_failures_and_stop_at_fifteen_minutes():
     assert accounts.pause_after(10_000).total_seconds() == 900
 
 
+@pytest.mark.slow
 def test_the_owner_logs_in_after_the_pause_however_hard_others_guess(app, make_user, db):
     make_user()
     guesser, owner = app.test_client(), app.test_client()
@@ -150,6 +154,7 @@ def test_the_owner_logs_in_after_the_pause_however_hard_others_guess(app, make_u
         assert db.execute("SELECT failed_logins, locked_until FROM user").fetchone() == (0, None)
 
 
+@pytest.mark.slow
 def test_a_guesser_who_never_stops_gets_an_attempt_per_quarter_hour_and_the_owner_still_gets_in(
     app, make_user, db
 ):

@@ -810,6 +810,7 @@ def test_the_table_lists_every_route_and_only_those(world):
     assert without_form == [], f"POST routes without form data in form_for: {without_form}"
 
 
+@pytest.mark.slow
 def test_every_route_for_every_role(w):
     """Each cell: the expected outcome; when refused, nothing changed and no Køge participant shown.
 

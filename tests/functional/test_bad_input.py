@@ -38,6 +38,8 @@ from survey_app.questionnaires import load_file
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 CSQ8 = load_file(PROJECT_ROOT / "questionnaires" / "csq8.toml")
 ORGANISATION = load_file(PROJECT_ROOT / "questionnaires" / "organisation.toml")
 

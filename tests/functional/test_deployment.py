@@ -21,6 +21,8 @@ import pytest
 
 from survey_app import create_app
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SETTING = re.compile(r"^#?\s*SURVEY_APP_([A-Z][A-Z0-9_]*)=(.*)$", re.MULTILINE)

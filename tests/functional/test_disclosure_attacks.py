@@ -21,6 +21,8 @@ from survey_app.reporting import cube
 from survey_app.reporting.disclosure import Hidden
 from tests.cohort import Person, build
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 TODAY = date(2026, 12, 1)
 MUNICIPALITIES = ["259", "269", "370", "461", "101", "751", "851"]
 COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")

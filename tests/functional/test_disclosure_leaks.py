@@ -16,6 +16,8 @@ from survey_app.reporting import cube
 from survey_app.reporting.disclosure import Hidden
 from tests.cohort import build, demo_people
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 TODAY = date(2026, 12, 1)
 COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")
 

@@ -44,6 +44,8 @@ from tests.gunicorn import (
 from tests.helpers import csrf_token as page_csrf_token
 from tests.servers import SilentServer, SmsGateway, SmtpServer, TricklingServer, free_port
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 ITEMS = [item.id for item in load_file(PROJECT_ROOT / "questionnaires" / "csq8.toml").items]
 ALREADY_ANSWERED = "Du har allerede svaret"
 THANK_YOU = "Tak for dine svar!"

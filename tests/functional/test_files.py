@@ -29,6 +29,8 @@ from tests.cohort import Person, build
 from tests.functional.test_rounds import ORG, TEAM_LINK, post_answer, start
 from tests.helpers import csrf_token
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=clock.LOCAL_TZ)
 CLUSTER = "=1+1"
 ROUND = "@SUM(1+1)"

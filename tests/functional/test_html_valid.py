@@ -38,6 +38,8 @@ from tests.worlds import every_page
 from tests.worlds.every_page import World
 from tests.worlds.region_cohort import TODAY
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 VNU_CACHE = (
     Path.home() / ".cache" / "survey-app-vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 )

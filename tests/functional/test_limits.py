@@ -160,6 +160,7 @@ def post_login(client, email, password):
     return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
 
 
+@pytest.mark.slow
 def test_a_correct_password_logs_in_whatever_others_at_its_address_got_wrong(limited_app):
     """The shipped limits: 25 failed logins from a town hall's address, then a colleague logs in."""
     app = limited_app(shipped_limits=True)
@@ -177,6 +178,7 @@ def test_a_correct_password_logs_in_whatever_others_at_its_address_got_wrong(lim
     assert post_login(town_hall, "gaet99@koege.dk", "forkert").status_code == 429
 
 
+@pytest.mark.slow
 def test_successful_logins_from_one_address_do_not_count(limited_app):
     app = limited_app()  # 4 per minute
     for number in range(6):

@@ -16,6 +16,8 @@ from tests.functional.test_faults import prepare
 from tests.gunicorn import Phone, app_environment, running_gunicorn
 from tests.servers import free_port
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),

@@ -11,6 +11,8 @@ import pytest
 
 from survey_app import PROJECT_ROOT, create_app
 
+pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
+
 
 def run_app_in(instance: str, env_extra=None):
     """Start the real app factory in a child process, with its own instance folder."""
