@@ -13,10 +13,11 @@ from datetime import date
 
 import numpy as np
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey_app import reporting
+from survey_app import clock, reporting
 from survey_app.reporting import cube
 from survey_app.reporting.disclosure import Hidden
 from tests.cohort import Person, build
@@ -251,8 +252,10 @@ def test_random_cohorts_keep_every_hidden_cell(app, seed, size):
 def test_one_day_apart_filters_are_not_offered(app, login):
     """The attack of issue 13: ?end=2025-10-24 against ?end=2025-10-23 gave one participant away."""
     client = login("evaluator", ())
-    page = client.get("/evaluering/?end=2025-10-24").text
-    other = client.get("/evaluering/?end=2025-10-23").text
+    # One frozen moment for both: the pages' CSRF tokens carry the second they were made.
+    with time_machine.travel(clock.now(), tick=False):
+        page = client.get("/evaluering/?end=2025-10-24").text
+        other = client.get("/evaluering/?end=2025-10-23").text
     assert page == other.replace("2025-10-23", "2025-10-24")
     assert 'name="end"' not in page and 'name="start"' not in page
 
