@@ -95,12 +95,8 @@ def _geography(db: sqlite_utils.Database, query: Query, translate) -> dict:
                 target = grouped[(group, quarter)] = Figures(group=name, key=group)
             target.add(figure)
             target.group = name
-        order = sorted(
-            names,
-            key=lambda key: grouping_for("region" if by == "region-current" else by).sort_key(
-                Figures(group=names[key], key=key)
-            ),
-        )
+        grouping = grouping_for("region" if by == "region-current" else by)
+        order = sorted(names, key=lambda key: grouping.sort_key(Figures(group=names[key], key=key)))
         groupings[by] = (grouped, names, order)
     # Both bases give every participant the same region until a municipality changes region.
     groupings["bases differ"] = False

@@ -87,11 +87,10 @@ def fidelity_new():
         db, row = get_db(), form.checked
         try:
             fidelity.insert_review(db, row, scale=scale, actor=current_actor())
-            name = _municipality_name(row["municipality_code"])
         except UserError as error:
             show_error(form, error, "review_date")
         else:
-            flash(_saved_message(row, scale, name))
+            flash(_saved_message(row, scale))
             return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
     return _render_form(form, scale, None)
 
@@ -110,7 +109,8 @@ def _render_form(form: ReviewForm, scale: fidelity.Scale, review: fidelity.Revie
     return page, 422 if errors else 200
 
 
-def _saved_message(row: dict, scale: fidelity.Scale, name: str) -> str:
+def _saved_message(row: dict, scale: fidelity.Scale) -> str:
+    name = _municipality_name(row["municipality_code"])
     band = fidelity.band_for(row["ips25_equivalent"], context.fidelity_bands())
     return gettext(
         "The review is saved: %(municipality)s, %(date)s, %(scale)s, total %(total)s, "
@@ -148,11 +148,10 @@ def fidelity_edit(review_id: int):
         db, row = get_db(), form.checked
         try:
             fidelity.update_review(db, review, row, scale=scale, actor=current_actor())
-            name = _municipality_name(row["municipality_code"])
         except UserError as error:
             show_error(form, error, "review_date")
         else:
-            flash(_saved_message(row, scale, name))
+            flash(_saved_message(row, scale))
             return redirect(url_for(".fidelity_reviews", kommune=row["municipality_code"]), code=303)
     return _render_form(form, scale, review)
 
