@@ -22,6 +22,7 @@ import re
 import secrets
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -29,8 +30,10 @@ from urllib.parse import urlencode
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-FLASK = ROOT / ".venv" / "bin" / "flask"
+# The scripts of the environment running the tests (README's `.venv`, or any other).
+BIN = Path(sys.executable).parent
+GUNICORN = BIN / "gunicorn"
+FLASK = BIN / "flask"
 
 
 def app_environment(directory: Path, **settings) -> dict[str, str]:
