@@ -84,6 +84,11 @@ def defaults(instance_path: str) -> dict:
         "SUPPRESSION_THRESHOLD": 5,
         # Organisation rounds: the reminder to teams that have not answered, days before the deadline.
         "ROUND_REMINDER_DAYS": 7,
+        # Whom participants and teams can contact with questions (support.py); a municipality's
+        # own contact (admin page) comes first. All empty: the pages name the employment specialist.
+        "SUPPORT_NAME": None,
+        "SUPPORT_PHONE": None,
+        "SUPPORT_EMAIL": None,
         # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto to trust (0: none).
         "PROXY_COUNT": 0,
         # Rate limits per client address (limits.py); None: on, except in tests.

@@ -25,13 +25,14 @@ import sqlite_utils
 from flask import current_app, g, url_for
 from flask_babel import gettext
 
-from . import accounts, clock, fidelity, invitations, links, questionnaires, reporting, rounds
+from . import accounts, clock, fidelity, invitations, links, questionnaires, reporting, rounds, support
 from .db import connect
 
 _DB_KEY = "survey_app.db"
 _QUESTIONNAIRES_KEY = "questionnaires"
 _SCALES_KEY = "fidelity_scales"
 _BANDS_KEY = "fidelity_bands"
+_SUPPORT_KEY = "support_contact"
 
 
 def init_app(app) -> None:
@@ -47,6 +48,9 @@ def init_app(app) -> None:
     fidelity_dir = Path(app.config.get("FIDELITY_DIR") or fidelity.DEFAULT_DIR)
     app.extensions[_SCALES_KEY] = fidelity.load_scales(fidelity_dir)
     app.extensions[_BANDS_KEY] = fidelity.load_bands(fidelity_dir / fidelity.BANDS_FILE)
+    app.extensions[_SUPPORT_KEY] = support.installation_contact(
+        app.config.get("SUPPORT_NAME"), app.config.get("SUPPORT_PHONE"), app.config.get("SUPPORT_EMAIL")
+    )
     app.teardown_appcontext(close_db)
 
 
@@ -107,6 +111,17 @@ def fidelity_scales() -> Mapping[str, fidelity.Scale]:
 def fidelity_bands() -> tuple[fidelity.Band, ...]:
     """The bands a fidelity score falls in (``bands.toml``), lowest first."""
     return current_app.extensions[_BANDS_KEY]
+
+
+# --- whom to contact --------------------------------------------------------------------------------
+
+
+def support_contact(municipality_code: str | None = None) -> support.SupportContact:
+    """The municipality's own support contact, else the installation's (empty when neither is set)."""
+    installation = current_app.extensions[_SUPPORT_KEY]
+    if not municipality_code:
+        return installation
+    return support.support_contact(get_db(), municipality_code, installation=installation)
 
 
 # --- reports: the dashboard and ``report`` build them the same way ----------------------------------

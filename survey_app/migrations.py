@@ -435,3 +435,19 @@ def auth_link_secrets_and_staff_sessions(db):
         DROP TABLE login_failure;
         """
     )
+
+
+@migrations(name="0011_support_contact")
+def support_contact(db):
+    # A municipality's own support contact, shown to its participants instead of the
+    # installation's (SUPPORT_NAME, SUPPORT_PHONE, SUPPORT_EMAIL); see support.py.
+    db.execute(
+        """CREATE TABLE support_contact (
+            municipality_code TEXT PRIMARY KEY REFERENCES municipality(code),
+            name TEXT,
+            phone TEXT,
+            email TEXT,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES user(id)
+        )"""
+    )

@@ -119,8 +119,33 @@ class Questionnaire:
         return self._by_id.get(item_id)
 
     def position(self, item_id: str) -> int:
-        """1-based position of an item, as shown in "Question 3 of 8"."""
+        """1-based position of an item among all items, optional ones included."""
         return next(i for i, item in enumerate(self.items, 1) if item.id == item_id)
+
+    # Optional items (comments, "anything else?") are offered, not asked:
+    # "Question 3 of 6" and "All 6 questions answered" count required items only.
+
+    @property
+    def question_count(self) -> int:
+        """How many questions the respondent is told there are: the required items."""
+        return sum(1 for item in self.items if item.required)
+
+    def question_number(self, item_id: str) -> int:
+        """The number shown for an item: required items up to and including it.
+
+        An optional item shares the number of the required item before it
+        (a comment on question 2 is shown at question 2), or 0 before the first.
+        """
+        number = 0
+        for item in self.items:
+            number += item.required
+            if item.id == item_id:
+                return number
+        raise KeyError(item_id)
+
+    def questions_answered(self, answered: set[str] | dict) -> int:
+        """How many of the required items have an answer."""
+        return sum(1 for item in self.items if item.required and item.id in answered)
 
     def next_unanswered(self, answered: set[str] | dict) -> Item | None:
         """The first item, in order, without an answer; ``None`` when all are answered."""

@@ -10,7 +10,7 @@ UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
 
 def init_app(app) -> None:
     """Languages, CSRF, headers, error pages, login, the blueprints and the rate limits."""
-    from . import auth, error_pages, home, i18n, limits, security
+    from . import auth, error_pages, home, i18n, limits, security, support_contact
     from .admin import bp as admin_bp
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
@@ -28,6 +28,7 @@ def init_app(app) -> None:
     csrf.init_app(app)
     security.init_app(app)
     error_pages.init_app(app)
+    support_contact.init_app(app)
     auth.init_app(app)
     for blueprint in (home.bp, participant_bp, team_bp, consultant_bp, evaluator_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -5,14 +5,25 @@ import sqlite3
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import UPLOAD_ENDPOINTS
 
+# Staff pages (and any error a logged-in staff member meets) name no support contact: it is
+# for participants and teams.
+STAFF_BLUEPRINTS = {"consultant", "evaluator", "admin", "auth"}
+
 
 def _page(status: int, title: str, message: str):
-    return render_template("error.html", title=title, message=message), status
+    return render_template(
+        "error.html",
+        title=title,
+        message=message,
+        support=request.blueprint not in STAFF_BLUEPRINTS and not current_user.is_authenticated,
+        team_voice=request.blueprint == "team",
+    ), status
 
 
 def handle_http_error(error: HTTPException):

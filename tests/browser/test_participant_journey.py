@@ -97,7 +97,7 @@ def test_change_an_earlier_answer_and_resume_later(phone, browser, issue_link, l
     for label in ["Dårlig", "Nej, ikke rigtig", "Kun få"]:
         page.get_by_role("button", name=label, exact=True).click()
         page.locator(".from-me", has_text=label).wait_for()
-    page.get_by_role("link", name="Ret svaret på spørgsmål 1").click()
+    page.get_by_role("link", name="Ret: " + CSQ8.items[0].text["da"]).click()
     assert page.locator("#progress-label").inner_text() == "Spørgsmål 1 af 8"
     assert "chosen" in page.get_by_role("button", name="Dårlig", exact=True).get_attribute("class")
     screenshots(page, "changing-answer")

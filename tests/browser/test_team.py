@@ -46,10 +46,18 @@ def check(page, what):
     assert_fits_phone(page, what)
 
 
+def progress_label(index: int) -> str:
+    """The progress shown at ORG.items[index]: optional comments are not counted as questions."""
+    item, total = ORG.items[index], ORG.question_count
+    if item.required:
+        return f"Spørgsmål {ORG.question_number(item.id)} af {total}"
+    return f"Frivilligt · {ORG.questions_answered({i.id for i in ORG.items[:index]})} af {total} spørgsmål besvaret"
+
+
 def answer_all(page, shoot, *, with_script, check=check):
     total = len(ORG.items)
     for number, item in enumerate(ORG.items, 1):
-        assert page.locator("#progress-label").inner_text() == f"Spørgsmål {number} af {total}"
+        assert page.locator("#progress-label").inner_text() == progress_label(number - 1)
         assert page.locator("#current").inner_text() == item.text["da"]
         if number in (1, 2, total):
             shoot(page, f"question-{number}")
@@ -57,12 +65,12 @@ def answer_all(page, shoot, *, with_script, check=check):
         if item.id in YES_NO:
             page.get_by_role("button", name=YES_NO[item.id], exact=True).click()
         elif item.id in COMMENTS:
-            page.get_by_label("Dit svar").fill(COMMENTS[item.id])
+            page.get_by_label("Jeres svar", exact=True).fill(COMMENTS[item.id])
             page.get_by_role("button", name="Send", exact=True).click()
         else:
             page.get_by_role("button", name="Spring spørgsmålet over").click()
         if number < total and with_script:
-            page.locator("#progress-label", has_text=f"Spørgsmål {number + 1} af {total}").wait_for()
+            page.locator("#progress-label", has_text=progress_label(number)).wait_for()
 
 
 def test_team_answers_with_javascript_and_changes_an_answer(phone, team_link, live_app, screenshots):
@@ -91,7 +99,7 @@ def test_team_answers_with_javascript_and_changes_an_answer(phone, team_link, li
     page.get_by_role("heading", name="Jeres svar", level=1).wait_for()
     screenshots(page, "summary")
     check(page, "summary")
-    page.get_by_role("link", name="Ret svaret på spørgsmål 3").click()
+    page.get_by_role("link", name="Skift svar: " + ORG.item("org_2").text["da"]).click()
     assert page.locator("#current").inner_text() == ORG.item("org_2").text["da"]
     assert "chosen" in page.get_by_role("button", name="Ja", exact=True).get_attribute("class")
     screenshots(page, "change")
@@ -106,6 +114,35 @@ def test_team_answers_with_javascript_and_changes_an_answer(phone, team_link, li
             "SELECT item_id, old_score, new_score, changed_by FROM round_answer_change"
         ).fetchall()
     assert change == [("org_2", 1, 2, "team")]
+
+
+def test_team_changes_an_earlier_answer_in_the_chat_and_is_back_where_it_was(
+    phone, team_link, live_app, screenshots
+):
+    page = phone
+    page.goto(team_link)
+    page.get_by_role("button", name="Start").click()
+    for item, label in (("org_1", "Ja"), ("org_1_comment", None), ("org_2", "Ja")):
+        if label:
+            page.get_by_role("button", name=label, exact=True).click()
+        else:
+            page.get_by_role("button", name="Spring spørgsmålet over").click()
+        page.locator(f"#turn-{item}").wait_for()
+    page.locator("#progress-label", has_text="Frivilligt · 2 af 6 spørgsmål besvaret").wait_for()
+    page.get_by_role("link", name="Skift svar: " + ORG.item("org_1").text["da"]).click()
+    page.get_by_role("heading", name="Skift jeres svar", level=1).wait_for()
+    assert page.locator("#progress-label").inner_text() == "Frivilligt · 2 af 6 spørgsmål besvaret"
+    assert page.locator("#current").inner_text() == ORG.item("org_1").text["da"]
+    screenshots(page, "change-in-chat")
+    check(page, "changing an answer in the chat")
+    page.get_by_role("button", name="Nej", exact=True).click()
+    # Back where the team was: the comment after question 2, with the same progress.
+    page.locator("#current", has_text=ORG.item("org_2_comment").text["da"]).wait_for()
+    assert page.locator("#progress-label").inner_text() == "Frivilligt · 2 af 6 spørgsmål besvaret"
+    assert page.locator("#turn-org_1 .answer").inner_text() == "Nej"
+    screenshots(page, "after-change")
+    check(page, "the chat after changing an answer")
+    assert stored(live_app.app.config["DATABASE"])["org_1"] == (2, None)
 
 
 def test_team_answers_without_javascript(phone_without_js, team_link, live_app, screenshots):
@@ -162,6 +199,8 @@ def test_admin_and_evaluator_round_pages_are_accessible(browser, team_link, live
         ("/admin/runder/1", "round"),
         ("/admin/teams", "team-contacts"),
         ("/admin/teams/259", "team-contact"),
+        ("/admin/support", "support-contacts"),
+        ("/admin/support/259", "support-contact"),
     ]:
         page.goto(live_app.url + path)
         screenshots(page, f"admin-{name}")

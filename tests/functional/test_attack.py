@@ -628,6 +628,8 @@ EXPECTED = {
     "admin.close_round": ("POST", "admin"),
     "admin.team_contacts": ("GET", "admin"),
     "admin.team_contact": ("GET POST", "admin"),
+    "admin.support_contacts": ("GET", "admin"),
+    "admin.support_contact_page": ("GET POST", "admin"),
 }
 
 # Query strings a route needs to do its work (not just show a chooser).
@@ -747,6 +749,7 @@ def form_for(w: World, rule) -> dict:
         },
         "admin.close_round": dict,
         "admin.team_contact": lambda: {"email": "ips-team@koege.dk", "name": "IPS-teamet"},
+        "admin.support_contact_page": lambda: {"name": "Jobcenter Køge", "phone": "56676767", "email": ""},
     }
     return forms[rule.endpoint]()
 

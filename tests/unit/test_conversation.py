@@ -58,7 +58,7 @@ def test_before_the_first_answer_the_first_question_is_asked(chat):
     built = conversation.build_conversation(chat, {})
     assert built.turns == ()
     assert built.current.id == "helped"
-    assert (built.current_position, built.total, built.answered) == (1, 3, 0)
+    assert (built.current_position, built.total, built.answered) == (1, 2, 0)  # the comment is optional
     assert built.previous_answer is None
     assert built.completed is False
     assert built.not_shown == 0
@@ -70,7 +70,7 @@ def test_answered_turns_come_in_the_questionnaire_order_whatever_order_they_were
     assert turn_ids(built) == ["helped", "job"]
     assert [turn.position for turn in built.turns] == [1, 2]
     assert [turn.score for turn in built.turns] == [2, 1]
-    assert built.current.id == "comment" and built.current_position == 3
+    assert built.current.id == "comment" and built.current_position == 2  # after question 2
     assert built.answered == 2 and not built.completed
 
 
@@ -85,9 +85,9 @@ def test_a_gap_is_asked_first(chat):
 def test_when_every_item_is_answered_there_is_no_question_and_the_position_is_the_last(chat):
     built = conversation.build_conversation(chat, given(helped=1, job=2, comment="Tak"))
     assert built.current is None
-    assert built.current_position == built.total == 3
+    assert built.current_position == built.total == 2
     assert built.completed is True
-    assert built.answered == 3
+    assert built.answered == 2
     assert turn_ids(built) == IDS
 
 
@@ -104,7 +104,7 @@ def test_changing_an_answered_item_asks_it_again_with_the_answer_given(chat):
 def test_changing_an_answer_after_the_last_keeps_the_conversation_completed(chat):
     built = conversation.build_conversation(chat, given(helped=3, job=1, comment="Hej"), editing="comment")
     assert built.completed is True
-    assert built.current.id == "comment" and built.current_position == 3
+    assert built.current.id == "comment" and built.current_position == 2
     assert built.previous_answer == {"score": None, "text": "Hej"}
 
 
@@ -122,7 +122,7 @@ def test_answers_given_in_another_browser_are_counted_never_shown(chat):
     built = conversation.build_conversation(chat, answers, shown={"job"})
     assert turn_ids(built) == ["job"]
     assert built.not_shown == 1
-    assert built.answered == 2  # "2 of 3 answered", though one turn is shown
+    assert built.answered == 2  # "2 of 2 answered", though one turn is shown
     # The next question is the first one nobody answered, not the one answered elsewhere.
     assert built.current.id == "comment"
 
@@ -137,7 +137,7 @@ def test_an_answer_given_in_another_browser_cannot_be_opened_for_change(chat):
 def test_a_browser_that_gave_nothing_sees_only_the_count(chat):
     built = conversation.build_conversation(chat, given(helped=2, job=1, comment="x"), shown=set())
     assert built.turns == ()
-    assert built.not_shown == 3 and built.answered == 3
+    assert built.not_shown == 2 and built.answered == 2  # the optional comment is not counted
     assert built.completed is True and built.current is None
 
 
@@ -168,6 +168,26 @@ def test_the_same_answers_give_the_same_conversation(chat):
         chat, dict(reversed(answers.items())), editing="helped", shown={"helped"}
     )
     assert first == second
+
+
+def test_optional_items_are_not_counted_as_questions(chat):
+    """ "Question N of M" and "All M answered" count the required items; a comment shares the number before it."""
+    assert chat.question_count == 2 and len(chat.items) == 3
+    assert [chat.question_number(item_id) for item_id in IDS] == [1, 2, 2]
+    assert chat.questions_answered(given(helped=1, comment="x")) == 1
+    skipped = conversation.build_conversation(chat, given(helped=1, job=1, comment=""))
+    assert (skipped.total, skipped.answered, skipped.completed) == (2, 2, True)
+    assert [turn.position for turn in skipped.turns] == [1, 2, 2]
+
+
+def test_the_shipped_organisation_questionnaire_has_six_questions_and_seven_optional_comments():
+    organisation = questionnaires.load_file(PROJECT_ROOT / "questionnaires" / "organisation.toml")
+    assert organisation.question_count == 6 and len(organisation.items) == 13
+    assert organisation.question_number("org_1_comment") == 1
+    assert organisation.question_number("org_2") == 2
+    assert organisation.question_number("org_other") == 6
+    with pytest.raises(KeyError):
+        organisation.question_number("no_such_item")
 
 
 def test_the_shipped_csq8_walks_through_its_eight_items():

@@ -74,3 +74,11 @@ class OpenRoundForm(FlaskForm):
 class TeamContactForm(FlaskForm):
     email = EmailField(_l("The team's e-mail"), validators=[Optional()])
     name = StringField(_l("Name of the team or contact person"), validators=[Optional()])
+
+
+class SupportContactForm(FlaskForm):
+    """A municipality's own support contact; checked by ``support.set_support_contact``."""
+
+    name = StringField(_l("Name"), validators=[Optional()])
+    phone = StringField(_l("Phone"), validators=[Optional()])
+    email = EmailField(_l("E-mail"), validators=[Optional()])

@@ -39,7 +39,8 @@ class Conversation:
 
     @property
     def answered(self) -> int:
-        return len(self.turns) + self.not_shown
+        """Questions answered (required items only, as ``total``), shown here or elsewhere."""
+        return sum(1 for turn in self.turns if turn.item.required) + self.not_shown
 
 
 def build_conversation(
@@ -56,8 +57,8 @@ def build_conversation(
     """
     visible = set(given) if shown is None else set(given) & shown
     turns = tuple(
-        Turn(item, position, given[item.id]["score"], given[item.id]["text"])
-        for position, item in enumerate(questionnaire.items, 1)
+        Turn(item, questionnaire.question_number(item.id), given[item.id]["score"], given[item.id]["text"])
+        for item in questionnaire.items
         if item.id in visible
     )
     current = questionnaire.next_unanswered(given)
@@ -66,11 +67,13 @@ def build_conversation(
     if edited is not None and edited.id in visible:
         current, previous = edited, given[edited.id]
     return Conversation(
-        total=len(questionnaire.items),
+        total=questionnaire.question_count,
         turns=turns,
         current=current,
-        current_position=questionnaire.position(current.id) if current else len(questionnaire.items),
+        current_position=questionnaire.question_number(current.id)
+        if current
+        else questionnaire.question_count,
         previous_answer=previous,
         completed=questionnaire.next_unanswered(given) is None,
-        not_shown=len(given) - len(visible),
+        not_shown=questionnaire.questions_answered(given) - questionnaire.questions_answered(visible),
     )

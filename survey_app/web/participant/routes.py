@@ -32,6 +32,7 @@ from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
 from ..i18n import current_language
+from ..support_contact import remember_municipality
 from . import bp
 from .conversation import build_conversation
 
@@ -47,6 +48,7 @@ def _invitation_for_link(token: str) -> dict:
     invitation = invitations.find_by_token(get_db(), current_app.config["SECRET_KEY"], token)
     if invitation is None:
         abort(404)
+    remember_municipality(invitation["municipality_code"])
     return invitation
 
 
@@ -158,6 +160,7 @@ def _update_response(questionnaire: Questionnaire, given: dict, answered_item: s
 @bp.get("/svar")
 def chat():
     invitation, questionnaire = _bound_invitation()
+    remember_municipality(invitation["municipality_code"])
     mark = _browser_mark()
     state = invitations.state(invitation)
     if state in (links.EXPIRED, links.WITHDRAWN):

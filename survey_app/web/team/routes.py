@@ -75,7 +75,7 @@ def welcome(token: str):
         token=token,
         team=team,
         questionnaire=questionnaire,
-        answered=len(given),
+        answered=questionnaire.questions_answered(given),
         completed=bool(team["completed_at"]),
     )
 
@@ -109,6 +109,10 @@ def _page_context(team: dict, questionnaire: Questionnaire) -> dict:
         "questionnaire": questionnaire,
         "chat_endpoint": CHAT_ENDPOINT,
         "after_link": _summary_link(),
+        # The team answers together: "I" (plural you) in Danish, not "du".
+        "team_voice": True,
+        # The welcome page says the intro; the chat does not say it again before question 1.
+        "intro_said": True,
     }
 
 
@@ -119,16 +123,17 @@ def chat():
     if rounds.is_closed(team, clock.today()):
         return _closed_page(team)
     given = rounds.answers(get_db(), team["id"])
-    editing = request.args.get("ret")
-    conversation = build_conversation(questionnaire, given, editing=editing)
-    if conversation.completed:
-        if conversation.previous_answer is None:
-            return redirect(url_for(".summary"), code=303)
-        # Changing an answer after finishing: just that question, then back to the summary.
+    here = build_conversation(questionnaire, given)
+    changing = build_conversation(questionnaire, given, editing=request.args.get("ret"))
+    if changing.previous_answer is not None:
+        # Changing an earlier answer: that question alone on its own page, with the progress
+        # of where the team was; the answer leads back there (or to the summary when done).
         return render_template(
-            "team/change.html", conversation=conversation, **_page_context(team, questionnaire)
+            "team/change.html", conversation=changing, here=here, **_page_context(team, questionnaire)
         )
-    return render_template("team/chat.html", conversation=conversation, **_page_context(team, questionnaire))
+    if here.completed:
+        return redirect(url_for(".summary"), code=303)
+    return render_template("team/chat.html", conversation=here, **_page_context(team, questionnaire))
 
 
 @bp.post("/svar")
