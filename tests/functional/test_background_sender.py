@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -22,7 +23,10 @@ from flask.cli import FlaskGroup
 from survey_app import PROJECT_ROOT, clock, create_app, jobs, send_due
 from survey_app.db import connect
 from tests.conftest import PASSWORD
+from tests.functional.test_faults import ALL_DAY, due_participants
+from tests.gunicorn import FLASK, app_environment
 from tests.helpers import csrf_token
+from tests.servers import free_port
 
 # Inside the SMS window (09:00-20:00 Danish time), a Wednesday.
 MORNING = datetime(2026, 11, 25, 10, 15, tzinfo=clock.LOCAL_TZ)
@@ -451,3 +455,60 @@ def test_the_first_start_prints_the_commands_as_the_readme_writes_them(tmp_path,
     for command in commands:
         assert f"     {command}\n" in printed + "\n"
     assert not re.search(r"^\s+flask --app", printed, re.M)  # no command without .venv/bin/
+
+
+# -- the README's first command, for real -------------------------------------------------------------
+
+
+def _flask_run(env, port, *extra):
+    return subprocess.Popen(
+        [str(FLASK), "--app", "survey_app", "run", "--port", str(port), *extra],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _read_until(process, wanted: str, timeout: float) -> str:
+    """The server's output until a line holds ``wanted`` (or the time is up)."""
+    seen: list[str] = []
+    found = threading.Event()
+
+    def read():
+        for line in process.stdout:
+            seen.append(line)
+            if wanted in line:
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    found.wait(timeout)
+    return "".join(seen)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", [(), ("--debug",)], ids=["flask run", "flask run --debug (reloader)"])
+def test_flask_run_sends_the_due_invitation_within_a_minute(tmp_path, extra):
+    env = app_environment(tmp_path, SMS_WINDOW=ALL_DAY)
+    due_participants(env, 1)  # due by the real clock, which the server reads
+    started = time.monotonic()
+    server = _flask_run(env, free_port(), *extra)
+    try:
+        output = _read_until(server, "send-due: 1 sent", timeout=60)
+        took = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGINT)
+        rest, _ = server.communicate(timeout=20)
+    output += rest
+    assert "SMS console-1 to +4520000000" in output, output
+    assert took < 60
+    assert "http://127.0.0.1/s/***" in output
+    database = connect(env["SURVEY_APP_DATABASE"])
+    body = database.execute("SELECT body FROM message").fetchone()[0]
+    assert body.split("/s/", 1)[1].split()[0] not in output  # the token never reaches the terminal
+    (run,) = runs(database)  # one run, by one thread: with the reloader, only the serving child's
+    assert run["trigger"] == "background"
+    assert run["pid"] != server.pid if extra else run["pid"] == server.pid
+    assert run["finished_at"] and run["error"] is None
+    assert server.returncode in (0, -signal.SIGINT), output  # stopped cleanly at Ctrl-C
