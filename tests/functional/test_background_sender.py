@@ -244,6 +244,23 @@ def test_a_bad_setting_is_refused(app):
         send_due.wanted(app)
 
 
+def test_an_interval_of_zero_is_refused(app):
+    app.config |= {"SEND_IN_BACKGROUND": True, "SEND_INTERVAL_MINUTES": 0}
+    with pytest.raises(RuntimeError, match="SEND_INTERVAL_MINUTES must be more than 0"):
+        send_due.start_in_background(app)
+
+
+def test_the_production_env_file_leaves_sending_to_the_timer(app):
+    env = (PROJECT_ROOT / "deploy" / "env.example").read_text(encoding="utf-8")
+    (value,) = re.findall(r"^SURVEY_APP_SEND_IN_BACKGROUND=(.*)$", env, re.M)
+    app.config |= {"SEND_IN_BACKGROUND": value, "TESTING": False}
+    assert send_due.wanted(app) is False
+    with _in_command("run", {"reload": False}):
+        assert send_due.wanted(app) is False  # not even under flask run
+    timer = (PROJECT_ROOT / "deploy" / "survey-app-send-due.timer").read_text(encoding="utf-8")
+    assert "OnCalendar=*:0/15" in timer or "15min" in timer
+
+
 def test_flask_send_due_starts_no_second_thread(tmp_path, monkeypatch):
     """The command builds its app inside the command, as ``flask send-due`` does: no thread then."""
     monkeypatch.setattr(send_due, "FIRST_RUN_SECONDS", 0.0)
@@ -416,6 +433,29 @@ def test_an_error_is_shown_in_words_and_in_full_only_to_admins(app, page, db):
     assert "den stoppede med en fejl (administratoren kan se den i udbakken)" in said(home)
     assert "disk I/O" not in home
     assert "den stoppede med en fejl: OperationalError: disk I/O error" in said(outbox)
+
+
+def test_the_readme_example_in_words(app, page, db):
+    with time_machine.travel(MORNING, tick=False):
+        run_id = jobs.start_run(db, jobs.SEND_DUE, clock.now(), trigger="background")
+        jobs.finish_run(db, run_id, clock.now(), counts={"sent": {"invitation": 3, "reminder": 1}})
+        home = said(page("consultant", "/konsulent/"))
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    example = "Sidst kørt i dag kl. 10:15: 3 invitationer og 1 påmindelse sendt."
+    assert example in " ".join(readme.split()) and home.endswith(example)
+
+
+def test_runs_are_kept_31_days(app, db):
+    with time_machine.travel(MORNING, tick=False):
+        old = jobs.start_run(db, jobs.SEND_DUE, clock.now(), trigger="command")
+        jobs.finish_run(db, old, clock.now(), counts={})
+    month = MORNING + jobs.KEEP_RUNS
+    recent = jobs.start_run(db, jobs.SEND_DUE, month, trigger="command")
+    jobs.finish_run(db, recent, month, counts={})
+    assert [row["id"] for row in runs(db)] == [old, recent]  # exactly 31 days: still kept
+    later = jobs.start_run(db, jobs.SEND_DUE, month + timedelta(seconds=1), trigger="command")
+    jobs.finish_run(db, later, month + timedelta(seconds=1), counts={})
+    assert [row["id"] for row in runs(db)] == [recent, later]
 
 
 def test_the_status_in_english(app, runner, add_participant, make_user):
