@@ -19,6 +19,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config
 from .config import DATA_ROOT, PROJECT_ROOT  # noqa: F401  (for tests and bench/)
 
+# The first start's hint prints these as README's "A short tour" writes them (a test compares).
+TOUR_COMMANDS = (
+    ".venv/bin/flask --app survey_app participants add KOGE-0001 --municipality 259 --baseline 2025-05-01"
+    ' --phone "20 12 34 56" --consent',
+    ".venv/bin/flask --app survey_app invite KOGE-0001",
+)
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     # The instance folder (secret config, database) sits beside the package
@@ -44,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
 
-    from . import cli, context, db, logs, web
+    from . import cli, context, db, logs, send_due, web
     from .web import auth
 
     logs.mask_tokens_in_logs()
@@ -62,8 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             f"hemmelig nøgle og databasen {app.config['DATABASE']}"
             f" ({len(applied)} migreringer).\n"
             " * Opret en deltager og et link i en anden terminal (se README, 'A short tour'):\n"
-            "     flask --app survey_app participants add KODE --municipality 259 --baseline 2025-05-01 --consent\n"
-            "     flask --app survey_app invite KODE",
+            + "\n".join(f"     {command}" for command in TOUR_COMMANDS),
             file=sys.stderr,
         )
     if not app.config.get("TESTING") and (link := auth.first_admin_url(app)):
@@ -76,4 +82,5 @@ def create_app(test_config: dict | None = None) -> Flask:
                 "     survey-app users create E-MAIL --role admin --link",
                 file=sys.stderr,
             )
+    send_due.start_in_background(app)
     return app

@@ -80,6 +80,9 @@ def defaults(instance_path: str) -> dict:
         "CONTACT_GRACE_DAYS": 14,
         "SMS_BACKEND": "console",
         "MAIL_BACKEND": "console",
+        # send-due in a background thread of the serving app (send_due.py): None is "under flask run".
+        "SEND_IN_BACKGROUND": None,
+        "SEND_INTERVAL_MINUTES": 15,
         # Reports: counts below this are shown as "<5" and statistics from them hidden.
         "SUPPRESSION_THRESHOLD": 5,
         # Organisation rounds: the reminder to teams that have not answered, days before the deadline.
@@ -128,6 +131,20 @@ def check_secret_key(key) -> None:
             f" Generate one with\n    {GENERATE_SECRET_KEY}\n"
             "and set it as SURVEY_APP_SECRET_KEY (or SECRET_KEY in instance/config.py)."
         )
+
+
+def flag(value, name: str) -> bool | None:
+    """An on/off setting as set in config.py (True/False/None) or the environment (true, 0, off...)."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    if text in ("", "none", "null"):
+        return None
+    raise RuntimeError(f"{name} must be true or false, not {value!r}.")
 
 
 def served_locally(base_url: str) -> bool:

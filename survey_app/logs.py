@@ -35,6 +35,7 @@ LOGGER_NAMES = (
     "survey_app",
     "survey_app.delivery",
     "survey_app.errors",
+    "survey_app.sender",
     "gunicorn.access",
     "gunicorn.error",
 )

@@ -437,6 +437,42 @@ def auth_link_secrets_and_staff_sessions(db):
     )
 
 
+@migrations(name="0010_job_runs")
+def job_runs(db):
+    db.executescript(
+        """
+        -- Who runs a job now (send-due): one row per job while a run holds it. A run takes
+        -- it in one BEGIN IMMEDIATE transaction, so of several processes (gunicorn workers,
+        -- the timer, a command by hand) only one runs at a time. The lease lets the next run
+        -- take over when the holder died without deleting the row (see jobs.py).
+        CREATE TABLE job_lock (
+            job TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            run_id INTEGER,
+            taken_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        -- Each run of a job: when, started by whom (the background thread or a command),
+        -- and what it did (counts as JSON) or the error that stopped it. Staff pages show
+        -- the last one; runs older than jobs.KEEP_RUNS are deleted by later runs.
+        CREATE TABLE job_run (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            counts TEXT,
+            error TEXT
+        );
+        CREATE INDEX job_run_job_started ON job_run(job, started_at);
+        """
+    )
+
+
 @migrations(name="0011_support_contact")
 def support_contact(db):
     # A municipality's own support contact, shown to its participants instead of the

@@ -16,13 +16,16 @@ from .. import (
     clock,
     context,
     db,
+    jobs,
     messaging,
     retention,
+    send_due,
 )
 from ..context import get_db, message_links, plan_round_messages
 from ..languages import EXTRACT_KEYWORDS, LANGUAGES, compile_catalogues
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ..scheduling import Schedule
+from .shared import local_time
 
 
 def _schedule_and_links():
@@ -35,10 +38,49 @@ def _schedule_and_links():
 def send_due_command(dry_run):
     """Send the invitations, reminders and pre-notices that are due, then retry failed sends.
 
-    Meant to run every 15-60 minutes (cron or a systemd timer, see README).
-    Safe to run twice at once: no message is ever created or sent twice.
+    Meant to run every 15-60 minutes (cron or a systemd timer, see README); `flask run` also runs it
+    in the background. One run at a time: while another holds the lock, this one says so and skips.
     Also deletes contact details that are no longer needed.
     """
+    if dry_run:
+        _send_due_dry_run()
+        return
+    counts = send_due.run(trigger="command")
+    if counts is None:
+        holder = jobs.holder_of(get_db(), jobs.SEND_DUE)
+        since = (
+            f" (siden {local_time(holder['taken_at'])}, proces {holder['pid']} på {holder['host']})"
+            if holder
+            else ""
+        )
+        click.echo(
+            f"send-due kører allerede{since}: denne kørsel springes over, den igangværende sender det,"
+            " der er forfaldent."
+        )
+        return
+    _echo_team_counts(counts["queued"].get("round", 0), counts["queued"].get("round_reminder", 0), "oprettet")
+    _warn_teams_without_contact(counts["teams_no_contact"])
+    queued = counts["queued"]
+    click.echo(
+        f"Oprettet: {queued.get('invitation', 0)} invitationer, {queued.get('reminder', 0)} påmindelser,"
+        f" {queued.get('prenotice', 0)} forvarsler. Sendt: {counts['sent_total']};"
+        f" venter på SMS-tidsrummet: {counts['waiting']};"
+        f" prøves igen senere: {counts['retrying']}; fejlet: {counts['failed_total']}"
+        f" (heraf sendt via den anden kanal: {counts['failed_fallback']}); annulleret: {counts['cancelled']}."
+        f" Kontaktoplysninger slettet for {counts['purged']} deltagere."
+    )
+    if counts["no_contact"]:
+        click.echo(
+            f"{counts['no_contact']} deltagere er forfaldne, men har hverken mobilnummer eller e-mail:"
+            " vis dem QR-koden.",
+            err=True,
+        )
+    if counts["failed_total"]:
+        sys.exit(2)
+
+
+def _send_due_dry_run():
+    """Count what a run would do now, changing nothing (no lock: it writes nothing)."""
     db = get_db()
     now = clock.now()
     schedule, links = _schedule_and_links()
@@ -50,51 +92,34 @@ def send_due_command(dry_run):
         links,
         now,
         valid_days=current_app.config["LINK_VALID_DAYS"],
-        dry_run=dry_run,
+        dry_run=True,
     )
-    for_teams = plan_round_messages(db, now, dry_run=dry_run)
-    if for_teams["round"] or for_teams["round_reminder"]:
-        verb = "ville oprette" if dry_run else "oprettet"
+    for_teams = plan_round_messages(db, now, dry_run=True)
+    _echo_team_counts(for_teams["round"], for_teams["round_reminder"], "ville oprette")
+    _warn_teams_without_contact(for_teams["no_contact"])
+    waiting = db.execute("SELECT COUNT(*) FROM message WHERE status = 'pending'").fetchone()[0]
+    purgeable = retention.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"], dry_run=True)
+    click.echo(
+        f"Prøvekørsel: ville oprette {planned['invitation']} invitationer, {planned['reminder']} påmindelser"
+        f" og {planned['prenotice']} forvarsler; {waiting} beskeder venter allerede;"
+        f" kontaktoplysninger for {len(purgeable)} deltagere ville blive slettet."
+    )
+
+
+def _echo_team_counts(links: int, reminders: int, verb: str) -> None:
+    if links or reminders:
         click.echo(
-            f"Organisationsrunder: {verb} {for_teams['round']} e-mails med link og"
-            f" {for_teams['round_reminder']} påmindelser til IPS-teams."
+            f"Organisationsrunder: {verb} {links} e-mails med link og {reminders} påmindelser til IPS-teams."
         )
-    if for_teams["no_contact"]:
+
+
+def _warn_teams_without_contact(count: int) -> None:
+    if count:
         click.echo(
-            f"{for_teams['no_contact']} IPS-teams i åbne runder har ingen kontakt-e-mail: sæt den med"
+            f"{count} IPS-teams i åbne runder har ingen kontakt-e-mail: sæt den med"
             " 'teams set' eller på siden Runder.",
             err=True,
         )
-    if dry_run:
-        waiting = db.execute("SELECT COUNT(*) FROM message WHERE status = 'pending'").fetchone()[0]
-        purgeable = retention.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"], dry_run=True)
-        click.echo(
-            f"Prøvekørsel: ville oprette {planned['invitation']} invitationer, {planned['reminder']} påmindelser"
-            f" og {planned['prenotice']} forvarsler; {waiting} beskeder venter allerede;"
-            f" kontaktoplysninger for {len(purgeable)} deltagere ville blive slettet."
-        )
-        return
-    sent = messaging.deliver(db, current_app.config, schedule, links, now)
-    sent["waiting"] += db.execute(
-        "SELECT COUNT(*) FROM message WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > ?",
-        [clock.isoformat(now)],
-    ).fetchone()[0]
-    purged = retention.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"])
-    click.echo(
-        f"Oprettet: {planned['invitation']} invitationer, {planned['reminder']} påmindelser,"
-        f" {planned['prenotice']} forvarsler. Sendt: {sent['sent']}; venter på SMS-tidsrummet: {sent['waiting']};"
-        f" prøves igen senere: {sent['retrying']}; fejlet: {sent['failed'] + sent['failed_fallback']}"
-        f" (heraf sendt via den anden kanal: {sent['failed_fallback']}); annulleret: {sent['cancelled']}."
-        f" Kontaktoplysninger slettet for {len(purged)} deltagere."
-    )
-    if planned["no_contact"]:
-        click.echo(
-            f"{planned['no_contact']} deltagere er forfaldne, men har hverken mobilnummer eller e-mail:"
-            " vis dem QR-koden.",
-            err=True,
-        )
-    if sent["failed"] or sent["failed_fallback"]:
-        sys.exit(2)
 
 
 @click.command("outbox")

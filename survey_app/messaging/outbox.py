@@ -55,8 +55,11 @@ def deliver(
     now: datetime,
     *,
     only: list[int] | None = None,
+    by_kind: Counter | None = None,
 ) -> Counter:
-    """Send every pending message whose time has come (or just ``only`` these); return counts."""
+    """Send every pending message whose time has come (or just ``only`` these); return counts.
+
+    ``by_kind``, when given, also counts each outcome by the message's kind: ``("sent", "reminder")``."""
     counts: Counter = Counter()
     counts["interrupted"] = _give_up_interrupted(db, now)
     sql = (
@@ -74,7 +77,10 @@ def deliver(
             return counts
         for message in batch:
             handled.add(message["id"])
-            counts[_deliver_one(db, config, schedule, links, now, message)] += 1
+            outcome = _deliver_one(db, config, schedule, links, now, message)
+            counts[outcome] += 1
+            if by_kind is not None:
+                by_kind[outcome, message["kind"]] += 1
         if wanted is not None:
             marks = ", ".join("?" for _ in batch)
             fallbacks = db.execute(

@@ -10,7 +10,7 @@ UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
 
 def init_app(app) -> None:
     """Languages, CSRF, headers, error pages, login, the blueprints and the rate limits."""
-    from . import auth, error_pages, home, i18n, limits, security, support_contact
+    from . import auth, error_pages, home, i18n, limits, security, sender_status, support_contact
     from .admin import bp as admin_bp
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
@@ -33,3 +33,4 @@ def init_app(app) -> None:
     for blueprint in (home.bp, participant_bp, team_bp, consultant_bp, evaluator_bp, admin_bp):
         app.register_blueprint(blueprint)
     limits.init_app(app)
+    sender_status.init_app(app)

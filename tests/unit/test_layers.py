@@ -16,7 +16,7 @@ import pytest
 from survey_app import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "survey_app"
-EDGES = ("survey_app.web", "survey_app.cli", "survey_app.context")
+EDGES = ("survey_app.web", "survey_app.cli", "survey_app.context", "survey_app.send_due")
 FRAMEWORK = ("flask", "flask_babel", "flask_login", "flask_limiter", "flask_wtf", "werkzeug", "wtforms")
 # Werkzeug's password hashing needs no request: accounts.py stores passwords with it.
 ALLOWED = ("werkzeug.security",)
