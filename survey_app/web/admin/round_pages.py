@@ -136,7 +136,9 @@ def team_contact(code: str):
     if current is None:
         abort(404)
     form = TeamContactForm(
-        data=None if request.method == "POST" else {"email": current["email"], "name": current["name"]}
+        data=None
+        if request.method == "POST"
+        else {"email": current["email"], "name": current["name"], "language": current["language"] or "da"}
     )
     if form.validate_on_submit():
         try:
@@ -148,9 +150,10 @@ def team_contact(code: str):
                     name=form.name.data,
                     actor=current_actor(),
                     now=clock.now(),
+                    language=form.language.data or None,
                 )
         except UserError as error:
-            show_error(form, error, "email")
+            show_error(form, error, "language" if "language" in error.message else "email")
         else:
             flash(
                 _("The team contact of %(municipality)s is saved.", municipality=current["municipality_name"])

@@ -52,12 +52,11 @@ class ParticipantForm(FlaskForm):
         choices=[SelectChoice("sms", _l("SMS")), SelectChoice("email", _l("E-mail"))],
         default="sms",
     )
-    # The installation's languages; ``check_participant`` refuses any other with a message naming them.
+    # The installation's languages (``check_participant`` refuses any other, for the import and command).
     language = SelectField(
         _l("Language"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
         default=DEFAULT_LANGUAGE,
-        validate_choice=False,
     )
     birth_year = StringField(_l("Birth year (optional)"), validators=[Optional()])
     gender = SelectField(
