@@ -78,3 +78,23 @@ def test_the_opt_out_page_is_in_the_participants_language(app, runner, db):
     token = links.opt_out_token(app.config["SECRET_KEY"], participant_id)
     page = app.test_client().get(f"/afmeld/{token}")
     assert page.status_code == 200 and '<html lang="en">' in page.text
+
+
+def switch_to_english(client, path):
+    page = client.get(path)
+    client.post("/sprog", data={"csrf_token": csrf_token(page.text), "language": "en", "next": path})
+    return client.get(path)
+
+
+def test_questionnaire_pickers_follow_the_pages_language(login):
+    admin = login("admin", ())
+    assert ">Organisationsskema for IPS-teamet</option>" in admin.get("/admin/runder/ny").text
+    english = switch_to_english(admin, "/admin/runder/ny").text
+    assert ">Organisation questionnaire for the IPS team</option>" in english
+    assert "Organisationsskema" not in english
+    evaluator = login("evaluator", ())
+    assert ">Hvad synes du om din IPS-støtte?</option>" in evaluator.get("/evaluering/").text
+    assert (
+        ">What do you think of your IPS support?</option>"
+        in switch_to_english(evaluator, "/evaluering/").text
+    )

@@ -14,8 +14,10 @@ from ... import clock, rounds
 from ...context import all_questionnaires, get_db, plan_round_messages, team_link
 from ...db import transaction
 from ...languages import UserError
+from ...questionnaires import localise
 from ..auth import current_actor, role_required
 from ..forms import show_error
+from ..i18n import current_language
 from . import bp
 from .forms import CHOSEN, OpenRoundForm, TeamContactForm
 
@@ -45,7 +47,7 @@ def open_round():
     form = OpenRoundForm()
     questionnaires = rounds.round_questionnaires(all_questionnaires())
     form.questionnaire.choices = [
-        SelectChoice(key, q.title["da"]) for key, q in sorted(questionnaires.items())
+        SelectChoice(key, localise(q.title, current_language())) for key, q in sorted(questionnaires.items())
     ]
     contacts = {row["code"]: row for row in rounds.team_contacts(db)}
     form.municipalities.choices = [
