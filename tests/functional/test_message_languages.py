@@ -167,6 +167,10 @@ def test_a_team_gets_the_round_e_mail_in_its_contacts_language(app, login, runne
         ("259", "en"),
         ("370", "da"),
     ]
+    command(runner, "teams", "set", "259", "--email", "ips@koege.dk", "--name", "IPS team")  # keeps English
+    assert (
+        db.execute("SELECT language FROM team_contact WHERE municipality_code = '259'").fetchone()[0] == "en"
+    )
     deadline = clock.today() + timedelta(days=60)
     command(runner, "rounds", "open", "Spring", "--deadline", deadline.isoformat())
     command(runner, "send-due")
@@ -186,3 +190,16 @@ def test_a_team_gets_the_round_e_mail_in_its_contacts_language(app, login, runne
 
     assert messaging.render_team(db, "reminder", {"kommune": "Køge", "navn": "", "runde": "", "antal": 6,
                                  "link": "x", "frist": ""}, "en")[0] == "Reminder for Køge"  # fmt: skip
+
+
+def test_the_minute_estimate_comes_from_the_file_else_a_minute_per_four_questions(app, monkeypatch):
+    from types import SimpleNamespace
+
+    from survey_app import context
+
+    with app.app_context():
+        assert context.estimated_minutes("csq8") == 2
+        monkeypatch.setattr(
+            context, "questionnaire", lambda _id: SimpleNamespace(estimated_minutes=None, items=[1] * 9)
+        )
+        assert context.estimated_minutes("other") == 3
