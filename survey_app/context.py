@@ -218,7 +218,18 @@ def message_links():
     """The links messages carry, for ``messaging``."""
     from .messaging import Links
 
-    return Links(invitation=public_link, opt_out=opt_out_link)
+    return Links(invitation=public_link, opt_out=opt_out_link, minutes=estimated_minutes)
+
+
+def estimated_minutes(questionnaire_id: str) -> int:
+    """The minutes a questionnaire's file says answering takes (``estimated_minutes``), else a
+    minute for every four questions."""
+    found = questionnaire(questionnaire_id)
+    if found is None:
+        from .messaging.planning import DEFAULT_MINUTES
+
+        return DEFAULT_MINUTES
+    return found.estimated_minutes or max(1, -(-len(found.items) // 4))
 
 
 def team_link(team: dict) -> str:

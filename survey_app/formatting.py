@@ -72,5 +72,6 @@ def shown_as_stored_when_unreadable(show: Callable[[str], str], missing: str = "
 
 
 def long_date(day: date, language: str = "da") -> str:
-    """A date as a sentence writes it: ``2026-03-31`` is ``31. marts 2026`` in Danish."""
-    return format_date(day, "d. MMMM y", locale=language)
+    """A date as a sentence writes it: ``2026-03-31`` is ``31. marts 2026`` in Danish,
+    ``March 31, 2026`` in English (each language's long form)."""
+    return format_date(day, "d. MMMM y" if language == "da" else "long", locale=language)

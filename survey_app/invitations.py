@@ -21,7 +21,7 @@ from .questionnaires import Item, Questionnaire
 _INVITATION_SQL = (
     "SELECT invitation.*, participant.code AS participant_code,"
     " participant.withdrawn_at AS participant_withdrawn_at,"
-    " participant.municipality_code AS municipality_code"
+    " participant.municipality_code AS municipality_code, participant.language AS participant_language"
     " FROM invitation JOIN participant ON participant.id = invitation.participant_id"
     " WHERE invitation.id = ?"
 )

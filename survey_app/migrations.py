@@ -437,6 +437,12 @@ def auth_link_secrets_and_staff_sessions(db):
     )
 
 
+@migrations(name="0009_team_contact_language")
+def team_contact_language(db):
+    # The language of the team's round e-mails (one of languages.LANGUAGES); Danish until set.
+    db.execute("ALTER TABLE team_contact ADD COLUMN language TEXT NOT NULL DEFAULT 'da'")
+
+
 @migrations(name="0010_job_runs")
 def job_runs(db):
     db.executescript(

@@ -16,6 +16,7 @@ import sqlite_utils
 from . import audit, clock, dates, places
 from .contact_details import normalise_email, normalise_phone
 from .db import transaction
+from .languages import LANGUAGES as LANGUAGE_NAMES
 from .languages import N_, UserError
 from .pseudonyms import check_code
 
@@ -37,7 +38,8 @@ def parse_date(text: str) -> date:
 
 
 CHANNELS = ("sms", "email")
-LANGUAGES = ("da", "en")
+# The languages the installation has catalogues for: the participant's messages and survey are in one.
+LANGUAGES = tuple(LANGUAGE_NAMES)
 GENDERS = ("female", "male", "other")
 
 
@@ -80,7 +82,7 @@ def check_participant(
     field("baseline_date", lambda: _course_start(raw.baseline, today).isoformat())
     field("phone", lambda: normalise_phone(raw.phone))
     field("email", lambda: normalise_email(raw.email))
-    field("language", lambda: _one_of(raw.language or "da", LANGUAGES, N_("Language must be da or en.")))
+    field("language", lambda: _language(raw.language))
     field("birth_year", lambda: _birth_year(raw.birth_year, today))
     field("gender", lambda: _one_of(raw.gender, GENDERS, N_("Gender must be female, male or other."), True))
     if not raw.consent:
@@ -109,6 +111,17 @@ def _one_of(value, allowed, message, optional=False):
     if value not in allowed:
         raise UserError(message)
     return value
+
+
+def _language(value) -> str:
+    """One of the installation's languages (``da`` when not given), else a UserError naming them."""
+    language = (value or "").strip().lower() or "da"
+    if language not in LANGUAGES:
+        raise UserError(
+            N_("The language must be one of: %(languages)s."),
+            languages=", ".join(f"{code} ({name})" for code, name in LANGUAGE_NAMES.items()),
+        )
+    return language
 
 
 def _course_start(value: date | str, today: date) -> date:

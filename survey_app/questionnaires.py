@@ -29,6 +29,8 @@ DEFAULT_LANGUAGE = "da"
 PARTICIPANT_QUESTIONNAIRE = "csq8"
 ITEM_TYPES = ("choice", "yesno", "text")
 TEXT_MAX_LENGTH = 2000
+# Messages say "{minutter} minutter"; an SMS is checked to fit with this many (two digits).
+MAX_ESTIMATED_MINUTES = 99
 WORDINGS = ("paraphrase", "licensed", "original")
 
 _TOP_KEYS = {
@@ -323,8 +325,12 @@ def parse_questionnaire(path: Path, data: dict) -> Questionnaire:
     if total not in (None, "sum"):
         raise _fail(path, "top level", 'total must be "sum" or left out')
     minutes = data.get("estimated_minutes")
-    if minutes is not None and (not isinstance(minutes, int) or minutes < 1):
-        raise _fail(path, "top level", "estimated_minutes must be a positive whole number")
+    if minutes is not None and (
+        not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_ESTIMATED_MINUTES
+    ):
+        raise _fail(
+            path, "top level", f"estimated_minutes must be a whole number from 1 to {MAX_ESTIMATED_MINUTES}"
+        )
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise _fail(path, "top level", "no [[items]]")

@@ -18,7 +18,7 @@ from .. import (
 )
 from ..context import get_db, public_link
 from ..db import transaction
-from ..languages import UserError
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES, UserError
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from .shared import DanishError, fail_on_user_error
 
@@ -39,7 +39,12 @@ def participants_command():
 @click.option(
     "--channel", type=click.Choice(["sms", "email"]), help="How to send (default: SMS when a phone is known)."
 )
-@click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option(
+    "--language",
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help=f"The language of the participant's SMS, e-mails and questionnaire: {', '.join(LANGUAGES)}.",
+)
 @click.option("--consent", is_flag=True, help="The participant agreed to be contacted (required).")
 @click.option("--birth-year", help="Optional, for the non-response analysis.")
 @click.option("--gender", type=click.Choice(["female", "male", "other"]), help="Optional.")

@@ -11,9 +11,12 @@ import sqlite_utils
 
 from .. import audit, clock, invitations
 from ..db import transaction
-from ..questionnaires import Questionnaire
+from ..questionnaires import PARTICIPANT_QUESTIONNAIRE, Questionnaire
 from ..scheduling import Schedule
 from .templates import render
+
+# What messages say when the questionnaire gives no estimate (``estimated_minutes``).
+DEFAULT_MINUTES = 3
 
 
 def recipient(participant: dict, channel: str) -> str | None:
@@ -59,6 +62,8 @@ def queue(
         if invitation
         else None,
         opt_out=links.opt_out(participant),
+        minutes=links.minutes(invitation["questionnaire_id"] if invitation else PARTICIPANT_QUESTIONNAIRE),
+        language=participant["language"],
     )
     not_before = schedule.next_sms_time(now) if channel == "sms" else now
     cursor = db.execute(
@@ -84,11 +89,18 @@ def queue(
 
 
 class Links:
-    """How to build a participant's links; given by the caller, which knows the app."""
+    """How to build a participant's links, and the minute estimate of a questionnaire (by id) that
+    messages name; given by the caller, which knows the app."""
 
-    def __init__(self, invitation: Callable[[dict], str], opt_out: Callable[[dict], str]):
+    def __init__(
+        self,
+        invitation: Callable[[dict], str],
+        opt_out: Callable[[dict], str],
+        minutes: Callable[[str], int] | None = None,
+    ):
         self.invitation = invitation
         self.opt_out = opt_out
+        self.minutes = minutes or (lambda _questionnaire_id: DEFAULT_MINUTES)
 
 
 PARTICIPANT_SQL = (

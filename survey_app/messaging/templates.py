@@ -13,18 +13,25 @@ import sqlite_utils
 
 from .. import audit, clock, formatting
 from ..db import transaction
-from ..languages import N_, UserError
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, UserError
+from ..questionnaires import MAX_ESTIMATED_MINUTES
 
-# Danish texts, editable by admins (stored in the setting table under these keys).
-# Placeholders: {kommune}, {link}, {frist} (last day the link works), {afmeld} (e-mail only).
+# Danish texts, editable by admins (stored in the setting table under ``template.<key>``).
+# Placeholders: {kommune}, {link}, {frist} (last day the link works), {minutter} (the questionnaire's
+# minute estimate), {afmeld} (e-mail only).
 DEFAULT_TEMPLATES = {
-    "sms_invitation": "{kommune} Kommune: Hvad synes du om din IPS-støtte? 8 korte spørgsmål: {link}",
-    "sms_reminder": "Husk: vi vil gerne høre din mening om din IPS-støtte. Det tager 3 minutter: {link}",
-    "sms_prenotice": "Hej! Om nogle dage sender {kommune} Kommune dig 8 korte spørgsmål om din IPS-støtte. Tak på forhånd!",
+    "sms_invitation": "{kommune} Kommune: Hvad synes du om din IPS-støtte? 8 spørgsmål, {minutter} min.: {link}",
+    "sms_reminder": (
+        "Husk: vi vil gerne høre din mening om din IPS-støtte. Det tager {minutter} minutter: {link}"
+    ),
+    "sms_prenotice": (
+        "Hej! Om nogle dage sender {kommune} Kommune dig 8 korte spørgsmål om din IPS-støtte."
+        " Det tager {minutter} minutter. Tak på forhånd!"
+    ),
     "email_invitation_subject": "Hvad synes du om din IPS-støtte?",
     "email_invitation_body": (
         "Hej\n\n{kommune} Kommune vil gerne høre, hvad du synes om den støtte, du har fået i dit IPS-forløb.\n\n"
-        "Der er 8 korte spørgsmål, og det tager omkring 3 minutter. Du svarer på din telefon eller "
+        "Der er 8 korte spørgsmål, og det tager omkring {minutter} minutter. Du svarer på din telefon eller "
         "computer via dette link:\n\n{link}\n\nLinket virker til og med {frist}. Din jobkonsulent kan "
         "ikke se dine svar.\n\nTak for hjælpen!\n\nVil du ikke have flere beskeder om undersøgelsen, så "
         "klik her: {afmeld}\n"
@@ -32,35 +39,175 @@ DEFAULT_TEMPLATES = {
     "email_reminder_subject": "Påmindelse: hvad synes du om din IPS-støtte?",
     "email_reminder_body": (
         "Hej\n\nVi har endnu ikke fået dine svar om din IPS-støtte i {kommune} Kommune. Din mening "
-        "hjælper andre i samme situation.\n\nDet tager omkring 3 minutter, og du kan fortsætte, hvor du "
-        "slap:\n\n{link}\n\nLinket virker til og med {frist}.\n\nVil du ikke have flere beskeder om "
+        "hjælper andre i samme situation.\n\nDet tager omkring {minutter} minutter, og du kan fortsætte, "
+        "hvor du slap:\n\n{link}\n\nLinket virker til og med {frist}.\n\nVil du ikke have flere beskeder om "
         "undersøgelsen, så klik her: {afmeld}\n"
     ),
     "email_prenotice_subject": "Snart: 8 spørgsmål om din IPS-støtte",
     "email_prenotice_body": (
         "Hej\n\nOm nogle dage sender {kommune} Kommune dig et link med 8 korte spørgsmål om, hvad du "
-        "synes om din IPS-støtte. Det tager omkring 3 minutter.\n\nTak på forhånd!\n\nVil du ikke have "
-        "beskeder om undersøgelsen, så klik her: {afmeld}\n"
+        "synes om din IPS-støtte. Det tager omkring {minutter} minutter.\n\nTak på forhånd!\n\nVil du ikke "
+        "have beskeder om undersøgelsen, så klik her: {afmeld}\n"
     ),
 }
 
+# The same texts in English (``template.en.<key>``), for participants registered with language en.
+ENGLISH_TEMPLATES = {
+    "sms_invitation": (
+        "{kommune} Municipality: How is your IPS support going? 8 questions, {minutter} min.: {link}"
+    ),
+    "sms_reminder": (
+        "Reminder: we would like to hear your view of your IPS support. It takes {minutter} minutes: {link}"
+    ),
+    "sms_prenotice": (
+        "Hi! In a few days {kommune} Municipality will send you 8 short questions about your IPS support."
+        " It takes {minutter} minutes. Thank you!"
+    ),
+    "email_invitation_subject": "What do you think of your IPS support?",
+    "email_invitation_body": (
+        "Hello\n\n{kommune} Municipality would like to hear what you think of the support you have had in "
+        "your IPS programme.\n\nThere are 8 short questions, and it takes about {minutter} minutes. You answer "
+        "on your phone or computer using this link:\n\n{link}\n\nYou can use the link until the end of "
+        "{frist}. Your employment specialist cannot see your answers.\n\nThank you for your help!\n\nIf you "
+        "do not want any more messages about the survey, click here: {afmeld}\n"
+    ),
+    "email_reminder_subject": "Reminder: what do you think of your IPS support?",
+    "email_reminder_body": (
+        "Hello\n\nWe have not yet had your answers about your IPS support in {kommune} Municipality. Your "
+        "opinion helps others in the same situation.\n\nIt takes about {minutter} minutes, and you can "
+        "continue where you left off:\n\n{link}\n\nYou can use the link until the end of {frist}.\n\nIf you "
+        "do not want any more messages about the survey, click here: {afmeld}\n"
+    ),
+    "email_prenotice_subject": "Soon: 8 questions about your IPS support",
+    "email_prenotice_body": (
+        "Hello\n\nIn a few days {kommune} Municipality will send you a link to 8 short questions about what "
+        "you think of your IPS support. It takes about {minutter} minutes.\n\nThank you in advance!\n\nIf "
+        "you do not want messages about the survey, click here: {afmeld}\n"
+    ),
+}
 
-def template(db: sqlite_utils.Database, key: str) -> str:
-    row = db.execute("SELECT value FROM setting WHERE key = ?", [f"template.{key}"]).fetchone()
-    return row[0] if row else DEFAULT_TEMPLATES[key]
+# The e-mails to a municipality's IPS team in an organisation round (``rounds.plan_messages``).
+# Placeholders: {navn} (" " and the contact's name, or nothing), {kommune}, {runde}, {antal} (the
+# number of yes/no questions), {link}, {frist} (the round's deadline).
+TEAM_TEMPLATES = {
+    "team_round_subject": "IPS-organisationsskema for {kommune} Kommune: {runde}",
+    "team_round_body": (
+        "Hej{navn}\n\n"
+        "IPS-teamet i {kommune} Kommune bedes besvare organisationsskemaet i runden »{runde}«: "
+        "{antal} ja/nej-spørgsmål om, hvordan IPS er organiseret hos jer, med plads til kommentarer.\n\n"
+        "I svarer på telefon eller computer via dette link:\n\n{link}\n\n"
+        "Fristen er {frist}. Indtil da kan I åbne linket igen, se jeres svar og rette dem.\n\n"
+        "Linket hører til jeres team. Send det kun videre inden for teamet.\n\n"
+        "Venlig hilsen\nIPS-undersøgelsen\n"
+    ),
+    "team_reminder_subject": "Påmindelse: IPS-organisationsskema for {kommune} Kommune",
+    "team_reminder_body": (
+        "Hej{navn}\n\n"
+        "Vi mangler stadig IPS-teamets svar på organisationsskemaet i runden »{runde}« for {kommune} Kommune. "
+        "Fristen er {frist}.\n\n"
+        "I kan fortsætte, hvor I slap, via jeres link:\n\n{link}\n\n"
+        "Venlig hilsen\nIPS-undersøgelsen\n"
+    ),
+}
+
+TEAM_ENGLISH_TEMPLATES = {
+    "team_round_subject": "IPS organisation questionnaire for {kommune} Municipality: {runde}",
+    "team_round_body": (
+        "Hello{navn}\n\n"
+        'The IPS team in {kommune} Municipality is asked to answer the organisation questionnaire in the round "{runde}": '
+        "{antal} yes/no questions about how IPS is organised in your team, with room for comments.\n\n"
+        "You answer on a phone or computer using this link:\n\n{link}\n\n"
+        "The deadline is {frist}. Until then you can open the link again, see your answers and change them.\n\n"
+        "The link belongs to your team. Please share it only within the team.\n\n"
+        "Kind regards\nThe IPS survey\n"
+    ),
+    "team_reminder_subject": "Reminder: IPS organisation questionnaire for {kommune} Municipality",
+    "team_reminder_body": (
+        "Hello{navn}\n\n"
+        'We are still waiting for the IPS team\'s answers to the organisation questionnaire in the round "{runde}" '
+        "for {kommune} Municipality. The deadline is {frist}.\n\n"
+        "You can continue where you left off using your link:\n\n{link}\n\n"
+        "Kind regards\nThe IPS survey\n"
+    ),
+}
+
+# The shipped texts by language. Danish has every key; a language without a text for a key (none
+# shipped, or an admin emptied it) sends the Danish one.
+DEFAULTS_BY_LANGUAGE = {
+    DEFAULT_LANGUAGE: {**DEFAULT_TEMPLATES, **TEAM_TEMPLATES},
+    "en": {**ENGLISH_TEMPLATES, **TEAM_ENGLISH_TEMPLATES},
+}
+TEMPLATE_KEYS = tuple(DEFAULTS_BY_LANGUAGE[DEFAULT_LANGUAGE])
+
+# What the admin page calls each template.
+TEMPLATE_LABELS = {
+    "sms_invitation": N_("SMS: invitation"),
+    "sms_reminder": N_("SMS: reminder"),
+    "sms_prenotice": N_("SMS: pre-notice"),
+    "email_invitation_subject": N_("E-mail: invitation, subject"),
+    "email_invitation_body": N_("E-mail: invitation, text"),
+    "email_reminder_subject": N_("E-mail: reminder, subject"),
+    "email_reminder_body": N_("E-mail: reminder, text"),
+    "email_prenotice_subject": N_("E-mail: pre-notice, subject"),
+    "email_prenotice_body": N_("E-mail: pre-notice, text"),
+    "team_round_subject": N_("Team e-mail: the round's link, subject"),
+    "team_round_body": N_("Team e-mail: the round's link, text"),
+    "team_reminder_subject": N_("Team e-mail: reminder, subject"),
+    "team_reminder_body": N_("Team e-mail: reminder, text"),
+}
 
 
-def save_template(db: sqlite_utils.Database, key: str, value: str, *, actor: audit.Actor) -> None:
-    """Store an admin's version of a template, after checking it can be sent, with its audit row."""
-    check_template(key, value)
+def setting_key(key: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Where an admin's text is stored: ``template.<key>`` (Danish, as always), ``template.<lang>.<key>``."""
+    return f"template.{key}" if language == DEFAULT_LANGUAGE else f"template.{language}.{key}"
+
+
+def saved_template(db: sqlite_utils.Database, key: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """The admin's text for ``key`` in ``language``; ``""`` means "use Danish"; None: none saved."""
+    row = db.execute("SELECT value FROM setting WHERE key = ?", [setting_key(key, language)]).fetchone()
+    return row[0] if row else None
+
+
+def own_text(db: sqlite_utils.Database, key: str, language: str) -> str:
+    """The text of ``language`` itself (saved, else shipped); ``""`` when it has none and uses Danish."""
+    saved = saved_template(db, key, language)
+    if saved is not None:
+        return saved
+    return DEFAULTS_BY_LANGUAGE.get(language, {}).get(key, "")
+
+
+def template(db: sqlite_utils.Database, key: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The text sent for ``key`` to someone speaking ``language``: its own, else the Danish one."""
+    if language != DEFAULT_LANGUAGE:
+        text = own_text(db, key, language)
+        if text:
+            return text
+    return own_text(db, key, DEFAULT_LANGUAGE)
+
+
+def save_template(
+    db: sqlite_utils.Database, key: str, value: str, *, actor: audit.Actor, language: str = DEFAULT_LANGUAGE
+) -> None:
+    """Store an admin's version of a template, after checking it can be sent, with its audit row.
+
+    Danish is required. In another language an empty text is stored as such: that language then
+    sends the Danish text.
+    """
+    if language not in LANGUAGES:
+        raise UserError(N_("Unknown language."))
+    if value.strip() or language == DEFAULT_LANGUAGE:
+        check_template(key, value, language)
+    else:
+        value = ""
+    target = f"template:{key}" if language == DEFAULT_LANGUAGE else f"template:{key}:{language}"
     with transaction(db):
         db.execute(
             "INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,"
             " updated_by = excluded.updated_by",
-            [f"template.{key}", value, clock.isoformat(clock.now()), actor.user_id],
+            [setting_key(key, language), value, clock.isoformat(clock.now()), actor.user_id],
         )
-        audit.record(db, "template_changed", actor=actor, target=f"template:{key}")
+        audit.record(db, "template_changed", actor=actor, target=target)
 
 
 # A link as long as the ones BASE_URL gives in production, for checking lengths.
@@ -70,19 +217,41 @@ SAMPLE_LINK = "https://ips-undersoegelse.kommune.dk/s/1a2b.AbCdEfGh.AbCdEfGhIjKl
 LONGEST_MUNICIPALITY = "Ringkøbing-Skjern"
 
 
-PLACEHOLDERS = ("kommune", "link", "frist", "afmeld")
+PLACEHOLDERS = ("kommune", "link", "frist", "minutter", "afmeld")
+TEAM_PLACEHOLDERS = ("navn", "kommune", "runde", "antal", "link", "frist")
 
 
-# The longest deadline a message can name: a two-digit day of the longest month name.
-LONGEST_DEADLINE = formatting.long_date(date(2099, 9, 30))
+def _longest_deadline(language: str) -> str:
+    """The longest deadline a message can name: a two-digit day of the longest month name."""
+    return max(
+        (
+            formatting.long_date(date(2099, month, 28 if month == 2 else 30), language)
+            for month in range(1, 13)
+        ),
+        key=len,
+    )
 
 
-def check_template(key: str, value: str) -> str:
-    """The template if it can be filled and (for SMS) fits one message; else UserError."""
-    if key not in DEFAULT_TEMPLATES:
+LONGEST_DEADLINES = {language: _longest_deadline(language) for language in LANGUAGES}
+LONGEST_DEADLINE = LONGEST_DEADLINES[DEFAULT_LANGUAGE]
+# The longest minute estimate a questionnaire may give (``questionnaires.MAX_ESTIMATED_MINUTES``).
+LONGEST_MINUTES = str(MAX_ESTIMATED_MINUTES)
+# What the check puts in for a team's placeholders: a long contact name, round name and count.
+_TEAM_SAMPLE = {"navn": " " + "x" * 40, "runde": "x" * 60, "antal": "99"}
+
+
+def check_template(key: str, value: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The template if it can be filled and (for SMS) fits one message; else UserError.
+
+    Lengths are checked with the longest value of each placeholder in ``language``: the longest
+    municipality name, a production link, the longest deadline and minute estimate.
+    """
+    if key not in TEMPLATE_KEYS:
         raise UserError(N_("Unknown template."))
+    allowed = TEAM_PLACEHOLDERS if key.startswith("team_") else PLACEHOLDERS
     placeholders_only = UserError(
-        N_("The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}.")
+        N_("The text may only use the placeholders %(placeholders)s."),
+        placeholders=", ".join("{" + name + "}" for name in allowed),
     )
     try:
         fields = list(string.Formatter().parse(value))
@@ -90,7 +259,7 @@ def check_template(key: str, value: str) -> str:
         raise placeholders_only from None
     # Bare names only: "{link:>99999999}" or "{link.__class__}" would pass str.format.
     for _text, name, spec, conversion in fields:
-        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
+        if name is not None and (name not in allowed or spec or conversion):
             raise placeholders_only
     # The placeholders the text really has: "{{link}}" is the text "{link}", not the link.
     used = {name for _text, name, _spec, _conversion in fields if name is not None}
@@ -98,13 +267,18 @@ def check_template(key: str, value: str) -> str:
         raise UserError(N_("The subject must be on one line."))
     try:
         filled = value.format(
-            kommune=LONGEST_MUNICIPALITY, link=SAMPLE_LINK, frist=LONGEST_DEADLINE, afmeld="x"
+            kommune=LONGEST_MUNICIPALITY,
+            link=SAMPLE_LINK,
+            frist=LONGEST_DEADLINES.get(language, LONGEST_DEADLINE),
+            minutter=LONGEST_MINUTES,
+            afmeld="x",
+            **_TEAM_SAMPLE,
         )
     except (KeyError, IndexError, ValueError):
-        raise UserError(
-            N_("The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}.")
-        ) from None
-    needs_link = key.endswith(("_invitation", "_reminder", "_invitation_body", "_reminder_body"))
+        raise placeholders_only from None
+    needs_link = key.endswith(
+        ("_invitation", "_reminder", "_invitation_body", "_reminder_body", "team_round_body")
+    )
     if needs_link and "link" not in used:
         raise UserError(N_("The text must contain {link}."))
     if key.startswith("email_") and key.endswith("_body") and "afmeld" not in used:
@@ -139,18 +313,29 @@ def render(
     link: str | None,
     expires: date | None,
     opt_out: str,
+    minutes: int,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[str | None, str]:
-    """The subject (e-mail only) and body of one message."""
+    """The subject (e-mail only) and body of one message, in the participant's ``language``."""
     values = {
         "kommune": municipality,
         "link": link or "",
-        "frist": formatting.long_date(expires) if expires else "",
+        "frist": formatting.long_date(expires, language) if expires else "",
+        "minutter": minutes,
         "afmeld": opt_out,
     }
     if channel == "sms":
-        return None, template(db, f"sms_{kind}").format(**values)
-    subject = template(db, f"email_{kind}_subject").format(**values)
-    return subject, template(db, f"email_{kind}_body").format(**values)
+        return None, template(db, f"sms_{kind}", language).format(**values)
+    subject = template(db, f"email_{kind}_subject", language).format(**values)
+    return subject, template(db, f"email_{kind}_body", language).format(**values)
+
+
+def render_team(db: sqlite_utils.Database, kind: str, values: dict, language: str) -> tuple[str, str]:
+    """The subject and body of a team's e-mail (``kind`` round or reminder) in ``language``."""
+    return (
+        template(db, f"team_{kind}_subject", language).format(**values),
+        template(db, f"team_{kind}_body", language).format(**values),
+    )
 
 
 # An address ends before a space, a quote or an angle bracket; punctuation closing the sentence around

@@ -10,47 +10,27 @@ import sqlite_utils
 
 from .. import clock, formatting
 from ..db import transaction
+from ..languages import DEFAULT_LANGUAGE
+from ..messaging.templates import render_team
 from ..questionnaires import Questionnaire
 from .lifecycle import TEAM_FROM, TEAM_SELECT, is_closed, one_row
 from .teams import get_team
 
-ROUND_SUBJECT = "IPS-organisationsskema for {kommune} Kommune: {runde}"
 
-
-ROUND_BODY = (
-    "Hej{navn}\n\n"
-    "IPS-teamet i {kommune} Kommune bedes besvare organisationsskemaet i runden »{runde}«: "
-    "{antal} ja/nej-spørgsmål om, hvordan IPS er organiseret hos jer, med plads til kommentarer.\n\n"
-    "I svarer på telefon eller computer via dette link:\n\n{link}\n\n"
-    "Fristen er {frist}. Indtil da kan I åbne linket igen, se jeres svar og rette dem.\n\n"
-    "Linket hører til jeres team. Send det kun videre inden for teamet.\n\n"
-    "Venlig hilsen\nIPS-undersøgelsen\n"
-)
-
-
-REMINDER_SUBJECT = "Påmindelse: IPS-organisationsskema for {kommune} Kommune"
-
-
-REMINDER_BODY = (
-    "Hej{navn}\n\n"
-    "Vi mangler stadig IPS-teamets svar på organisationsskemaet i runden »{runde}« for {kommune} Kommune. "
-    "Fristen er {frist}.\n\n"
-    "I kan fortsætte, hvor I slap, via jeres link:\n\n{link}\n\n"
-    "Venlig hilsen\nIPS-undersøgelsen\n"
-)
-
-
-def _message_text(kind: str, team: dict, link: str, questionnaire: Questionnaire | None) -> tuple[str, str]:
+def _message_text(
+    db: sqlite_utils.Database, kind: str, team: dict, link: str, questionnaire: Questionnaire | None
+) -> tuple[str, str]:
+    """The e-mail in the team contact's language (the texts are templates, ``messaging.render_team``)."""
+    language = team.get("contact_language") or DEFAULT_LANGUAGE
     values = {
         "navn": f" {team['contact_name']}" if team.get("contact_name") else "",
         "kommune": team["municipality_name"],
         "runde": team["round_name"],
         "antal": sum(1 for item in questionnaire.items if item.scored) if questionnaire else "",
         "link": link,
-        "frist": formatting.long_date(date.fromisoformat(team["deadline"])),
+        "frist": formatting.long_date(date.fromisoformat(team["deadline"]), language),
     }
-    subject, body = (ROUND_SUBJECT, ROUND_BODY) if kind == "round" else (REMINDER_SUBJECT, REMINDER_BODY)
-    return subject.format(**values), body.format(**values)
+    return render_team(db, "round" if kind == "round" else "reminder", values, language)
 
 
 def plan_messages(
@@ -75,7 +55,7 @@ def plan_messages(
     teams = list(
         db.query(
             TEAM_SELECT
-            + ", team_contact.email, team_contact.name AS contact_name"
+            + ", team_contact.email, team_contact.name AS contact_name, team_contact.language AS contact_language"
             + TEAM_FROM
             + " LEFT JOIN team_contact ON team_contact.municipality_code = round_team.municipality_code"
             " WHERE round.closed_at IS NULL AND round.deadline >= ? AND round_team.completed_at IS NULL"
@@ -103,7 +83,7 @@ def plan_messages(
                 continue
             if not dry_run:
                 subject, body = _message_text(
-                    kind, team, link_for(team), questionnaires.get(team["questionnaire_id"])
+                    db, kind, team, link_for(team), questionnaires.get(team["questionnaire_id"])
                 )
                 db.execute(
                     "INSERT INTO message (round_team_id, kind, channel, recipient, subject, body, dedupe_key,"

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_translations
+from flask_babel import Babel, format_date, format_datetime, get_translations, refresh
 
 from .. import clock, places
 from ..context import get_db
@@ -29,8 +29,14 @@ log = logging.getLogger(__name__)
 babel = Babel()
 
 
+# Where the session keeps the language of the participant whose link this browser opened; the
+# explicit choice of the language switch (``session["language"]``) wins over it.
+LINK_LANGUAGE_KEY = "link_language"
+
+
 def select_language() -> str:
-    """The participant's explicit choice (kept in the session), else Danish.
+    """The visitor's explicit choice (kept in the session), else on a participant's pages the
+    language the participant was registered with, else Danish.
 
     The browser's Accept-Language is deliberately not used: participants
     are Danish residents whose phones are often set to English, and the
@@ -40,7 +46,26 @@ def select_language() -> str:
         chosen = session.get("language")
         if chosen in LANGUAGES:
             return chosen
+        if request.blueprint == "participant":
+            registered = g.get(LINK_LANGUAGE_KEY) or session.get(LINK_LANGUAGE_KEY)
+            if registered in LANGUAGES:
+                return registered
     return DEFAULT_LANGUAGE
+
+
+def speak_participants_language(language: str | None, *, remember: bool) -> None:
+    """Show this request (and, with ``remember``, this session's next participant pages) in the
+    language the participant was registered with, unless the visitor chose one with the switch.
+
+    A GET of a link must change nothing, so only the POST that starts answering remembers it.
+    """
+    if language not in LANGUAGES or session.get("language") in LANGUAGES:
+        return
+    refresh()  # forget a locale or catalogue already looked up for this request
+    g.pop("translations", None)
+    g.language = g.link_language = language
+    if remember and session.get(LINK_LANGUAGE_KEY) != language:
+        session[LINK_LANGUAGE_KEY] = language
 
 
 def current_language() -> str:

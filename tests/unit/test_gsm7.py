@@ -75,9 +75,10 @@ def test_a_danish_invitation_with_a_long_link_fits_one_sms():
 
 
 def test_the_shipped_invitation_fits_one_sms_with_a_long_link():
-    from survey_app.messaging import DEFAULT_TEMPLATES, LONGEST_MUNICIPALITY, SAMPLE_LINK
+    from survey_app.messaging import DEFAULTS_BY_LANGUAGE, LONGEST_MUNICIPALITY, SAMPLE_LINK
 
-    for key in ("sms_invitation", "sms_reminder", "sms_prenotice"):
-        text = DEFAULT_TEMPLATES[key].format(kommune=LONGEST_MUNICIPALITY, link=SAMPLE_LINK)
-        encoding, length, count = sms_length(text)
-        assert (encoding, count) == ("gsm7", 1), (key, length, text)
+    for language, defaults in DEFAULTS_BY_LANGUAGE.items():
+        for key in ("sms_invitation", "sms_reminder", "sms_prenotice"):
+            text = defaults[key].format(kommune=LONGEST_MUNICIPALITY, link=SAMPLE_LINK, minutter="99")
+            encoding, length, count = sms_length(text)
+            assert (encoding, count) == ("gsm7", 1), (language, key, length, text)

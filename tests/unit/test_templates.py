@@ -19,7 +19,7 @@ import pytest
 from survey_app import audit, languages, links, messaging, places
 from survey_app import db as database
 
-PLACEHOLDERS_ONLY = "The text may only use the placeholders {kommune}, {link}, {frist} and {afmeld}."
+PLACEHOLDERS_ONLY = "The text may only use the placeholders %(placeholders)s."
 TOO_LONG = "The SMS is too long"
 SMS_KEYS = ["sms_invitation", "sms_reminder", "sms_prenotice"]
 BODY_KEYS = ["email_invitation_body", "email_reminder_body", "email_prenotice_body"]
@@ -28,9 +28,9 @@ LINK = "https://ips.example.dk/s/3f.AbCdEfGhIjKl.MnOpQrStUvWxYz012345"
 OPT_OUT = "https://ips.example.dk/afmeld/9.QwErTy"
 
 
-def refusal(key: str, text: str) -> languages.UserError:
+def refusal(key: str, text: str, language: str = "da") -> languages.UserError:
     with pytest.raises(languages.UserError) as refused:
-        messaging.check_template(key, text)
+        messaging.check_template(key, text, language)
     return refused.value
 
 
@@ -75,8 +75,10 @@ def test_the_longest_municipality_name_is_the_one_templates_are_checked_with(db)
         "Svar {kommune} {link} {kommune.upper}",
     ],
 )
-def test_only_the_four_bare_placeholders_are_allowed(text):
-    assert refusal("sms_invitation", text).message == PLACEHOLDERS_ONLY
+def test_only_the_five_bare_placeholders_are_allowed(text):
+    refused = refusal("sms_invitation", text)
+    assert refused.message == PLACEHOLDERS_ONLY
+    assert refused.params == {"placeholders": "{kommune}, {link}, {frist}, {minutter}, {afmeld}"}
 
 
 def test_each_placeholder_may_be_used_in_any_template_and_braces_can_be_doubled():
@@ -244,20 +246,29 @@ def db(connection):
     connection.execute("DELETE FROM setting")
 
 
-def render(db, kind, channel, municipality="Køge", link=LINK, expires=date(2026, 9, 30), opt_out=OPT_OUT):
+def render(
+    db, kind, channel, municipality="Køge", link=LINK, expires=date(2026, 9, 30), opt_out=OPT_OUT, **more
+):
     return messaging.render(
-        db, kind, channel, municipality=municipality, link=link, expires=expires, opt_out=opt_out
+        db,
+        kind,
+        channel,
+        municipality=municipality,
+        link=link,
+        expires=expires,
+        opt_out=opt_out,
+        **({"minutes": 2} | more),
     )
 
 
 def test_an_sms_invitation_has_no_subject_and_names_the_municipality_and_the_link(db):
     assert render(db, "invitation", "sms") == (
         None,
-        f"Køge Kommune: Hvad synes du om din IPS-støtte? 8 korte spørgsmål: {LINK}",
+        f"Køge Kommune: Hvad synes du om din IPS-støtte? 8 spørgsmål, 2 min.: {LINK}",
     )
     subject, reminder = render(db, "reminder", "sms", municipality="Ringkøbing-Skjern")
     assert subject is None
-    assert reminder == f"Husk: vi vil gerne høre din mening om din IPS-støtte. Det tager 3 minutter: {LINK}"
+    assert reminder == f"Husk: vi vil gerne høre din mening om din IPS-støtte. Det tager 2 minutter: {LINK}"
 
 
 def test_an_e_mail_invitation_has_subject_link_deadline_and_opt_out(db):
@@ -277,7 +288,8 @@ def test_a_prenotice_has_no_link_and_no_deadline_and_shows_no_none(db):
     assert OPT_OUT in body
     assert "None" not in body and "{" not in body
     assert render(db, "prenotice", "sms", link=None, expires=None)[1] == (
-        "Hej! Om nogle dage sender Køge Kommune dig 8 korte spørgsmål om din IPS-støtte. Tak på forhånd!"
+        "Hej! Om nogle dage sender Køge Kommune dig 8 korte spørgsmål om din IPS-støtte."
+        " Det tager 2 minutter. Tak på forhånd!"
     )
 
 
@@ -352,6 +364,84 @@ def test_an_sms_that_passes_the_check_fits_one_message_on_every_deadline(db):
         if messaging.gsm7_length(body)[2] > 1:
             too_long.append(day.isoformat())
     assert too_long == []
+
+
+# -- languages ----------------------------------------------------------------------------------------------
+
+
+def test_every_language_has_the_same_keys_and_placeholders_as_danish_and_passes_its_check():
+    danish = messaging.DEFAULTS_BY_LANGUAGE["da"]
+    assert set(messaging.DEFAULTS_BY_LANGUAGE) == set(languages.LANGUAGES)
+    for language, defaults in messaging.DEFAULTS_BY_LANGUAGE.items():
+        assert set(defaults) == set(danish) == set(messaging.TEMPLATE_KEYS) == set(messaging.TEMPLATE_LABELS)
+        for key, text in defaults.items():
+            assert messaging.check_template(key, text, language) == text, (language, key)
+            assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", danish[key])), key
+
+
+def test_every_default_names_the_minutes_from_the_questionnaire_not_a_fixed_number():
+    for language, defaults in messaging.DEFAULTS_BY_LANGUAGE.items():
+        for key, text in defaults.items():
+            if not key.startswith("team_") and "minut" in text.lower():
+                assert "{minutter}" in text, (language, key)
+            assert not re.search(r"\d+ (minutter|minutes)", text), (language, key)
+
+
+def test_an_english_participant_gets_english_texts_with_an_english_deadline(db):
+    subject, body = render(db, "invitation", "email", municipality="Næstved", language="en", minutes=4)
+    assert subject == "What do you think of your IPS support?"
+    assert body.startswith("Hello\n\nNæstved Municipality would like to hear")
+    assert "it takes about 4 minutes" in body
+    assert "You can use the link until the end of September 30, 2026." in body
+    assert body.rstrip().endswith(f"click here: {OPT_OUT}")
+    assert render(db, "reminder", "sms", language="en")[1] == (
+        f"Reminder: we would like to hear your view of your IPS support. It takes 2 minutes: {LINK}"
+    )
+
+
+def test_an_english_text_saved_by_an_admin_is_sent_and_danish_is_untouched(db):
+    messaging.save_template(db, "sms_reminder", "Please answer ({minutter} min.): {link}", actor=audit.SEED,
+                            language="en")  # fmt: skip
+    assert render(db, "reminder", "sms", language="en")[1] == f"Please answer (2 min.): {LINK}"
+    assert render(db, "reminder", "sms")[1].startswith("Husk: vi vil gerne høre")
+    assert db.execute("SELECT key FROM setting").fetchall() == [("template.en.sms_reminder",)]
+
+
+def test_an_empty_english_text_sends_the_danish_one(db):
+    messaging.save_template(db, "sms_reminder", "Husk {kommune}: {link}", actor=audit.SEED)
+    messaging.save_template(db, "sms_reminder", "  \n", actor=audit.SEED, language="en")
+    assert messaging.saved_template(db, "sms_reminder", "en") == ""
+    assert messaging.own_text(db, "sms_reminder", "en") == ""
+    assert render(db, "reminder", "sms", language="en")[1] == f"Husk Køge: {LINK}"
+
+
+def test_a_language_with_no_shipped_text_sends_danish(db):
+    assert render(db, "invitation", "sms", language="de")[1] == render(db, "invitation", "sms")[1]
+
+
+def test_danish_is_required_and_an_unknown_language_is_refused(db):
+    with pytest.raises(languages.UserError):
+        messaging.save_template(db, "sms_reminder", "", actor=audit.SEED)
+    with pytest.raises(languages.UserError) as refused:
+        messaging.save_template(db, "sms_reminder", "Hi {link}", actor=audit.SEED, language="de")
+    assert refused.value.message == "Unknown language."
+    assert db.execute("SELECT COUNT(*) FROM setting").fetchone()[0] == 0
+
+
+def test_an_english_sms_is_checked_with_the_longest_english_deadline_and_two_digit_minutes():
+    assert messaging.LONGEST_DEADLINES["en"] == "September 30, 2099"
+    fixed = FIXED + 1 + len("September 30, 2099") + 1 + 2
+    text = "{kommune} " + "a" * (160 - fixed) + " {frist} {minutter} {link}"
+    assert messaging.check_template("sms_reminder", text, "en") == text
+    assert refusal("sms_reminder", text.replace(" {frist}", "a {frist}"), "en").params == {"length": 161}
+
+
+def test_team_e_mails_have_their_own_placeholders_and_need_the_link():
+    body = messaging.TEAM_TEMPLATES["team_round_body"]
+    assert messaging.check_template("team_round_body", body) == body
+    assert refusal("team_round_body", "Hej{navn}").message == "The text must contain {link}."
+    refused = refusal("team_round_subject", "{afmeld}")
+    assert refused.params == {"placeholders": "{navn}, {kommune}, {runde}, {antal}, {link}, {frist}"}
 
 
 # -- the HTML alternative of an e-mail ----------------------------------------------------------------------

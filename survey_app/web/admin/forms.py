@@ -22,6 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from ...languages import DEFAULT_LANGUAGE, LANGUAGES
+
 ROLE_CHOICES = [
     SelectChoice("consultant", _l("Consultant")),
     SelectChoice("evaluator", _l("Evaluator")),
@@ -53,6 +55,12 @@ class TemplateForm(FlaskForm):
     text = TextAreaField(_l("Text"), validators=[DataRequired()])
 
 
+class OtherLanguageTemplateForm(FlaskForm):
+    """A text in a language other than Danish: left empty, that language sends the Danish text."""
+
+    text = TextAreaField(_l("Text"), validators=[Optional()])
+
+
 class OpenRoundForm(FlaskForm):
     name = StringField(_l("Name of the round"), validators=[InputRequired(_l("Give the round a name."))])
     questionnaire = SelectField(_l("Questionnaire"))
@@ -74,6 +82,13 @@ class OpenRoundForm(FlaskForm):
 class TeamContactForm(FlaskForm):
     email = EmailField(_l("The team's e-mail"), validators=[Optional()])
     name = StringField(_l("Name of the team or contact person"), validators=[Optional()])
+    # The installation's languages; ``rounds.set_team_contact`` refuses any other.
+    language = SelectField(
+        _l("Language of the e-mails"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        default=DEFAULT_LANGUAGE,
+        validate_choice=False,
+    )
 
 
 class SupportContactForm(FlaskForm):

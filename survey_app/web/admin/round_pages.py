@@ -14,8 +14,10 @@ from ... import clock, rounds
 from ...context import all_questionnaires, get_db, plan_round_messages, team_link
 from ...db import transaction
 from ...languages import UserError
+from ...questionnaires import localise
 from ..auth import current_actor, role_required
 from ..forms import show_error
+from ..i18n import current_language
 from . import bp
 from .forms import CHOSEN, OpenRoundForm, TeamContactForm
 
@@ -45,7 +47,7 @@ def open_round():
     form = OpenRoundForm()
     questionnaires = rounds.round_questionnaires(all_questionnaires())
     form.questionnaire.choices = [
-        SelectChoice(key, q.title["da"]) for key, q in sorted(questionnaires.items())
+        SelectChoice(key, localise(q.title, current_language())) for key, q in sorted(questionnaires.items())
     ]
     contacts = {row["code"]: row for row in rounds.team_contacts(db)}
     form.municipalities.choices = [
@@ -136,7 +138,9 @@ def team_contact(code: str):
     if current is None:
         abort(404)
     form = TeamContactForm(
-        data=None if request.method == "POST" else {"email": current["email"], "name": current["name"]}
+        data=None
+        if request.method == "POST"
+        else {"email": current["email"], "name": current["name"], "language": current["language"] or "da"}
     )
     if form.validate_on_submit():
         try:
@@ -148,9 +152,10 @@ def team_contact(code: str):
                     name=form.name.data,
                     actor=current_actor(),
                     now=clock.now(),
+                    language=form.language.data or None,
                 )
         except UserError as error:
-            show_error(form, error, "email")
+            show_error(form, error, "language" if "language" in error.message else "email")
         else:
             flash(
                 _("The team contact of %(municipality)s is saved.", municipality=current["municipality_name"])

@@ -9,11 +9,11 @@ from wtforms.fields.choices import SelectChoice
 from ... import accounts, audit, clock, messaging, places
 from ...context import get_db, set_password_url
 from ...db import transaction
-from ...languages import UserError
+from ...languages import DEFAULT_LANGUAGE, LANGUAGES, UserError
 from ..auth import current_actor, log_action, role_required
 from ..forms import show_error
 from . import bp
-from .forms import ClusterForm, TemplateForm, UserForm
+from .forms import ClusterForm, OtherLanguageTemplateForm, TemplateForm, UserForm
 
 
 def _municipality_choices() -> list[SelectChoice]:
@@ -139,26 +139,40 @@ def clusters(cluster_id: int | None = None):
 @bp.route("/beskeder/<key>", methods=["GET", "POST"])
 @role_required("admin")
 def templates(key: str | None = None):
-    """The texts of SMS and e-mails; SMS are checked to fit 160 characters with a real link."""
+    """The texts of SMS and e-mails in every language; SMS are checked to fit 160 characters with a real link.
+
+    Danish is required; in another language an empty text means that language sends the Danish one.
+    """
     db = get_db()
-    if key is not None and key not in messaging.DEFAULT_TEMPLATES:
+    language = request.args.get("sprog", DEFAULT_LANGUAGE)  # ?sprog=en edits the English text
+    if (key is not None and key not in messaging.TEMPLATE_KEYS) or language not in LANGUAGES:
         abort(404)
-    form = TemplateForm(
-        data=None if request.method == "POST" or key is None else {"text": messaging.template(db, key)}
+    form = (OtherLanguageTemplateForm if language != DEFAULT_LANGUAGE else TemplateForm)(
+        data=None
+        if request.method == "POST" or key is None
+        else {"text": messaging.own_text(db, key, language)}
     )
     if key is not None and form.validate_on_submit():
-        text = form.text.data.replace("\r\n", "\n")
+        text = (form.text.data or "").replace("\r\n", "\n")
         try:
             with transaction(db):
-                messaging.save_template(db, key, text, actor=current_actor())
+                messaging.save_template(db, key, text, actor=current_actor(), language=language)
         except UserError as error:
             show_error(form, error, "text")
         else:
             flash(_("The text is saved."))
             return redirect(url_for(".templates"), code=303)
-    texts = [(name, messaging.template(db, name)) for name in messaging.DEFAULT_TEMPLATES]
+    texts = [
+        (name, [(code, messaging.own_text(db, name, code)) for code in LANGUAGES])
+        for name in messaging.TEMPLATE_KEYS
+    ]
     return render_template(
-        "admin/templates.html", texts=texts, key=key, form=form
+        "admin/templates.html",
+        texts=texts,
+        key=key,
+        language=language,
+        form=form,
+        labels=messaging.TEMPLATE_LABELS,
     ), 422 if form.errors else 200
 
 

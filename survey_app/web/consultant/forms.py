@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ... import participants, places
+from ...languages import DEFAULT_LANGUAGE, LANGUAGES
 from ..forms import show_error
 
 # The participant's columns (the names ``check_participant`` gives its errors) and their fields.
@@ -51,8 +52,11 @@ class ParticipantForm(FlaskForm):
         choices=[SelectChoice("sms", _l("SMS")), SelectChoice("email", _l("E-mail"))],
         default="sms",
     )
+    # The installation's languages (``check_participant`` refuses any other, for the import and command).
     language = SelectField(
-        _l("Language"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")], default="da"
+        _l("Language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        default=DEFAULT_LANGUAGE,
     )
     birth_year = StringField(_l("Birth year (optional)"), validators=[Optional()])
     gender = SelectField(

@@ -17,9 +17,10 @@ from flask_babel import get_locale, gettext
 from ... import charts, clock, context, exports, formatting, places, reporting
 from ...context import connection_cache, get_db
 from ...db import data_version, transaction
-from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
+from ...questionnaires import PARTICIPANT_QUESTIONNAIRE, localise
 from ...reporting import cube
 from ..auth import log_action, role_required
+from ..i18n import current_language
 from . import bp
 from .forms import FilterForm
 
@@ -36,7 +37,10 @@ def _questionnaires() -> dict:
 def _filters() -> tuple[FilterForm, bool]:
     form = FilterForm(request.args)
     questionnaires = _questionnaires()
-    form.questionnaire.choices = [(key, q.title["da"]) for key, q in sorted(questionnaires.items())]
+    language = current_language()
+    form.questionnaire.choices = [
+        (key, localise(q.title, language)) for key, q in sorted(questionnaires.items())
+    ]
     form.period.choices = [("", gettext("The whole time"))]
     valid = form.questionnaire.validate(form) if request.args else True
     if not valid:

@@ -31,7 +31,7 @@ from ...context import get_db, participant_for_opt_out
 from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
-from ..i18n import current_language
+from ..i18n import current_language, speak_participants_language
 from ..support_contact import remember_municipality
 from . import bp
 from .conversation import build_conversation
@@ -62,8 +62,13 @@ def _closed_page(state: str):
 
 
 def _answerable_invitation(token: str) -> dict:
-    """The invitation behind a link that can still be used; otherwise its page is shown instead."""
+    """The invitation behind a link that can still be used; otherwise its page is shown instead.
+
+    The page is in the participant's language (unless the switch chose another); the POST that
+    starts answering keeps it for the session's next pages.
+    """
     invitation = _invitation_for_link(token)
+    speak_participants_language(invitation["participant_language"], remember=request.method == "POST")
     closed = _closed_page(invitations.state(invitation))
     if closed:
         abort(current_app.make_response(closed))
@@ -202,9 +207,12 @@ def opt_out(token: str):
     """Stop all messages about the survey. GET only asks (mail scanners open links too)."""
     participant_id = participant_for_opt_out(token)
     db = get_db()
-    row = db.execute("SELECT opted_out_at FROM participant WHERE id = ?", [participant_id]).fetchone()
+    row = db.execute(
+        "SELECT opted_out_at, language FROM participant WHERE id = ?", [participant_id]
+    ).fetchone()
     if participant_id is None or row is None:
         abort(404)
+    speak_participants_language(row[1], remember=False)
     done = row[0] is not None
     if request.method == "POST" and not done:
         participants.opt_out(db, participant_id, actor=audit.PARTICIPANT)
