@@ -10,7 +10,7 @@ UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
 
 def init_app(app) -> None:
     """Languages, CSRF, headers, error pages, login, the blueprints and the rate limits."""
-    from . import auth, error_pages, home, i18n, limits, security
+    from . import auth, error_pages, home, i18n, labelling, limits, security
     from .admin import bp as admin_bp
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
@@ -18,6 +18,7 @@ def init_app(app) -> None:
     from .team import bp as team_bp
 
     i18n.init_app(app)
+    labelling.init_app(app)
 
     @app.before_request
     def allow_uploads():
