@@ -15,7 +15,7 @@ from .. import (
 from ..context import get_db, plan_round_messages, set_password_url, team_link
 from ..db import transaction
 from ..languages import UserError
-from .shared import DanishError, fail_on_user_error, local_time, questionnaire_or_fail
+from .shared import DanishError, counted, fail_on_user_error, local_time, questionnaire_or_fail
 
 
 @click.group("users", cls=AppGroup)
@@ -124,8 +124,9 @@ def open_round_command(name, questionnaire_id, deadline, municipalities):
         fail_on_user_error(error)
     planned = plan_round_messages(db, now)
     click.echo(
-        f"Runden {round_row['name']} er åbnet for {len(teams)} kommuner med frist {round_row['deadline']}."
-        f" {planned['round']} e-mails med linket ligger i udbakken og sendes ved næste send-due.",
+        f"Runden {round_row['name']} er åbnet for {counted(len(teams), 'kommune', 'kommuner')} med frist"
+        f" {round_row['deadline']}. {counted(planned['round'], 'e-mail', 'e-mails')} med linket ligger i"
+        " udbakken og sendes ved næste send-due.",
         err=True,
     )
     for team in teams:
@@ -145,7 +146,9 @@ def round_status_command(name):
     closed = rounds.is_closed(round_row, clock.today())
     state = "lukket" if closed else f"åben til og med {round_row['deadline']}"
     answered = sum(1 for team in teams if team["status"] == rounds.ANSWERED)
-    click.echo(f"Runde {round_row['name']} ({state}): {answered} af {len(teams)} kommuner har svaret.")
+    click.echo(
+        f"Runde {round_row['name']} ({state}): {answered} af {counted(len(teams), 'kommune', 'kommuner')} har svaret."
+    )
     click.echo("kode\tkommune\tstatus\tbesvaret\tsenest ændret")
     for team in teams:
         click.echo(

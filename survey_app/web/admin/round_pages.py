@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from ... import clock, rounds
@@ -74,11 +75,16 @@ def open_round():
         else:
             planned = plan_round_messages(db, now)
             flash(
-                _(
-                    "The round is open for %(count)s municipalities. %(emails)s e-mails with the link are"
-                    " in the outbox and go out at the next send-due run.",
-                    count=len(teams),
-                    emails=planned["round"],
+                ngettext(
+                    "The round is open for %(num)s municipality.",
+                    "The round is open for %(num)s municipalities.",
+                    len(teams),
+                )
+                + " "
+                + ngettext(
+                    "%(num)s e-mail with the link is in the outbox and goes out at the next send-due run.",
+                    "%(num)s e-mails with the link are in the outbox and go out at the next send-due run.",
+                    planned["round"],
                 )
             )
             return redirect(url_for(".round_detail", round_id=round_row["id"]), code=303)
