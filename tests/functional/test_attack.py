@@ -618,6 +618,7 @@ EXPECTED = {
     "admin.home": ("GET POST", "admin"),
     "admin.user": ("GET POST", "admin"),
     "admin.password_link": ("POST", "admin"),
+    "admin.email_password_link": ("POST", "admin"),
     "admin.clusters": ("GET POST", "admin"),
     "admin.templates": ("GET POST", "admin"),
     "admin.outbox": ("GET", "admin"),
@@ -730,6 +731,7 @@ def form_for(w: World, rule) -> dict:
             "name": "Karen Køge",
         },
         "admin.password_link": dict,
+        "admin.email_password_link": dict,
         "admin.clusters": lambda: (
             {"name": w.cluster_name + " og omegn", "municipalities": w.cluster_members}
             if "cluster_id" in rule.arguments
