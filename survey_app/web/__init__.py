@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 # Pages that take a file: their own size limit instead of MAX_CONTENT_LENGTH.
-UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
+UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import", "admin.import_team_contacts"}
 
 
 def init_app(app) -> None:
