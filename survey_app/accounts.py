@@ -422,3 +422,34 @@ def create_first_admin(db: sqlite_utils.Database, *, email: str, password: str, 
         )
         db.execute("DELETE FROM installation_secret WHERE name = 'first_admin'")
     return row
+
+
+def email_set_password_link(
+    db: sqlite_utils.Database, config, user: dict, *, subject: str, body: str, actor: audit.Actor
+) -> None:
+    """E-mail a one-time link (already in ``body``) to the user's address, then log that it was sent.
+
+    It goes straight to the e-mail sender the configuration chooses (the console in development,
+    whose log masks the link's token), not through the outbox: the link is a password, kept in no
+    table, and the admin who sends it sees at once whether it went. The audit row names the
+    recipient, never the link. A refused or failed send raises :class:`UserError` and logs nothing.
+    """
+    from .messaging import channels  # the outbox's senders; imported here, as only this needs them
+
+    try:
+        channels.sender_for(config, "email").send(
+            channels.Outgoing(channel="email", recipient=user["email"], subject=subject, body=body)
+        )
+    except channels.DeliveryError as error:
+        raise UserError(
+            N_("The e-mail could not be sent (%(reason)s). Copy the link and give it to the user instead."),
+            reason=error.reason,
+        ) from None
+    with transaction(db):
+        audit.record(
+            db,
+            "password_link_emailed",
+            actor=actor,
+            target=f"user:{user['id']}",
+            detail={"recipient": user["email"]},
+        )

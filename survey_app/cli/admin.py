@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext
 
 from .. import (
     accounts,
     audit,
     clock,
+    importing,
     participants,
     rounds,
 )
 from ..context import get_db, plan_round_messages, set_password_url, team_link
 from ..db import transaction
 from ..languages import UserError
-from .shared import DanishError, fail_on_user_error, local_time, questionnaire_or_fail
+from ..rounds import contact_imports
+from .shared import DanishError, counted, fail_on_user_error, local_time, questionnaire_or_fail
 
 
 @click.group("users", cls=AppGroup)
@@ -124,8 +127,9 @@ def open_round_command(name, questionnaire_id, deadline, municipalities):
         fail_on_user_error(error)
     planned = plan_round_messages(db, now)
     click.echo(
-        f"Runden {round_row['name']} er åbnet for {len(teams)} kommuner med frist {round_row['deadline']}."
-        f" {planned['round']} e-mails med linket ligger i udbakken og sendes ved næste send-due.",
+        f"Runden {round_row['name']} er åbnet for {counted(len(teams), 'kommune', 'kommuner')} med frist"
+        f" {round_row['deadline']}. {counted(planned['round'], 'e-mail', 'e-mails')} med linket ligger i"
+        " udbakken og sendes ved næste send-due.",
         err=True,
     )
     for team in teams:
@@ -145,7 +149,9 @@ def round_status_command(name):
     closed = rounds.is_closed(round_row, clock.today())
     state = "lukket" if closed else f"åben til og med {round_row['deadline']}"
     answered = sum(1 for team in teams if team["status"] == rounds.ANSWERED)
-    click.echo(f"Runde {round_row['name']} ({state}): {answered} af {len(teams)} kommuner har svaret.")
+    click.echo(
+        f"Runde {round_row['name']} ({state}): {answered} af {counted(len(teams), 'kommune', 'kommuner')} har svaret."
+    )
     click.echo("kode\tkommune\tstatus\tbesvaret\tsenest ændret")
     for team in teams:
         click.echo(
@@ -198,3 +204,36 @@ def list_teams_command():
     for row in rounds.team_contacts(get_db()):
         if row["email"]:
             click.echo(f"{row['code']}\t{row['municipality_name']}\t{row['email']}\t{row['name'] or ''}")
+
+
+@teams_command.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Only say what would change; store nothing.")
+def import_teams_command(file, dry_run):
+    """Import team contacts from a CSV file with the columns kommune (code or name), e-mail and navn.
+
+    All or nothing: every problem is listed with its line, and nothing is stored unless the whole
+    file is good. Prints what changes (new, changed, unchanged) before importing.
+    """
+    db = get_db()
+    with open(file, "rb") as handle:
+        data = handle.read(contact_imports.MAX_BYTES + 1)
+    parsed = contact_imports.parse_contacts(db, data)
+    if parsed.errors:
+        for line in importing.error_report(parsed.errors, gettext):
+            click.echo(line, err=True)
+        raise DanishError("Intet er importeret: ret linjerne ovenfor og prøv igen.")
+    for row in parsed.rows:
+        if row.change != contact_imports.UNCHANGED:
+            before = f" (før: {row.before['email']})" if row.before else " (ny)"
+            click.echo(f"{row.code}\t{row.municipality_name}\t{row.email}\t{row.name or ''}{before}")
+    counts = (
+        f"{counted(parsed.count(contact_imports.ADDED), 'ny teamkontakt', 'nye teamkontakter')},"
+        f" {parsed.count(contact_imports.CHANGED)} ændret,"
+        f" {parsed.count(contact_imports.UNCHANGED)} uændret"
+    )
+    if dry_run:
+        click.echo(f"Prøvekørsel, intet er gemt: filen giver {counts}.")
+        return
+    contact_imports.import_contacts(db, parsed, actor=audit.COMMAND, now=clock.now())
+    click.echo(f"Importeret: {counts}.")

@@ -20,7 +20,7 @@ from ..context import get_db, public_link
 from ..db import transaction
 from ..languages import DEFAULT_LANGUAGE, LANGUAGES, UserError
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
-from .shared import DanishError, fail_on_user_error
+from .shared import DanishError, counted, fail_on_user_error
 
 
 @click.group("participants", cls=AppGroup)
@@ -166,4 +166,7 @@ def import_participants_command(file, consent_confirmed):
             click.echo(f"Fejl: {line}", err=True)
         click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
         sys.exit(1)
-    click.echo(f"{len(result.added)} deltagere importeret, {len(result.unchanged)} fandtes allerede uændret.")
+    click.echo(
+        f"{counted(len(result.added), 'deltager', 'deltagere')} importeret,"
+        f" {len(result.unchanged)} fandtes allerede uændret."
+    )

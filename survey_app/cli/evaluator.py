@@ -29,7 +29,7 @@ from ..db import transaction
 from ..languages import N_
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ..reporting import cube
-from .shared import DanishError, parse_date_option, questionnaire_or_fail
+from .shared import DanishError, counted, parse_date_option, questionnaire_or_fail
 
 # The table's headings: the msgids of the dashboard's column headings, translated like the page.
 REPORT_COLUMNS = (
@@ -264,4 +264,7 @@ def import_command(file):
         click.echo("Intet er importeret. Ret linjerne og kør kommandoen igen.", err=True)
         sys.exit(1)
     fidelity.import_reviews(db, result, actor=audit.COMMAND)
-    click.echo(f"{len(result.added)} målinger importeret, {len(result.unchanged)} fandtes allerede uændret.")
+    click.echo(
+        f"{counted(len(result.added), 'måling', 'målinger')} importeret,"
+        f" {len(result.unchanged)} fandtes allerede uændret."
+    )

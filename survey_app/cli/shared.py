@@ -42,5 +42,10 @@ def questionnaire_or_fail(questionnaire_id: str):
     return questionnaire
 
 
+def counted(number: int, singular: str, plural: str) -> str:
+    """A count with its Danish noun: ``1 kommune``, ``2 kommuner``."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def local_time(stored: str | None) -> str:
     return clock.local(clock.parse(stored)).strftime("%Y-%m-%d %H:%M") if stored else "-"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from .. import clock, invitations, rounds
+from .. import clock, invitations, labels, rounds
 from ..db import transaction
 from ..languages import N_, UserError
 from ..scheduling import Schedule
@@ -254,10 +254,5 @@ def describe_kind(kind: str, channel: str) -> str:
     }[(kind, channel)]
 
 
-STATUS_TEXTS = {
-    "pending": N_("waiting to be sent"),
-    "sending": N_("being sent"),
-    "sent": N_("sent"),
-    "failed": N_("could not be delivered"),
-    "cancelled": N_("cancelled"),
-}
+# The labels of a message's statuses (one table for every page, in labels.py).
+STATUS_TEXTS = labels.MESSAGE_STATUS

@@ -5,12 +5,12 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 # Pages that take a file: their own size limit instead of MAX_CONTENT_LENGTH.
-UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import"}
+UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import", "admin.import_team_contacts"}
 
 
 def init_app(app) -> None:
     """Languages, CSRF, headers, error pages, login, the blueprints and the rate limits."""
-    from . import auth, error_pages, home, i18n, limits, security, sender_status, support_contact
+    from . import auth, error_pages, home, i18n, labelling, limits, security, sender_status, support_contact
     from .admin import bp as admin_bp
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
@@ -18,6 +18,7 @@ def init_app(app) -> None:
     from .team import bp as team_bp
 
     i18n.init_app(app)
+    labelling.init_app(app)
 
     @app.before_request
     def allow_uploads():

@@ -219,7 +219,7 @@ def test_admin_and_evaluator_round_pages_are_accessible(browser, team_link, live
     assert_accessible(page, "evaluator rounds")
     page.get_by_role("link", name="Forår 2099").click()
     # The round's progress in plain numbers (the table of answers below names the municipality).
-    assert "1 af 1 kommuner har svaret." in page.get_by_role("main").inner_text()
+    assert "1 af 1 kommune har svaret." in page.get_by_role("main").inner_text()
     screenshots(page, "evaluator-round")
     assert_accessible(page, "evaluator round")
     context.close()

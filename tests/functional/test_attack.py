@@ -618,6 +618,8 @@ EXPECTED = {
     "admin.home": ("GET POST", "admin"),
     "admin.user": ("GET POST", "admin"),
     "admin.password_link": ("POST", "admin"),
+    "admin.email_password_link": ("POST", "admin"),
+    "admin.import_team_contacts": ("GET POST", "admin"),
     "admin.clusters": ("GET POST", "admin"),
     "admin.templates": ("GET POST", "admin"),
     "admin.outbox": ("GET", "admin"),
@@ -732,6 +734,9 @@ def form_for(w: World, rule) -> dict:
             "name": "Karen Køge",
         },
         "admin.password_link": dict,
+        "admin.email_password_link": dict,
+        # The second press, which imports the previewed file (sent back as base64).
+        "admin.import_team_contacts": lambda: {"content": "a29tbXVuZTtlLW1haWwKMjU5O3RlYW1Aa29lZ2UuZGsK"},
         "admin.clusters": lambda: (
             {"name": w.cluster_name + " og omegn", "municipalities": w.cluster_members}
             if "cluster_id" in rule.arguments

@@ -1312,7 +1312,7 @@ def test_the_good_rows_of_those_files_do_import(login, db):
     """The files above are refused for what is broken, not for their rows."""
     client = login("consultant", ("259",))
     response = upload(client, "/konsulent/import", (HEADER + ROW).encode("utf-8"))
-    assert response.status_code == 200 and "1 deltagere importeret" in page_text(response)
+    assert response.status_code == 200 and "1 deltager importeret." in page_text(response)
     assert [r["email"] for r in db.query("SELECT email FROM participant")] == ["søren@example.dk"]
     evaluator = login("evaluator", ())
     response = upload(

@@ -286,7 +286,7 @@ def test_import_a_good_file_twice_changes_nothing_the_second_time(evaluator, db)
     data = csv_text(rows).encode()
     first = upload(evaluator, data)
     assert first.status_code == 200, first.text
-    assert "3 målinger importeret, 0 fandtes allerede uændret." in first.text
+    assert "3 målinger importeret. 0 fandtes allerede uændret." in first.text
     stored = db.execute(
         "SELECT municipality_code, review_date, scale, total, ips25_equivalent FROM fidelity_review ORDER BY 1"
     )
@@ -297,7 +297,7 @@ def test_import_a_good_file_twice_changes_nothing_the_second_time(evaluator, db)
     ]
     assert count(db, "fidelity_score") == 25 + 25 + 15
     second = upload(evaluator, data)
-    assert "0 målinger importeret, 3 fandtes allerede uændret." in second.text
+    assert "0 målinger importeret. 3 fandtes allerede uændret." in second.text
     assert count(db) == 3
     # Changed scores for a stored review are an error, not an overwrite.
     changed = csv_text([ips25_row("259", "2024-03-01", 99)]).encode()
@@ -364,7 +364,7 @@ def test_import_command(runner, db, tmp_path):
     good.write_text(csv_text([ips25_row("259", "2024-03-01", 98)]), encoding="utf-8-sig")
     result = runner.invoke(args=["fidelity", "import", str(good)])
     assert result.exit_code == 0, result.output
-    assert "1 målinger importeret, 0 fandtes allerede uændret." in result.output
+    assert "1 måling importeret, 0 fandtes allerede uændret." in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text(
         csv_text([ips25_row("259", "2024-04-01", 98), ips25_row("259", "2030-01-01", 98)]), encoding="utf-8"

@@ -431,6 +431,7 @@ def extra_staff_urls(world: World, users: dict) -> dict[str, list[str]]:
             "/admin/beskeder/email_invitation_body",
             "/admin/runder/2",
             "/admin/teams/370",
+            "/admin/teams/import",
         ],
     }
 

@@ -461,14 +461,14 @@ def test_admin_edits_contacts_opens_follows_and_closes_a_round(app, login, db):
     round_id = db.execute("SELECT id FROM round").fetchone()[0]
     assert opened.location == f"/admin/runder/{round_id}"
     detail = admin.get(opened.location).text
-    assert "Runden er åben for 1 kommuner. 1 e-mails med linket" in detail
+    assert "Runden er åben for 1 kommune. 1 e-mail med linket" in detail
     assert "Køge" in detail and "ikke åbnet" in detail and "Næstved" not in detail
     link = TEAM_LINK.search(detail).group(1)
     assert db.execute("SELECT kind, recipient FROM message").fetchall() == [("round", "ips@koege.dk")]
 
     answer_everything(app.test_client(), link)
     detail = admin.get(opened.location).text
-    assert "status-completed" in detail and "0 af 1" not in detail and "1 af 1 kommuner har svaret." in detail
+    assert "status-completed" in detail and "0 af 1" not in detail and "1 af 1 kommune har svaret." in detail
     listing = admin.get("/admin/runder").text
     assert "Efterår 2099" in listing and "åben" in listing
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -97,3 +99,13 @@ class SupportContactForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional()])
     email = EmailField(_l("E-mail"), validators=[Optional()])
+
+
+class TeamContactsUploadForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
+
+
+class TeamContactsConfirmForm(FlaskForm):
+    """The checked file, sent back (base64) with the press that imports it."""
+
+    content = HiddenField(validators=[DataRequired()])

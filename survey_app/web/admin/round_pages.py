@@ -6,20 +6,24 @@ every change is written to the audit log.
 
 from __future__ import annotations
 
+import base64
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
-from ... import clock, rounds
+from ... import clock, importing, rounds
 from ...context import all_questionnaires, get_db, plan_round_messages, team_link
 from ...db import transaction
 from ...languages import UserError
 from ...questionnaires import localise
+from ...rounds import contact_imports
 from ..auth import current_actor, role_required
 from ..forms import show_error
 from ..i18n import current_language
 from . import bp
-from .forms import CHOSEN, OpenRoundForm, TeamContactForm
+from .forms import CHOSEN, OpenRoundForm, TeamContactForm, TeamContactsConfirmForm, TeamContactsUploadForm
 
 
 def _round_or_404(round_id: int) -> dict:
@@ -76,11 +80,16 @@ def open_round():
         else:
             planned = plan_round_messages(db, now)
             flash(
-                _(
-                    "The round is open for %(count)s municipalities. %(emails)s e-mails with the link are"
-                    " in the outbox and go out at the next send-due run.",
-                    count=len(teams),
-                    emails=planned["round"],
+                ngettext(
+                    "The round is open for %(num)s municipality.",
+                    "The round is open for %(num)s municipalities.",
+                    len(teams),
+                )
+                + " "
+                + ngettext(
+                    "%(num)s e-mail with the link is in the outbox and goes out at the next send-due run.",
+                    "%(num)s e-mails with the link are in the outbox and go out at the next send-due run.",
+                    planned["round"],
                 )
             )
             return redirect(url_for(".round_detail", round_id=round_row["id"]), code=303)
@@ -128,6 +137,51 @@ def close_round(round_id: int):
 def team_contacts():
     """Every municipality's IPS team contact, where round links are e-mailed."""
     return render_template("admin/team_contacts.html", contacts=rounds.team_contacts(get_db()))
+
+
+@bp.route("/teams/import", methods=["GET", "POST"])
+@role_required("admin")
+def import_team_contacts():
+    """Team contacts from a CSV file: first what would change, then (one more press) the import."""
+    db = get_db()
+    upload, confirm = TeamContactsUploadForm(), TeamContactsConfirmForm()
+    parsed, content = None, None
+    if "content" in request.form and confirm.validate_on_submit():
+        try:
+            data = base64.b64decode(confirm.content.data, validate=True)
+        except ValueError:
+            abort(400)
+        parsed = contact_imports.parse_contacts(db, data)
+        if not parsed.errors:
+            contact_imports.import_contacts(db, parsed, actor=current_actor(), now=clock.now())
+            flash(_contacts_summary(parsed, done=True))
+            return redirect(url_for(".team_contacts"), code=303)
+    elif "content" not in request.form and upload.validate_on_submit():
+        data = upload.file.data.read(contact_imports.MAX_BYTES + 1)
+        parsed = contact_imports.parse_contacts(db, data)
+        content = base64.b64encode(data).decode("ascii")
+    problems = importing.error_report(parsed.errors, _) if parsed else []
+    status = 422 if problems or upload.errors else 200
+    return render_template(
+        "admin/team_contacts_import.html",
+        form=upload,
+        parsed=None if problems else parsed,
+        problems=problems,
+        content=content,
+        summary=_contacts_summary(parsed) if parsed and not problems else None,
+    ), status
+
+
+def _contacts_summary(parsed, *, done: bool = False) -> str:
+    counts = [
+        ngettext(
+            "%(num)s new team contact", "%(num)s new team contacts", parsed.count(contact_imports.ADDED)
+        ),
+        ngettext("%(num)s changed", "%(num)s changed", parsed.count(contact_imports.CHANGED)),
+        ngettext("%(num)s unchanged", "%(num)s unchanged", parsed.count(contact_imports.UNCHANGED)),
+    ]
+    text = ", ".join(counts)
+    return _("Imported: %(counts)s.", counts=text) if done else _("The file gives %(counts)s.", counts=text)
 
 
 @bp.route("/teams/<code>", methods=["GET", "POST"])

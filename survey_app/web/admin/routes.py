@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from ... import accounts, audit, clock, messaging, places
-from ...context import get_db, set_password_url
+from ... import accounts, audit, clock, labels, messaging, places
+from ...context import external_url, get_db, set_password_url
 from ...db import transaction
 from ...languages import DEFAULT_LANGUAGE, LANGUAGES, UserError
 from ..auth import current_actor, log_action, role_required
@@ -95,6 +96,50 @@ def password_link(user_id: int):
     with transaction(db):
         log_action("password_link_created", target=f"user:{user_id}", db=db)
     return render_template("admin/link.html", user=row, link=set_password_url(row))
+
+
+def _password_email(user: dict, link: str) -> tuple[str, str]:
+    """The subject and text of the e-mail with a set-password link, in Danish (users have no language)."""
+    with force_locale(DEFAULT_LANGUAGE):
+        greeting = _("Hello %(name)s,", name=user["name"]) if user["name"] else _("Hello,")
+        role = _(labels.ROLE[user["role"]])
+        paragraphs = [
+            greeting,
+            _("You have a user account in the IPS survey (%(role)s). Choose your password here:", role=role),
+            link,
+            _(
+                "The link works once, for %(hours)s hours. If you did not expect this e-mail, you can ignore it.",
+                hours=accounts.SET_PASSWORD_LINK_HOURS,
+            ),
+        ]
+        return _("Choose your password for the IPS survey"), "\n\n".join(paragraphs) + "\n"
+
+
+@bp.post("/brugere/<int:user_id>/link/send")
+@role_required("admin")
+def email_password_link(user_id: int):
+    """E-mail the link the admin was just shown to the user's own address (the link itself, not a new one)."""
+    db = get_db()
+    row = accounts.get(db, user_id)
+    if row is None:
+        abort(404)
+    token = request.form.get("token", "")
+    shown_for = accounts.user_for_set_password_token(db, current_app.config["SECRET_KEY"], token)
+    if shown_for is None or shown_for["id"] != user_id:
+        flash(
+            _("That link no longer works (a newer one was made, or it was used or expired). Make a new one.")
+        )
+        return redirect(url_for(".user", user_id=user_id), code=303)
+    link = external_url("auth.set_password", token=token)
+    subject, body = _password_email(row, link)
+    try:
+        accounts.email_set_password_link(
+            db, current_app.config, row, subject=subject, body=body, actor=current_actor()
+        )
+    except UserError as error:
+        return render_template("admin/link.html", user=row, link=link, error=error.translate(_)), 502
+    flash(_("The link is e-mailed to %(email)s.", email=row["email"]))
+    return redirect(url_for(".user", user_id=user_id), code=303)
 
 
 @bp.route("/klynger", methods=["GET", "POST"])
