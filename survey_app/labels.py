@@ -111,6 +111,7 @@ AUDIT_ACTION = {
     "cluster_saved": N_("Cluster saved"),
     "team_contact_set": N_("Team contact saved"),
     "team_contacts_imported": N_("Team contacts imported"),
+    "support_contact_set": N_("Support contact saved"),
     "round_opened": N_("Round opened"),
     "round_closed": N_("Round closed"),
     "fidelity_review_created": N_("Fidelity review recorded"),
@@ -140,6 +141,8 @@ TEXT, NUMBER, DATE, YES_NO, MUNICIPALITY, MUNICIPALITIES, ROLE_NAME, FIELDS, OUT
 DETAIL_KEY = {
     "name": (N_("Name"), TEXT),
     "email": (N_("E-mail"), TEXT),
+    "phone": (N_("Phone"), TEXT),
+    "language": (N_("Language"), TEXT),
     "recipient": (N_("Sent to"), TEXT),
     "round": (N_("Round"), TEXT),
     "municipality": (N_("Municipality"), MUNICIPALITY),
