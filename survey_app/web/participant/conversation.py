@@ -36,10 +36,17 @@ class Conversation:
     previous_answer: dict | None  # the answer being changed, when editing
     completed: bool
     not_shown: int = 0  # answered in another browser: counted, never shown
+    editing: Item | None = None  # the answered item being changed (then also ``current``)
+    next_position: int = 0  # the first unanswered question's position: where the participant is
 
     @property
     def answered(self) -> int:
         return len(self.turns) + self.not_shown
+
+    @property
+    def progress_position(self) -> int:
+        """The number in "Question N of M": while an earlier answer is changed, still where one was."""
+        return self.next_position if self.editing is not None else self.current_position
 
 
 def build_conversation(
@@ -60,17 +67,22 @@ def build_conversation(
         for position, item in enumerate(questionnaire.items, 1)
         if item.id in visible
     )
-    current = questionnaire.next_unanswered(given)
+    current = first_unanswered = questionnaire.next_unanswered(given)
     previous = None
     edited = questionnaire.item(editing) if editing else None
     if edited is not None and edited.id in visible:
         current, previous = edited, given[edited.id]
+    else:
+        edited = None
+    last = len(questionnaire.items)
     return Conversation(
         total=len(questionnaire.items),
         turns=turns,
         current=current,
-        current_position=questionnaire.position(current.id) if current else len(questionnaire.items),
+        current_position=questionnaire.position(current.id) if current else last,
         previous_answer=previous,
-        completed=questionnaire.next_unanswered(given) is None,
+        completed=first_unanswered is None,
         not_shown=len(given) - len(visible),
+        editing=edited,
+        next_position=questionnaire.position(first_unanswered.id) if first_unanswered else last,
     )
