@@ -91,7 +91,7 @@ def test_team_answers_with_javascript_and_changes_an_answer(phone, team_link, li
     page.get_by_role("heading", name="Jeres svar", level=1).wait_for()
     screenshots(page, "summary")
     check(page, "summary")
-    page.get_by_role("link", name="Ret svaret på spørgsmål 3").click()
+    page.get_by_role("link", name="Skift svar på spørgsmål 3").click()
     assert page.locator("#current").inner_text() == ORG.item("org_2").text["da"]
     assert "chosen" in page.get_by_role("button", name="Ja", exact=True).get_attribute("class")
     screenshots(page, "change")
