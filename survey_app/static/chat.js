@@ -25,6 +25,12 @@
       parts.forEach(function (part) { document.getElementById(part.id).replaceWith(part); });
     }
     document.title = root.getAttribute("data-title") || document.title;
+    /* After the first answer, posted to the link itself, the address becomes the
+       chat's: the link's token leaves the address bar, and reloading shows the chat. */
+    var url = root.getAttribute("data-url");
+    if (url && window.history && window.location.pathname !== url) {
+      window.history.replaceState(null, "", url);
+    }
     var question = document.getElementById("current");
     if (question) {
       question.focus({ preventScroll: true });

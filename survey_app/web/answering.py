@@ -1,7 +1,8 @@
-"""Which link a browser is answering: bound in the signed session cookie when Start is pressed.
+"""Which link a browser is answering: bound in the signed session cookie by the first post.
 
 Participants (``participant``) and municipal teams (``team``) work the same
-way: the link's token appears only in the first URL; pressing Start puts
+way: the link's token appears only in the first URL; the first post to it
+(a participant's first answer, or Start) puts
 the row's id, nonce and questionnaire in the session; every later page
 reads them back from here. Reading needs only the signed cookie, so an
 answer can be checked before the database is touched; the nonce is
@@ -38,14 +39,45 @@ def bind(key: str, row: dict, *, per_browser: bool = False) -> None:
     ``per_browser`` gives the session its own random value for this row,
     kept when the same session binds the same row again (reopening the
     link resumes with the answers it gave) and new in any other session.
+    A value offered to the session before (:func:`offer_browser`) is taken,
+    so two posts sent with the same cookie bind the same value.
     """
     bound = {"id": row["id"], "nonce": row["nonce"], "questionnaire": row["questionnaire_id"]}
     if per_browser:
         earlier = session.get(key)
         same_row = isinstance(earlier, dict) and earlier.get("id") == row["id"]
         kept = earlier.get("browser") if same_row else None
-        bound["browser"] = kept if isinstance(kept, str) and kept else secrets.token_urlsafe(16)
+        offered = session.pop(key + OFFERED, None)
+        if not (isinstance(kept, str) and kept):
+            kept = offered if isinstance(offered, str) and offered else secrets.token_urlsafe(16)
+        bound["browser"] = kept
     session[key] = bound
+
+
+OFFERED = ".offered"
+
+
+def offer_browser(key: str) -> None:
+    """Put in the session, before it binds, the random value its binding under ``key`` will take.
+
+    The link's page answers its first question without a Start press: a
+    double tap on that answer sends two posts with the same (unbound)
+    cookie, and both must bind the same value, or the browser would keep
+    the binding of the post whose answer was refused and no longer see its
+    own first answer. Only the session changes; the database does not.
+    """
+    session.setdefault(key + OFFERED, secrets.token_urlsafe(16))
+
+
+def bound_to(key: str, row: dict) -> bool:
+    """Whether this session answers ``row`` already, with a value of its own (it may resume there)."""
+    bound = session.get(key)
+    return (
+        isinstance(bound, dict)
+        and bound.get("id") == row["id"]
+        and links.nonce_matches(row["nonce"], str(bound.get("nonce")))
+        and browser_mark(key) is not None
+    )
 
 
 def browser_mark(key: str) -> str | None:

@@ -1,6 +1,7 @@
 """HTTP headers that keep participants' links and answers private.
 
-- No third-party requests and no inline code (Content-Security-Policy).
+- No third-party requests and no inline code (Content-Security-Policy), except the
+  stylesheet inlined in the link's own page (``INLINE_STYLESHEET``), allowed by its hash.
 - The link token never leaks through the Referer header: ``no-referrer``.
   (So Flask-WTF's check that an HTTPS form post's Referer names our own
   host is switched off, ``WTF_CSRF_SSL_STRICT = False``: every POST still
@@ -13,11 +14,24 @@
 - Nothing here is meant for search engines.
 """
 
+import base64
+import hashlib
+from pathlib import Path
+
+from markupsafe import Markup
+
+# The link's page carries the stylesheet inline, so that question 1 shows after one round trip on
+# a slow phone network (bench/first_question.py). Only this exact text may be an inline style.
+INLINE_STYLESHEET = Markup((Path(__file__).parent.parent / "static" / "app.css").read_text(encoding="utf-8"))
+INLINE_STYLESHEET_HASH = (
+    "sha256-" + base64.b64encode(hashlib.sha256(INLINE_STYLESHEET.encode()).digest()).decode()
+)
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
         "script-src 'self'",
-        "style-src 'self'",
+        f"style-src 'self' '{INLINE_STYLESHEET_HASH}'",
         "img-src 'self' data:",
         "connect-src 'self'",
         "form-action 'self'",

@@ -24,8 +24,7 @@ def live_app_config(live_app_config, tmp_path):
 def test_yes_no_and_text(browser, issue_link, live_app, screenshots, javascript):
     context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=javascript)
     page = context.new_page()
-    page.goto(issue_link(questionnaire="feedback"))
-    page.get_by_role("button", name="Start").click()
+    page.goto(issue_link(questionnaire="feedback"))  # the link's page asks question 1
     page.get_by_role("button", name="Nej", exact=True).click()
     textbox = page.get_by_role("textbox", name="Dit svar")
     textbox.wait_for()
@@ -44,7 +43,6 @@ def test_yes_no_and_text(browser, issue_link, live_app, screenshots, javascript)
 
 def test_skip_with_javascript(phone, issue_link, live_app):
     phone.goto(issue_link(questionnaire="feedback"))
-    phone.get_by_role("button", name="Start").click()
     phone.get_by_role("button", name="Ja", exact=True).click()
     phone.get_by_role("button", name="Spring spørgsmålet over").click()
     phone.get_by_text("Tak for dine svar!").wait_for()

@@ -36,11 +36,18 @@ class Conversation:
     previous_answer: dict | None  # the answer being changed, when editing
     completed: bool
     not_shown: int = 0  # answered in another browser: counted, never shown
+    editing: Item | None = None  # the answered item being changed (then also ``current``)
+    next_position: int = 0  # the first unanswered question's position: where the participant is
 
     @property
     def answered(self) -> int:
         """Questions answered (required items only, as ``total``), shown here or elsewhere."""
         return sum(1 for turn in self.turns if turn.item.required) + self.not_shown
+
+    @property
+    def progress_position(self) -> int:
+        """The number in "Question N of M": while an earlier answer is changed, still where one was."""
+        return self.next_position if self.editing is not None else self.current_position
 
 
 def build_conversation(
@@ -61,19 +68,22 @@ def build_conversation(
         for item in questionnaire.items
         if item.id in visible
     )
-    current = questionnaire.next_unanswered(given)
+    current = first_unanswered = questionnaire.next_unanswered(given)
     previous = None
     edited = questionnaire.item(editing) if editing else None
     if edited is not None and edited.id in visible:
         current, previous = edited, given[edited.id]
+    else:
+        edited = None
+    last = questionnaire.question_count
     return Conversation(
         total=questionnaire.question_count,
         turns=turns,
         current=current,
-        current_position=questionnaire.question_number(current.id)
-        if current
-        else questionnaire.question_count,
+        current_position=questionnaire.question_number(current.id) if current else last,
         previous_answer=previous,
-        completed=questionnaire.next_unanswered(given) is None,
+        completed=first_unanswered is None,
         not_shown=questionnaire.questions_answered(given) - questionnaire.questions_answered(visible),
+        editing=edited,
+        next_position=questionnaire.question_number(first_unanswered.id) if first_unanswered else last,
     )

@@ -1,18 +1,29 @@
 """Routes of the participant's journey.
 
-- ``GET /s/<token>``: the link itself. It only shows a welcome page and
-  changes nothing, because link previews and mail scanners open links too.
-- ``POST /s/<token>``: the participant presses Start (or Continue). The
-  invitation is bound to their session cookie and marked as opened.
-- ``GET /svar``: the conversation so far and the current question.
+- ``GET /s/<token>``: the link itself. It shows the short intro and
+  question 1 (or, for a browser new to a link answered elsewhere, how many
+  are answered and the next unanswered question) with its answer buttons,
+  and changes nothing, because link previews, mail scanners and the
+  consultant's QR page open links too. A browser already answering this
+  link is sent on to its chat.
+- ``POST /s/<token>``: the first answer, from the link's page. In one
+  transaction the invitation is marked as opened and the answer stored; the
+  invitation is bound to the session cookie. A post without an answer (the
+  Start or Continue button of the page before issue 15) only binds and
+  marks. So "opened" means: a first answer (or Start) was posted; a GET
+  never counts.
+- ``GET /svar``: the conversation so far and the current question;
+  ``?ret=ITEM`` changes an earlier answer where it stands in the
+  conversation, the progress still saying where one was.
 - ``POST /svar``: one answer. Without JavaScript the browser is redirected
   back to ``GET /svar`` (so reloading never re-posts); with JavaScript the
   response holds just the new turn, progress and next question, which the
-  script puts in place (see ``static/chat.js``).
+  script puts in place (see ``static/chat.js``). The first answer, posted to
+  the link, takes the same two ways.
 
 The link token appears only in the first URL; afterwards the session cookie
-says which invitation is being answered. Reopening the link resumes at the
-first unanswered question.
+says which invitation is being answered (the script replaces the address
+too). Reopening the link resumes at the first unanswered question.
 
 Answers are shown, and can be changed, only in the browser session that
 gave them (``answering.browser_mark``). Another browser opening the same link
@@ -28,10 +39,12 @@ from flask_wtf.csrf import generate_csrf
 
 from ... import audit, context, invitations, links, participants
 from ...context import get_db, participant_for_opt_out
+from ...db import transaction
 from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
 from ..i18n import current_language, speak_participants_language
+from ..security import INLINE_STYLESHEET
 from ..support_contact import remember_municipality
 from . import bp
 from .conversation import build_conversation
@@ -78,13 +91,19 @@ def _answerable_invitation(token: str) -> dict:
 @bp.get("/s/<token>")
 def welcome(token: str):
     invitation = _answerable_invitation(token)
+    if answering.bound_to(SESSION_KEY, invitation):
+        return redirect(url_for(".chat", _anchor="current"), code=303)
     questionnaire = _questionnaire(invitation)
     given = invitations.answers(get_db(), invitation["id"])
+    answering.offer_browser(SESSION_KEY)
     return render_template(
         "participant/welcome.html",
-        token=token,
         questionnaire=questionnaire,
-        answered=len(given),
+        # A browser new to the link sees none of the answers: they are only counted.
+        conversation=build_conversation(questionnaire, given, shown=set()),
+        answer_url=url_for(".start", token=token),
+        about_survey=True,
+        inline_stylesheet=INLINE_STYLESHEET,
         expires_at=invitation["expires_at"],
     )
 
@@ -92,9 +111,20 @@ def welcome(token: str):
 @bp.post("/s/<token>")
 def start(token: str):
     invitation = _answerable_invitation(token)
-    invitations.mark_opened(get_db(), invitation["id"], _questionnaire(invitation))
-    answering.bind(SESSION_KEY, invitation, per_browser=True)
-    return redirect(url_for(".chat", _anchor="current"), code=303)
+    questionnaire = _questionnaire(invitation)
+    first = answering.posted_answer(questionnaire) if "item" in request.form else None
+    db = get_db()
+    with transaction(db):
+        invitations.mark_opened(db, invitation["id"], questionnaire)
+        answering.bind(SESSION_KEY, invitation, per_browser=True)
+        if first is None:
+            return redirect(url_for(".chat", _anchor="current"), code=303)
+        item, value = first
+        mark = _browser_mark()
+        stored = invitations.store_answer(
+            db, questionnaire, invitation["id"], invitation["nonce"], item, value, answered_by=mark
+        )
+    return _answered(questionnaire, stored, item, mark)
 
 
 def _binding() -> tuple[int, str, Questionnaire]:
@@ -121,7 +151,9 @@ def not_bound(error):
 
 def _render_conversation(questionnaire: Questionnaire, given: dict, shown: set[str]):
     conversation = build_conversation(questionnaire, given, editing=request.args.get("ret"), shown=shown)
-    return render_template("participant/chat.html", questionnaire=questionnaire, conversation=conversation)
+    return render_template(
+        "participant/chat.html", questionnaire=questionnaire, conversation=conversation, about_survey=True
+    )
 
 
 # After an answer sent by the script, the update (the new turn, progress and
@@ -182,6 +214,11 @@ def answer():
     stored = invitations.store_answer(
         get_db(), questionnaire, invitation_id, nonce, item, value, answered_by=mark
     )
+    return _answered(questionnaire, stored, item, mark)
+
+
+def _answered(questionnaire: Questionnaire, stored: invitations.Stored, item, mark: str):
+    """The response to a stored answer: the next turn for the script, else back to the chat."""
     if stored.state == links.UNKNOWN:
         session.pop(SESSION_KEY, None)
         raise NotBound()
