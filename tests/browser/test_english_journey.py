@@ -28,7 +28,7 @@ def test_english_participant_journey(phone, live_app, screenshots):
     screenshots(page, "link-opened")
     assert_accessible(page, "English welcome page")
     assert_fits_phone(page, "English welcome page")
-    page.get_by_role("button", name="Start").click()
+    # The link's page itself asks question 1 (issue 15): no Start button to press.
 
     for number, (item_id, score) in enumerate(SCORES.items(), 1):
         page.locator("#progress-label", has_text=f"Question {number} of 8").wait_for()
