@@ -183,13 +183,14 @@ def teams_command():
 @click.argument("code")
 @click.option("--email", required=True, help="Where the team's round links are e-mailed.")
 @click.option("--name", help="The team or contact person, used in the greeting.")
-def set_team_command(code, email, name):
+@click.option("--language", help="Language of the team's e-mails (da, en); unchanged when left out.")
+def set_team_command(code, email, name, language):
     """Set the team contact of the municipality CODE (e.g. 259 for Køge)."""
     db = get_db()
     try:
         with transaction(db):
             contact = rounds.set_team_contact(
-                db, code, email=email, name=name, actor=audit.COMMAND, now=clock.now()
+                db, code, email=email, name=name, language=language, actor=audit.COMMAND, now=clock.now()
             )
     except UserError as error:
         fail_on_user_error(error)
@@ -210,7 +211,7 @@ def list_teams_command():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Only say what would change; store nothing.")
 def import_teams_command(file, dry_run):
-    """Import team contacts from a CSV file with the columns kommune (code or name), e-mail and navn.
+    """Import team contacts from a CSV file: kommune (code or name), e-mail, navn and sprog (da, en).
 
     All or nothing: every problem is listed with its line, and nothing is stored unless the whole
     file is good. Prints what changes (new, changed, unchanged) before importing.

@@ -1,7 +1,8 @@
 """Importing the municipalities' IPS team contacts from a CSV file, all rows or none.
 
 Columns (Danish or English names, any order): ``kommune`` (code or name, as places finds it),
-``e-mail`` and ``navn`` (optional). The file is read like a participant import
+``e-mail``, ``navn`` (optional) and ``sprog`` (optional: the language of the team's e-mails, one of
+``languages.LANGUAGES``; empty keeps the one set before, Danish for a new contact). The file is read like a participant import
 (``importing.read_table``: UTF-8 or Windows-1252, ``;`` or ``,``, a size limit), every problem of
 every line is reported with its line number, and nothing is written unless the whole file is good.
 :func:`parse_contacts` also says what an import would change (new, changed, unchanged), which the
@@ -20,7 +21,7 @@ from .. import audit, clock, importing, places
 from ..contact_details import normalise_email
 from ..db import transaction
 from ..importing import RowError
-from ..languages import N_, UserError
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES, N_, UserError
 from .teams import team_contacts
 
 MAX_BYTES = 1024 * 1024
@@ -29,6 +30,7 @@ COLUMNS = {
     "municipality": ("kommune", "municipality", "kommunekode", "kommunenavn"),
     "email": ("e-mail", "email", "mail"),
     "name": ("navn", "name", "team", "kontakt"),
+    "language": ("sprog", "language"),
 }
 REQUIRED = ("municipality", "email")
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -42,7 +44,8 @@ class ContactRow:
     municipality_name: str
     email: str
     name: str | None
-    before: dict | None  # the current contact (email, name), None when there is none
+    language: str | None  # None: keep the one set before (Danish for a new contact)
+    before: dict | None  # the current contact (email, name, language), None when there is none
     change: str  # ADDED, CHANGED or UNCHANGED
 
 
@@ -78,7 +81,7 @@ def parse_contacts(db: sqlite_utils.Database, data: bytes) -> ParsedContacts:
     if unknown:
         problems.append(
             UserError(
-                N_("Unknown columns: %(columns)s. The columns are kommune, e-mail and navn."),
+                N_("Unknown columns: %(columns)s. The columns are kommune, e-mail, navn and sprog."),
                 columns=importing.column_list(unknown),
             )
         )
@@ -131,6 +134,14 @@ def _check(db, line, values, problems, current, seen) -> ContactRow | None:
             email = normalise_email(values["email"])
         except UserError as error:
             problems.append(error)
+    language = values.get("language", "").strip().lower() or None
+    if language is not None and language not in LANGUAGES:
+        problems.append(
+            UserError(
+                N_("The language must be one of: %(languages)s."),
+                languages=", ".join(f"{code} ({text})" for code, text in LANGUAGES.items()),
+            )
+        )
     if municipality is not None:
         if municipality["code"] in seen:
             problems.append(
@@ -148,12 +159,20 @@ def _check(db, line, values, problems, current, seen) -> ContactRow | None:
     before = current.get(municipality["code"])
     if before is None or not before["email"]:
         change, before = ADDED, None
-    elif before["email"] == email and before["name"] == name:
+    elif (
+        before["email"] == email
+        and before["name"] == name
+        and (language is None or language == (before["language"] or DEFAULT_LANGUAGE))
+    ):
         change = UNCHANGED
     else:
         change = CHANGED
-    previous = {"email": before["email"], "name": before["name"]} if before else None
-    return ContactRow(line, municipality["code"], municipality["name"], email, name, previous, change)
+    previous = (
+        {"email": before["email"], "name": before["name"], "language": before["language"]} if before else None
+    )
+    return ContactRow(
+        line, municipality["code"], municipality["name"], email, name, language, previous, change
+    )
 
 
 def import_contacts(
@@ -167,10 +186,19 @@ def import_contacts(
     with transaction(db):
         for row in stored:
             db.execute(
-                "INSERT INTO team_contact (municipality_code, email, name, updated_at, updated_by)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (municipality_code) DO UPDATE SET email = excluded.email,"
-                " name = excluded.name, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                [row.code, row.email, row.name, clock.isoformat(now), actor.user_id],
+                "INSERT INTO team_contact (municipality_code, email, name, language, updated_at, updated_by)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (municipality_code) DO UPDATE SET email = excluded.email,"
+                " name = excluded.name, language = COALESCE(?, language), updated_at = excluded.updated_at,"
+                " updated_by = excluded.updated_by",
+                [
+                    row.code,
+                    row.email,
+                    row.name,
+                    row.language or DEFAULT_LANGUAGE,
+                    clock.isoformat(now),
+                    actor.user_id,
+                    row.language,
+                ],
             )
         audit.record(
             db,

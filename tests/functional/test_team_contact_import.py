@@ -177,3 +177,36 @@ def test_the_command_previews_imports_and_refuses_bad_files(runner, db, tmp_path
     assert "Linje 3: foo er ikke en dansk kommune" in bad.stderr
     assert "Intet er importeret" in bad.stderr
     assert contacts(db)["259"] == ("ips@koege.dk", "IPS-teamet")
+
+
+def languages(db) -> dict[str, str]:
+    return dict(db.execute("SELECT municipality_code, language FROM team_contact"))
+
+
+def test_the_sprog_column_sets_the_language_of_the_e_mails_and_empty_keeps_it(admin, runner, db):
+    command(runner, "teams", "set", "370", "--email", "ips@naestved.dk", "--language", "en")
+    preview = upload(
+        admin,
+        "kommune;e-mail;sprog\r\n259;ips@koege.dk;EN\r\n370;ips@naestved.dk;\r\n101;ips@kk.dk;\r\n",
+    )
+    # Næstved's row says nothing new (its language is kept), so it is unchanged.
+    assert "Filen giver 2 nye teamkontakter, 0 ændret, 1 uændret." in text_of(preview.text)
+    confirm(admin, preview)
+    assert languages(db) == {"259": "en", "370": "en", "101": "da"}
+    # A language the installation has no catalogue for is refused, and nothing is stored.
+    bad = upload(admin, "kommune;e-mail;sprog\r\n259;ips@koege.dk;da\r\n370;ips@naestved.dk;de\r\n")
+    assert "Linje 3: Sproget skal være et af: da (Dansk), en (English)." in text_of(bad.text)
+    assert 'name="content"' not in bad.text
+    assert languages(db) == {"259": "en", "370": "en", "101": "da"}
+    # Changing only the language is a change.
+    preview = upload(admin, "kommune;e-mail;sprog\r\n259;ips@koege.dk;da\r\n")
+    assert "0 nye teamkontakter, 1 ændret" in text_of(preview.text)
+
+
+def test_teams_set_takes_the_language_and_keeps_it_when_left_out(runner, db):
+    command(runner, "teams", "set", "259", "--email", "ips@koege.dk", "--language", "en")
+    command(runner, "teams", "set", "259", "--email", "nyt@koege.dk")
+    assert languages(db) == {"259": "en"}
+    refused = runner.invoke(args=["teams", "set", "259", "--email", "ips@koege.dk", "--language", "de"])
+    assert refused.exit_code != 0 and "Sproget skal være et af" in refused.output
+    assert languages(db) == {"259": "en"}
