@@ -25,7 +25,7 @@ from ..context import get_db, message_links, plan_round_messages
 from ..languages import EXTRACT_KEYWORDS, LANGUAGES, compile_catalogues
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ..scheduling import Schedule
-from .shared import local_time
+from .shared import counted, local_time
 
 
 def _schedule_and_links():
@@ -62,17 +62,22 @@ def send_due_command(dry_run):
     _warn_teams_without_contact(counts["teams_no_contact"])
     queued = counts["queued"]
     click.echo(
-        f"Oprettet: {queued.get('invitation', 0)} invitationer, {queued.get('reminder', 0)} påmindelser,"
-        f" {queued.get('prenotice', 0)} forvarsler. Sendt: {counts['sent_total']};"
+        f"Oprettet: {counted(queued.get('invitation', 0), 'invitation', 'invitationer')},"
+        f" {counted(queued.get('reminder', 0), 'påmindelse', 'påmindelser')},"
+        f" {counted(queued.get('prenotice', 0), 'forvarsel', 'forvarsler')}. Sendt: {counts['sent_total']};"
         f" venter på SMS-tidsrummet: {counts['waiting']};"
         f" prøves igen senere: {counts['retrying']}; fejlet: {counts['failed_total']}"
         f" (heraf sendt via den anden kanal: {counts['failed_fallback']}); annulleret: {counts['cancelled']}."
-        f" Kontaktoplysninger slettet for {counts['purged']} deltagere."
+        f" Kontaktoplysninger slettet for {counted(counts['purged'], 'deltager', 'deltagere')}."
     )
     if counts["no_contact"]:
         click.echo(
-            f"{counts['no_contact']} deltagere er forfaldne, men har hverken mobilnummer eller e-mail:"
-            " vis dem QR-koden.",
+            (
+                "1 deltager er forfalden, men har hverken mobilnummer eller e-mail: vis vedkommende QR-koden."
+                if counts["no_contact"] == 1
+                else f"{counts['no_contact']} deltagere er forfaldne, men har hverken mobilnummer eller"
+                " e-mail: vis dem QR-koden."
+            ),
             err=True,
         )
     if counts["failed_total"]:
@@ -100,23 +105,26 @@ def _send_due_dry_run():
     waiting = db.execute("SELECT COUNT(*) FROM message WHERE status = 'pending'").fetchone()[0]
     purgeable = retention.purge_contacts(db, now, current_app.config["CONTACT_GRACE_DAYS"], dry_run=True)
     click.echo(
-        f"Prøvekørsel: ville oprette {planned['invitation']} invitationer, {planned['reminder']} påmindelser"
-        f" og {planned['prenotice']} forvarsler; {waiting} beskeder venter allerede;"
-        f" kontaktoplysninger for {len(purgeable)} deltagere ville blive slettet."
+        f"Prøvekørsel: ville oprette {counted(planned['invitation'], 'invitation', 'invitationer')},"
+        f" {counted(planned['reminder'], 'påmindelse', 'påmindelser')}"
+        f" og {counted(planned['prenotice'], 'forvarsel', 'forvarsler')};"
+        f" {counted(waiting, 'besked venter', 'beskeder venter')} allerede;"
+        f" kontaktoplysninger for {counted(len(purgeable), 'deltager', 'deltagere')} ville blive slettet."
     )
 
 
 def _echo_team_counts(links: int, reminders: int, verb: str) -> None:
     if links or reminders:
         click.echo(
-            f"Organisationsrunder: {verb} {links} e-mails med link og {reminders} påmindelser til IPS-teams."
+            f"Organisationsrunder: {verb} {counted(links, 'e-mail', 'e-mails')} med link og"
+            f" {counted(reminders, 'påmindelse', 'påmindelser')} til IPS-teams."
         )
 
 
 def _warn_teams_without_contact(count: int) -> None:
     if count:
         click.echo(
-            f"{count} IPS-teams i åbne runder har ingen kontakt-e-mail: sæt den med"
+            f"{counted(count, 'IPS-team', 'IPS-teams')} i åbne runder har ingen kontakt-e-mail: sæt den med"
             " 'teams set' eller på siden Runder.",
             err=True,
         )
@@ -164,7 +172,7 @@ def purge_contacts_command(dry_run):
         get_db(), clock.now(), current_app.config["CONTACT_GRACE_DAYS"], dry_run=dry_run
     )
     verb = "ville blive slettet" if dry_run else "slettet"
-    click.echo(f"Kontaktoplysninger {verb} for {len(ids)} deltagere.")
+    click.echo(f"Kontaktoplysninger {verb} for {counted(len(ids), 'deltager', 'deltagere')}.")
 
 
 @click.command("init-db")

@@ -227,6 +227,7 @@ def test_temporary_failures_are_retried_with_growing_pauses(sending_app, servers
         traveller.shift(10 * 60)
         last = runner.invoke(args=["send-due"])
     assert "Sendt: 1" in last.stdout
+    assert "Oprettet: 0 invitationer, 0 påmindelser, 0 forvarsler." in last.stdout
     assert len(gateway.requests) == 3
     database = connect(sending_app.config["DATABASE"])
     [message] = database.query("SELECT status, attempts, error FROM message")
@@ -239,7 +240,11 @@ def test_dry_run_changes_nothing(sending_app, servers):
     add(runner, "SMS-1", START, "--phone", "20000001")
     with time_machine.travel(at(START, 12), tick=False):
         result = runner.invoke(args=["send-due", "--dry-run"])
-    assert "ville oprette 1 invitationer" in result.stdout
+    # Counts read as Danish: one noun in the singular, the others in the plural.
+    assert (
+        "ville oprette 1 invitation, 0 påmindelser og 0 forvarsler; 0 beskeder venter allerede;"
+        in result.stdout
+    )
     database = connect(sending_app.config["DATABASE"])
     assert database.execute("SELECT COUNT(*) FROM message").fetchone()[0] == 0
     assert database.execute("SELECT COUNT(*) FROM invitation").fetchone()[0] == 0
