@@ -11,7 +11,7 @@ import sqlite_utils
 
 from .. import clock, invitations, labels, rounds
 from ..db import transaction
-from ..languages import N_, UserError
+from ..languages import DEFAULT_LANGUAGE, N_, UserError
 from ..scheduling import Schedule
 from . import channels
 from .planning import PARTICIPANT_SQL, Links, channel_for, other_channel, queue, recipient
@@ -117,6 +117,21 @@ def _give_up_interrupted(db: sqlite_utils.Database, now: datetime) -> int:
     return resent + unconfirmed
 
 
+def _language_of(db, message) -> str:
+    """The language the message was written in: its participant's, or its team contact's."""
+    if message["participant_id"] is not None:
+        row = db.execute(
+            "SELECT language FROM participant WHERE id = ?", [message["participant_id"]]
+        ).fetchone()
+    else:
+        row = db.execute(
+            "SELECT team_contact.language FROM round_team JOIN team_contact"
+            " ON team_contact.municipality_code = round_team.municipality_code WHERE round_team.id = ?",
+            [message["round_team_id"]],
+        ).fetchone()
+    return row[0] if row else DEFAULT_LANGUAGE
+
+
 def _deliver_one(db, config, schedule, links, now, message) -> str:
     with transaction(db):
         if not _still_wanted(db, message, now):
@@ -142,7 +157,7 @@ def _deliver_one(db, config, schedule, links, now, message) -> str:
         recipient=message["recipient"],
         body=message["body"],
         subject=message["subject"],
-        html=as_html(message["body"]) if message["channel"] == "email" else None,
+        html=as_html(message["body"], _language_of(db, message)) if message["channel"] == "email" else None,
         reference=str(message["id"]),
     )
 

@@ -343,8 +343,9 @@ def render_team(db: sqlite_utils.Database, kind: str, values: dict, language: st
 _URL = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)]")
 
 
-def as_html(body: str) -> str:
-    """The HTML alternative of an e-mail: the same text, paragraphs kept, links clickable."""
+def as_html(body: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The HTML alternative of an e-mail: the same text, paragraphs kept, links clickable, marked as
+    written in ``language`` (so a screen reader reads an English e-mail with an English voice)."""
     paragraphs = []
     for paragraph in body.strip().split("\n\n"):
         pieces, start = [], 0
@@ -355,7 +356,7 @@ def as_html(body: str) -> str:
         pieces.append(html.escape(paragraph[start:]))
         paragraphs.append("<p>" + "".join(pieces).replace("\n", "<br>") + "</p>")
     return (
-        '<!doctype html><html lang="da"><meta charset="utf-8">'
+        f'<!doctype html><html lang="{language if language in LANGUAGES else DEFAULT_LANGUAGE}"><meta charset="utf-8">'
         '<body style="font-family: sans-serif; font-size: 16px; line-height: 1.5">'
         + "".join(paragraphs)
         + "</body></html>"

@@ -326,3 +326,16 @@ def test_consultant_send_now_and_qr(sending_app, servers):
     kinds = [r["kind"] for r in database.query("SELECT kind FROM message WHERE status = 'sent' ORDER BY id")]
     assert kinds == ["invitation", "reminder", "reminder"]
     assert len(gateway.requests) == 3
+
+
+def test_an_e_mail_says_the_language_it_is_written_in(sending_app, servers):
+    _, mail = servers
+    runner = sending_app.test_cli_runner()
+    add(runner, "DA-1", START, "--email", "da@example.dk")
+    add(runner, "EN-1", START, "--email", "en@example.dk", "--language", "en")
+    with time_machine.travel(at(START, 10), tick=False):
+        runner.invoke(args=["send-due"])
+    html = {m["to"][0]: m["message"].get_body(("html",)).get_content() for m in mail.messages}
+    assert set(html) == {"da@example.dk", "en@example.dk"}
+    assert '<html lang="da">' in html["da@example.dk"] and "Hej" in html["da@example.dk"]
+    assert '<html lang="en">' in html["en@example.dk"] and "Hej" not in html["en@example.dk"]
