@@ -31,7 +31,9 @@ ANSWERED = "answered"
 
 TEAM_SELECT = (
     "SELECT round_team.*, round.name AS round_name, round.questionnaire_id, round.deadline,"
-    " round.closed_at, municipality.name AS municipality_name"
+    " round.closed_at, municipality.name AS municipality_name,"
+    " (SELECT language FROM team_contact WHERE team_contact.municipality_code = round_team.municipality_code)"
+    " AS contact_language"
 )
 
 

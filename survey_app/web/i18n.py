@@ -29,14 +29,14 @@ log = logging.getLogger(__name__)
 babel = Babel()
 
 
-# Where the session keeps the language of the participant whose link this browser opened; the
-# explicit choice of the language switch (``session["language"]``) wins over it.
+# Where the session keeps the language of the link this browser opened (the participant's, or the
+# team contact's); the explicit choice of the language switch (``session["language"]``) wins over it.
 LINK_LANGUAGE_KEY = "link_language"
 
 
 def select_language() -> str:
-    """The visitor's explicit choice (kept in the session), else on a participant's pages the
-    language the participant was registered with, else Danish.
+    """The visitor's explicit choice (kept in the session), else on a participant's or a team's pages
+    the language of the link (the participant's, or the team contact's), else Danish.
 
     The browser's Accept-Language is deliberately not used: participants
     are Danish residents whose phones are often set to English, and the
@@ -46,16 +46,17 @@ def select_language() -> str:
         chosen = session.get("language")
         if chosen in LANGUAGES:
             return chosen
-        if request.blueprint == "participant":
+        if request.blueprint in ("participant", "team"):
             registered = g.get(LINK_LANGUAGE_KEY) or session.get(LINK_LANGUAGE_KEY)
             if registered in LANGUAGES:
                 return registered
     return DEFAULT_LANGUAGE
 
 
-def speak_participants_language(language: str | None, *, remember: bool) -> None:
-    """Show this request (and, with ``remember``, this session's next participant pages) in the
-    language the participant was registered with, unless the visitor chose one with the switch.
+def speak_language_of_link(language: str | None, *, remember: bool) -> None:
+    """Show this request (and, with ``remember``, this session's next participant or team pages) in
+    the language of the link (the participant's, or the team contact's), unless the visitor chose
+    one with the switch.
 
     A GET of a link must change nothing, so only the POST that starts answering remembers it.
     """

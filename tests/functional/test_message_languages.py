@@ -203,3 +203,25 @@ def test_the_minute_estimate_comes_from_the_file_else_a_minute_per_four_question
             context, "questionnaire", lambda _id: SimpleNamespace(estimated_minutes=None, items=[1] * 9)
         )
         assert context.estimated_minutes("other") == 3
+
+
+def test_a_teams_link_opens_in_its_contacts_language_and_the_switch_still_wins(app, runner, db):
+    import re
+
+    command(runner, "teams", "set", "259", "--email", "ips@koege.dk", "--language", "en")
+    deadline = clock.today() + timedelta(days=60)
+    command(runner, "rounds", "open", "Spring", "--deadline", deadline.isoformat())
+    command(runner, "send-due")
+    body = db.execute("SELECT body FROM message WHERE recipient = 'ips@koege.dk'").fetchone()[0]
+    link = re.search(r"https?://\S+/team/[\w.-]+", body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client = app.test_client()
+    welcome = client.get("/" + path)
+    assert '<html lang="en">' in welcome.text
+    started = client.post("/" + path, data={"csrf_token": csrf_token(welcome.text)})
+    assert started.status_code == 303
+    chat = client.get("/team/svar")
+    assert '<html lang="en">' in chat.text and "Question 1 of 6" in chat.text
+    # The page's switch still wins, and is remembered.
+    client.post("/sprog", data={"csrf_token": csrf_token(chat.text), "language": "da", "next": "/team/svar"})
+    assert "Spørgsmål 1 af 6" in client.get("/team/svar").text

@@ -43,7 +43,7 @@ from ...db import transaction
 from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
-from ..i18n import current_language, speak_participants_language
+from ..i18n import current_language, speak_language_of_link
 from ..security import INLINE_STYLESHEET
 from ..support_contact import remember_municipality
 from . import bp
@@ -81,7 +81,7 @@ def _answerable_invitation(token: str) -> dict:
     starts answering keeps it for the session's next pages.
     """
     invitation = _invitation_for_link(token)
-    speak_participants_language(invitation["participant_language"], remember=request.method == "POST")
+    speak_language_of_link(invitation["participant_language"], remember=request.method == "POST")
     closed = _closed_page(invitations.state(invitation))
     if closed:
         abort(current_app.make_response(closed))
@@ -249,7 +249,7 @@ def opt_out(token: str):
     ).fetchone()
     if participant_id is None or row is None:
         abort(404)
-    speak_participants_language(row[1], remember=False)
+    speak_language_of_link(row[1], remember=False)
     done = row[0] is not None
     if request.method == "POST" and not done:
         participants.opt_out(db, participant_id, actor=audit.PARTICIPANT)

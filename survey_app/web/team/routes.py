@@ -30,6 +30,7 @@ from ...questionnaires import Questionnaire
 from .. import answering
 from ..answering import NotBound
 from ..auth import public
+from ..i18n import speak_language_of_link
 from ..participant.conversation import build_conversation
 from . import bp
 
@@ -59,6 +60,8 @@ def _open_team_for_link(token: str) -> dict:
     team = rounds.find_team_by_token(get_db(), current_app.config["SECRET_KEY"], token)
     if team is None:
         abort(404)
+    # In the team contact's language (the switch still wins); Start keeps it for the chat's pages.
+    speak_language_of_link(team["contact_language"], remember=request.method == "POST")
     if rounds.is_closed(team, clock.today()):
         abort(current_app.make_response(_closed_page(team)))
     return team
