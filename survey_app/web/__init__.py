@@ -10,7 +10,18 @@ UPLOAD_ENDPOINTS = {"consultant.upload", "evaluator.fidelity_import", "admin.imp
 
 def init_app(app) -> None:
     """Languages, CSRF, headers, error pages, login, the blueprints and the rate limits."""
-    from . import auth, error_pages, home, i18n, labelling, limits, security, sender_status, support_contact
+    from . import (
+        auth,
+        error_pages,
+        home,
+        i18n,
+        labelling,
+        limits,
+        security,
+        sender_status,
+        static_files,
+        support_contact,
+    )
     from .admin import bp as admin_bp
     from .consultant import bp as consultant_bp
     from .evaluator import bp as evaluator_bp
@@ -28,6 +39,7 @@ def init_app(app) -> None:
 
     csrf.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     error_pages.init_app(app)
     support_contact.init_app(app)
     auth.init_app(app)

@@ -54,7 +54,7 @@ def test_question_page_weight_is_small(client, add_participant, invite):
     assets = [client.get(path) for path in ("/static/app.css", "/static/chat.js")]
     assert all(asset.status_code == 200 and asset.data for asset in assets)
     total = len(page.data) + sum(len(asset.data) for asset in assets)
-    assert 'src="/static/chat.js"' in page.text and 'href="/static/app.css"' in page.text
+    assert 'src="/static/chat.js?v=' in page.text and 'href="/static/app.css?v=' in page.text
     assert total <= 30 * 1024, f"question page weighs {total} bytes"
 
 
