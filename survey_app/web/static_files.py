@@ -32,9 +32,13 @@ def init_app(app) -> None:
 
     @app.url_defaults
     def add_version(endpoint, values):
-        if endpoint == "static" and "v" not in values and "filename" in values:
-            if digest := version(values["filename"]):
-                values["v"] = digest
+        if (
+            endpoint == "static"
+            and "v" not in values
+            and "filename" in values
+            and (digest := version(values["filename"]))
+        ):
+            values["v"] = digest
 
     @app.after_request
     def cache_versioned(response):
