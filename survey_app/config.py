@@ -55,6 +55,9 @@ def defaults(instance_path: str) -> dict:
         "BASE_URL": "http://127.0.0.1:5000",
         "LINK_VALID_DAYS": 56,
         "FOLLOWUP_WEEKS": 26,
+        # A link is not sent or shown earlier than this many days before the follow-up date,
+        # unless the consultant confirms "send early" with a reason.
+        "EARLY_INVITE_DAYS": 14,
         "QUESTIONNAIRES_DIR": str(DATA_ROOT / "questionnaires"),
         "QUESTIONNAIRE_OVERRIDES_DIR": str(instance / "questionnaires"),
         "TRANSLATIONS_DIR": str(DATA_ROOT / "translations"),

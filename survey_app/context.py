@@ -203,6 +203,37 @@ def public_link(invitation: dict) -> str:
     return external_url("participant.welcome", token=token)
 
 
+def link_timing(participant: dict) -> dict:
+    """When the participant's link is due and may go out: ``due`` (the follow-up date), ``first_day``
+    (``EARLY_INVITE_DAYS`` before it) and ``expires`` (when a link made now would stop working)."""
+    from .scheduling import Schedule
+
+    schedule = Schedule.from_config(current_app.config)
+    due = schedule.due_date(participant["baseline_date"])
+    return {
+        "due": due,
+        "first_day": schedule.first_send_date(participant["baseline_date"]),
+        "expires": invitations.link_expiry(clock.now(), due, int(current_app.config["LINK_VALID_DAYS"])),
+    }
+
+
+def issue_link(participant: dict, questionnaire, *, actor, early_reason: str | None = None):
+    """The participant's open invitation, made now if there is none, with the app's timing rules:
+    never before ``EARLY_INVITE_DAYS`` ahead of the follow-up date without ``early_reason``
+    (``invitations.TooEarly``), and valid ``LINK_VALID_DAYS`` past it. Returns ``(invitation, created)``."""
+    timing = link_timing(participant)
+    return invitations.create_invitation(
+        get_db(),
+        participant,
+        questionnaire,
+        valid_days=int(current_app.config["LINK_VALID_DAYS"]),
+        actor=actor,
+        due=timing["due"],
+        first_day=timing["first_day"],
+        early_reason=early_reason,
+    )
+
+
 def opt_out_link(participant: dict) -> str:
     """The link in every e-mail that stops all further messages to the participant."""
     token = links.opt_out_token(current_app.config["SECRET_KEY"], participant["id"])

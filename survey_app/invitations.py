@@ -9,7 +9,7 @@ Functions take the sqlite-utils database explicitly and import no Flask.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlite_utils
 
@@ -39,6 +39,52 @@ def _one(db: sqlite_utils.Database, sql: str, params) -> dict | None:
     return rows[0] if rows else None
 
 
+class TooEarly(UserError):
+    """A new link asked for before the first day it may be sent, without a reason to send it early.
+
+    Carries the follow-up date and that first day, so an edge can ask for the confirmation.
+    """
+
+    def __init__(self, code: str, due: date, first_day: date):
+        super().__init__(
+            N_(
+                "The follow-up date of %(code)s is %(due)s: the link may be sent or shown from %(first)s."
+                " Sending it earlier needs a reason."
+            ),
+            code=code,
+            due=due.isoformat(),
+            first=first_day.isoformat(),
+        )
+        self.due = due
+        self.first_day = first_day
+
+
+def link_expiry(now: datetime, due: date | None, valid_days: int) -> datetime:
+    """When a link made at ``now`` stops working: at the end (Danish time) of the day
+    ``valid_days`` after today or after the follow-up date ``due``, whichever is later.
+
+    So a link sent early still works ``valid_days`` past the follow-up date. The messages'
+    deadline ({frist}, ``messaging.planning.queue``) is the day before the expiry's date: the
+    last whole day the link works.
+    """
+    today = clock.local(now).date()
+    start = max(today, due) if due else today
+    try:
+        after = start + timedelta(days=valid_days + 1)
+    except OverflowError:
+        after = date.max
+    return datetime.combine(after, time(0), tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+
+
+def last_valid_day(expires_at: str | datetime) -> date:
+    """The last whole day (Danish time) a link expiring at ``expires_at`` works: the {frist} of its messages."""
+    moment = clock.parse(expires_at) if isinstance(expires_at, str) else expires_at
+    try:
+        return clock.local(moment).date() - timedelta(days=1)
+    except OverflowError:  # a stored expiry on the calendar's first day
+        return date.min
+
+
 def create_invitation(
     db: sqlite_utils.Database,
     participant: dict,
@@ -46,6 +92,9 @@ def create_invitation(
     *,
     valid_days: int,
     actor: audit.Actor,
+    due: date | None = None,
+    first_day: date | None = None,
+    early_reason: str | None = None,
 ) -> tuple[dict, bool]:
     """An open invitation for the participant: the existing one, or a new one (with its audit row).
 
@@ -53,8 +102,15 @@ def create_invitation(
     rather than a second invitation, so one participant never holds two
     live links to the same questionnaire. A participant who has already
     answered, or was withdrawn, gets no new link.
+
+    ``due`` is the follow-up date: a new link works until ``valid_days`` after
+    it (:func:`link_expiry`). With ``first_day`` (the follow-up date less
+    ``EARLY_INVITE_DAYS``), a new link before that day raises :class:`TooEarly`
+    unless ``early_reason`` is given; the reason goes into a ``link_sent_early``
+    audit row. A live link already issued is given again without asking.
     """
     now = clock.now()
+    early_reason = (early_reason or "").strip() or None
     with transaction(db):
         withdrawn = db.execute(
             "SELECT withdrawn_at FROM participant WHERE id = ?", [participant["id"]]
@@ -73,13 +129,16 @@ def create_invitation(
         live = [row for row in earlier if clock.parse(row["expires_at"]) > now]
         if live:
             return live[0], False
+        early = first_day is not None and clock.local(now).date() < first_day
+        if early and early_reason is None:
+            raise TooEarly(participant["code"], due or first_day, first_day)
         row = {
             "participant_id": participant["id"],
             "questionnaire_id": questionnaire.id,
             "questionnaire_version": questionnaire.version,
             "nonce": links.new_nonce(),
             "created_at": clock.isoformat(now),
-            "expires_at": clock.isoformat(now + timedelta(days=valid_days)),
+            "expires_at": clock.isoformat(link_expiry(now, due, valid_days)),
         }
         row["id"] = db.execute(
             "INSERT INTO invitation (participant_id, questionnaire_id, questionnaire_version,"
@@ -88,6 +147,14 @@ def create_invitation(
             row,
         ).lastrowid
         audit.record(db, "link_created", actor=actor, target=audit.participant_target(participant))
+        if early:
+            audit.record(
+                db,
+                "link_sent_early",
+                actor=actor,
+                target=audit.participant_target(participant),
+                detail={"reason": early_reason, "follow_up": (due or first_day).isoformat()},
+            )
     return row, True
 
 

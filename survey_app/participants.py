@@ -7,9 +7,10 @@ with a translatable message; nothing is written when one is raised.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlite_utils
 
@@ -214,11 +215,36 @@ def find_participant(db: sqlite_utils.Database, code: str, municipality_code: st
 
 
 def withdraw_participant(db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor) -> None:
-    """Withdraw a participant: their open links stop working at once (410), nothing more is sent."""
+    """Withdraw a participant: their open links stop working at once (410), nothing more is sent.
+
+    The audit row names the invitations and messages stopped, so :func:`undo_withdrawal` can
+    restore exactly those.
+    """
     participant_id = participant["id"]
     moment = clock.isoformat(clock.now())
     with transaction(db):
-        audit.record(db, "participant_withdrawn", actor=actor, target=audit.participant_target(participant))
+        invitation_ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM invitation WHERE participant_id = ? AND withdrawn_at IS NULL"
+                " AND completed_at IS NULL ORDER BY id",
+                [participant_id],
+            )
+        ]
+        message_ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM message WHERE participant_id = ? AND status = 'pending' ORDER BY id",
+                [participant_id],
+            )
+        ]
+        audit.record(
+            db,
+            "participant_withdrawn",
+            actor=actor,
+            target=audit.participant_target(participant),
+            detail={"invitations": invitation_ids, "messages": message_ids},
+        )
         db.execute(
             "UPDATE participant SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
             [moment, participant_id],
@@ -232,6 +258,79 @@ def withdraw_participant(db: sqlite_utils.Database, participant: dict, *, actor:
             "UPDATE message SET status = 'cancelled' WHERE participant_id = ? AND status = 'pending'",
             [participant_id],
         )
+
+
+# How long a withdrawal can be undone.
+UNDO_WITHDRAWAL_DAYS = 14
+
+
+def undo_deadline(participant: dict):
+    """The moment after which the participant's withdrawal can no longer be undone (None: not withdrawn)."""
+    if not participant.get("withdrawn_at"):
+        return None
+    return clock.parse(participant["withdrawn_at"]) + timedelta(days=UNDO_WITHDRAWAL_DAYS)
+
+
+def undo_withdrawal(db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor) -> None:
+    """Take a withdrawal back, within :data:`UNDO_WITHDRAWAL_DAYS`: the participant is active again,
+    the links the withdrawal stopped work again (until their own expiry), and the messages it
+    cancelled are waiting to be sent again (unless the participant has opted out). Messages
+    cancelled for another reason stay cancelled. Later, UserError, and nothing changes.
+    """
+    with transaction(db):
+        current = get_participant(db, participant["id"])
+        if current is None or not current["withdrawn_at"]:
+            raise UserError(N_("%(code)s is not withdrawn."), code=participant["code"])
+        deadline = undo_deadline(current)
+        if clock.now() > deadline:
+            raise UserError(
+                N_(
+                    "%(code)s was withdrawn on %(date)s, more than %(days)s days ago:"
+                    " the withdrawal can no longer be undone."
+                ),
+                code=current["code"],
+                date=clock.local(clock.parse(current["withdrawn_at"])).date().isoformat(),
+                days=UNDO_WITHDRAWAL_DAYS,
+            )
+        stopped = _stopped_by_withdrawal(db, current)
+        db.execute("UPDATE participant SET withdrawn_at = NULL WHERE id = ?", [current["id"]])
+        # The links stopped by the withdrawal carry its moment (also for withdrawals logged before
+        # the audit row named them).
+        invitations = db.execute(
+            "UPDATE invitation SET withdrawn_at = NULL WHERE participant_id = ? AND withdrawn_at = ?",
+            [current["id"], current["withdrawn_at"]],
+        ).rowcount
+        restored = 0
+        if not current["opted_out_at"]:
+            for message_id in stopped["messages"]:
+                restored += db.execute(
+                    "UPDATE message SET status = 'pending' WHERE id = ? AND participant_id = ?"
+                    " AND status = 'cancelled' AND recipient IS NOT NULL",
+                    [message_id, current["id"]],
+                ).rowcount
+        audit.record(
+            db,
+            "participant_withdrawal_undone",
+            actor=actor,
+            target=audit.participant_target(current),
+            detail={"invitations": invitations, "messages": restored},
+        )
+
+
+def _stopped_by_withdrawal(db: sqlite_utils.Database, participant: dict) -> dict:
+    """The messages the participant's latest withdrawal cancelled (from its audit row)."""
+    row = db.execute(
+        "SELECT detail FROM audit WHERE action = 'participant_withdrawn' AND target LIKE ?"
+        " ORDER BY id DESC LIMIT 1",
+        [f"participant:{participant['id']}:%"],
+    ).fetchone()
+    try:
+        detail = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        detail = {}
+    if not isinstance(detail, dict):
+        detail = {}
+    return {"messages": [i for i in detail.get("messages", []) if isinstance(i, int)]}
 
 
 def opt_out(db: sqlite_utils.Database, participant_id: int, *, actor: audit.Actor) -> None:
@@ -306,7 +405,8 @@ def with_status(
     """The participants of these municipalities with their newest invitation and status.
 
     Nothing about the answers themselves: only how many items are answered,
-    so a consultant can see that someone stopped halfway.
+    so a consultant can see that someone stopped halfway. ``sms_waiting_until``
+    is the stored moment an invitation SMS waiting for the SMS window goes out.
     """
     from .scheduling import participant_status
 
@@ -322,7 +422,12 @@ def with_status(
             " (SELECT COUNT(*) FROM message WHERE message.invitation_id = invitation.id"
             "   AND message.kind = 'reminder' AND message.status = 'sent') AS reminders_sent,"
             " (SELECT status FROM message WHERE message.participant_id = participant.id"
-            "   ORDER BY message.id DESC LIMIT 1) AS last_message_status"
+            "   ORDER BY message.id DESC LIMIT 1) AS last_message_status,"
+            " (SELECT MIN(next_attempt_at) FROM message WHERE message.invitation_id = invitation.id"
+            "   AND message.kind = 'invitation' AND message.channel = 'sms' AND message.status = 'pending'"
+            "   AND message.attempts = 0) AS sms_pending_until,"
+            " (SELECT COUNT(*) FROM message WHERE message.invitation_id = invitation.id"
+            "   AND message.status = 'sent') AS messages_sent"
             " FROM participant JOIN municipality ON municipality.code = participant.municipality_code"
             " LEFT JOIN invitation ON invitation.id = (SELECT MAX(id) FROM invitation"
             "   WHERE invitation.participant_id = participant.id AND invitation.questionnaire_id = ?"
@@ -346,4 +451,15 @@ def with_status(
         row["status"] = participant_status(
             row, invitation, row["answered"], row["reminders_sent"], now, schedule
         )
+        row["sms_waiting_until"] = _sms_waiting_until(row, now)
     return rows
+
+
+def _sms_waiting_until(row: dict, now) -> str | None:
+    """When the invitation's SMS goes out, if it is still waiting for the SMS window (else None):
+    the link is not with the participant yet, so the consultant must not read it as sent."""
+    waiting = row.pop("sms_pending_until")
+    sent = row.pop("messages_sent")
+    if row["status"] != "invited" or not waiting or sent:
+        return None
+    return waiting if clock.parse(waiting) > now else None

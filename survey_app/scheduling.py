@@ -39,6 +39,8 @@ class Schedule:
     reminder_days: tuple[int, ...] = (3, 7)
     prenotice_days: int | None = None
     sms_window: tuple[time, time] = (time(9), time(20))
+    # A link may go out this many days before the follow-up date; earlier only with a reason.
+    early_invite_days: int = 14
 
     @classmethod
     def from_config(cls, config) -> Schedule:
@@ -52,6 +54,7 @@ class Schedule:
             reminder_days=tuple(sorted(int(day) for day in reminders))[:2],
             prenotice_days=int(prenotice) if prenotice not in (None, "", 0, "0") else None,
             sms_window=(time.fromisoformat(start.strip()), time.fromisoformat(end.strip())),
+            early_invite_days=int(config.get("EARLY_INVITE_DAYS", 14)),
         )
 
     def due_date(self, baseline: date | str | None) -> date | None:
@@ -65,6 +68,16 @@ class Schedule:
             baseline = dates.read_stored(baseline)
         try:
             return baseline + timedelta(weeks=self.followup_weeks) if baseline else None
+        except OverflowError:
+            return None
+
+    def first_send_date(self, baseline: date | str | None) -> date | None:
+        """The first day a link may be sent or shown without confirming "send early"."""
+        due = self.due_date(baseline)
+        if due is None:
+            return None
+        try:
+            return due - timedelta(days=self.early_invite_days)
         except OverflowError:
             return None
 

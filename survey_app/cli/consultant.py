@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext
 
@@ -96,16 +95,29 @@ def withdraw_participant_command(code, municipality_code):
 @click.option(
     "--municipality", "municipality_code", help="Needed when a code is used in several municipalities."
 )
-def invite_command(codes, questionnaire_id, municipality_code):
+@click.option(
+    "--early",
+    is_flag=True,
+    help="Issue the link more than EARLY_INVITE_DAYS before the follow-up date (needs --reason).",
+)
+@click.option("--reason", help="Why the link goes out early (written to the audit log).")
+def invite_command(codes, questionnaire_id, municipality_code, early, reason):
     """Create an invitation for each participant and print CODE<TAB>URL, one per line.
 
     A participant who already holds a live link gets the same link again.
     All codes are checked first; if any is wrong, no invitation is created.
+    A new link more than EARLY_INVITE_DAYS before the follow-up date is refused
+    unless --early and --reason say why it goes out early.
     """
     questionnaire = context.questionnaire(questionnaire_id)
     if questionnaire is None:
         known = ", ".join(sorted(context.all_questionnaires()))
         raise DanishError(f"Ukendt spørgeskema {questionnaire_id!r}. Kendte: {known}.")
+    reason = (reason or "").strip()
+    if early and not reason:
+        raise DanishError("--early kræver en begrundelse: --reason TEKST (den skrives i loggen).")
+    if reason and not early:
+        raise DanishError("--reason bruges kun sammen med --early.")
     db = get_db()
     try:
         found = [participants.find_participant(db, code, municipality_code) for code in codes]
@@ -115,12 +127,8 @@ def invite_command(codes, questionnaire_id, municipality_code):
     for participant in found:
         try:
             with transaction(db):
-                invitation, created = invitations.create_invitation(
-                    db,
-                    participant,
-                    questionnaire,
-                    valid_days=current_app.config["LINK_VALID_DAYS"],
-                    actor=audit.COMMAND,
+                invitation, created = context.issue_link(
+                    participant, questionnaire, actor=audit.COMMAND, early_reason=reason or None
                 )
                 # A printed link lets its holder answer, like the QR page: recorded the same way.
                 audit.record(
@@ -130,6 +138,13 @@ def invite_command(codes, questionnaire_id, municipality_code):
                     target=audit.participant_target(participant),
                     detail={"command": "invite"},
                 )
+        except invitations.TooEarly as error:
+            click.echo(
+                f"Fejl: {error.translate(gettext)} Brug --early --reason TEKST for at sende det alligevel.",
+                err=True,
+            )
+            failures += 1
+            continue
         except UserError as error:
             click.echo(f"Fejl: {error.translate(gettext)}", err=True)
             failures += 1

@@ -196,7 +196,12 @@ def _plan_invitation(
             counts["invitation"] += 1
             return counts
         invitation, created = invitations.create_invitation(
-            db, participant, questionnaire, valid_days=valid_days, actor=audit.SCHEDULE
+            db,
+            participant,
+            questionnaire,
+            valid_days=valid_days,
+            actor=audit.SCHEDULE,
+            due=schedule.due_date(participant["baseline_date"]),
         )
         counts["link_created"] += int(created)
     else:

@@ -389,11 +389,17 @@ def render_anonymous_pages(app, pages: Pages, users: dict) -> None:
         )
 
 
+# GET pages that need another participant than the URL map's example (listed in extra_staff_urls).
+ELSEWHERE = {"consultant.send_early"}
+
+
 def staff_urls(app, role: str, world: World, users: dict) -> list[str]:
     """Every GET page of the role from the URL map, with real ids."""
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
         roles = roles_of(app, rule.endpoint) or ()
+        if rule.endpoint in ELSEWHERE:
+            continue
         if "GET" in rule.methods and role in roles and rule.endpoint not in PARTICIPANT_ENDPOINTS:
             urls.append(
                 url_for_rule(
@@ -416,6 +422,9 @@ def extra_staff_urls(world: World, users: dict) -> dict[str, list[str]]:
             "/konsulent/deltagere?q=koge",
             f"/konsulent/deltagere/{ids['KOGE-PART']}/qr?brev=1",
             f"/konsulent/deltagere/{ids['NAES-WAIT']}/ret",
+            f"/konsulent/deltagere/{ids['KOGE-SOON']}",
+            f"/konsulent/deltagere/{ids['KOGE-SOON']}/send-tidligt",
+            f"/konsulent/deltagere/{ids['KOGE-SOON']}/send-tidligt?via=qr",
         ],
         "evaluator": [
             "/evaluering/?by=cluster",
@@ -467,6 +476,7 @@ def render_forms_with_errors(pages: Pages, role: str, visitor: Visitor, world: W
             {"code": "NAES-WAIT", "baseline": "", "municipality": "370"},
             422,
         )
+        visitor.post(pages, f"/konsulent/deltagere/{ids['KOGE-SOON']}/send-tidligt", {"reason": " "}, 422)
         bad = (
             "kode;kommune;startdato;mobil;e-mail;samtykke\r\nX-1;Ingenby;31-02-2025;123;ikke-en-mail;nej\r\n"
         )

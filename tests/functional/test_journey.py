@@ -1,6 +1,6 @@
 """The participant's journey over HTTP: link, welcome, answers, completion."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -278,11 +278,15 @@ def test_withdrawn_participant_link_gets_410(client, runner, link, db):
 
 
 def test_link_validity_follows_config(app, add_participant, invite, db):
+    """Issued after the follow-up date, a link works LINK_VALID_DAYS more days, to the end of the
+    last one in Danish time (issue 15: it was exactly that many days after the second it was made)."""
     app.config["LINK_VALID_DAYS"] = 10
-    add_participant("P-002")
-    invite("P-002")
+    add_participant("P-002")  # follow-up date 2025-10-30
+    with time_machine.travel(datetime(2026, 3, 2, 14, 0, tzinfo=clock.LOCAL_TZ), tick=False):
+        invite("P-002")
     row = next(db.query("SELECT created_at, expires_at FROM invitation"))
-    assert clock.parse(row["expires_at"]) - clock.parse(row["created_at"]) == timedelta(days=10)
+    assert row["created_at"] == "2026-03-02T13:00:00+00:00"
+    assert row["expires_at"] == "2026-03-12T23:00:00+00:00"  # midnight after 12 March, Copenhagen
 
 
 def test_updates_are_shared_but_each_carries_its_own_csrf_token(app, add_participant, invite):

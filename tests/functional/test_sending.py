@@ -296,7 +296,8 @@ def test_consultant_send_now_and_qr(sending_app, servers):
         password=PASSWORD,
     )
     runner = sending_app.test_cli_runner()
-    add(runner, "SMS-1", START + timedelta(days=30), "--phone", "20000001")
+    # Due in ten days: within EARLY_INVITE_DAYS, so "Send now" sends without asking for a reason.
+    add(runner, "SMS-1", START + timedelta(days=10), "--phone", "20000001")
     participant_id = database.execute("SELECT id FROM participant").fetchone()[0]
     client = sending_app.test_client()
     with time_machine.travel(at(START, 12), tick=False):

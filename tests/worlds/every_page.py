@@ -8,6 +8,8 @@ free-text item, tests/data/feedback.toml):
 - Køge: KOGE-NEW (invited, link not opened), KOGE-PART (to answer three
   questions), KOGE-OUT (to be withdrawn by the consultant), KOGE-OLD (invited
   on 1 June 2027: the link has expired);
+- Køge: KOGE-SOON (course start 1 August 2027: its follow-up is months away, so sending its link
+  asks for the early-send confirmation);
 - Næstved: NAES-DONE (to answer everything), NAES-TEXT (invited to the
   feedback questionnaire), NAES-WAIT (not invited yet);
 - Køge's team with an open round (Efterår 2027, id 1), Næstved's with a
@@ -54,7 +56,10 @@ def build(app, runner, db) -> World:
     """A cohort for the reports, the journey's participants, and two organisation rounds."""
     ids = region_cohort.build(app, db)
     for code, municipality in JOURNEY.items():
-        register_participant(runner, code, municipality, "2027-02-01")
+        # KOGE-OLD's follow-up (2 May 2027) is before its link is made, so that link is not kept
+        # alive to follow-up + LINK_VALID_DAYS and has expired by TODAY.
+        register_participant(runner, code, municipality, "2026-11-01" if code == "KOGE-OLD" else "2027-02-01")
+    register_participant(runner, "KOGE-SOON", "259", "2027-08-01")
     links = {}
     with time_machine.travel(datetime(2027, 6, 1, 10, tzinfo=region_cohort.TODAY.tzinfo), tick=False):
         links["KOGE-OLD"] = link_path(command(runner, "invite", "KOGE-OLD").stdout, 1)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("consultant", __name__, url_prefix="/konsulent")
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+from . import csv_pages, early_pages, routes, withdrawal_pages  # noqa: E402,F401  (routes register themselves on bp)

@@ -8,9 +8,19 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ... import participants, places
 from ...languages import DEFAULT_LANGUAGE, LANGUAGES
@@ -114,3 +124,24 @@ class ParticipantUploadForm(FlaskForm):
     consent_confirmed = BooleanField(
         _l("Everyone in the file has agreed to be contacted (needed when the file has no consent column)")
     )
+
+
+class EarlySendForm(FlaskForm):
+    """The confirmation that a link goes out before its time, with the reason for the audit log."""
+
+    reason = TextAreaField(
+        _l("Why must the link go out now?"),
+        validators=[
+            InputRequired(_l("Write why the link must go out early.")),
+            Length(max=500, message=_l("Keep the reason under 500 characters.")),
+        ],
+    )
+    via = HiddenField(default="send")
+
+    def validate_reason(self, field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError(gettext("Write why the link must go out early."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that confirms (withdraw, undo): only the CSRF token."""

@@ -9,9 +9,10 @@ Answers are never shown here, only how far a participant has come.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ... import audit, clock, context, dates, importing, invitations, messaging, participants, safe_csv
@@ -65,34 +66,56 @@ def _status_label_filter(status: str) -> str:
     return status_label(status)
 
 
+@bp.app_template_filter("long_date")
+def _long_date_filter(iso: str) -> str:
+    """A date (``2027-02-02``) written out, as in a letter: "2. februar 2027"."""
+    return format_date(date.fromisoformat(iso), "long")
+
+
+@bp.app_template_filter("stored_time")
+def _stored_time_filter(stored: str) -> str:
+    """A stored moment's Danish clock time, e.g. 09:00."""
+    return clock.local(clock.parse(stored)).strftime("%H:%M")
+
+
+def home_lists(rows: list[dict]) -> dict[str, list[dict]]:
+    """The lists of today's work, by name: overdue (the follow-up date has passed and no link was made),
+    due within a week (today up to a week ahead, no link yet), invitation SMS waiting for the SMS
+    window, messages not delivered, opened but not finished."""
+    today = clock.today().isoformat()
+    week_ahead = (clock.today() + timedelta(days=7)).isoformat()
+    return {
+        "overdue": [r for r in rows if r["status"] == "due" and r["due_date"] and r["due_date"] < today],
+        "due_soon": [
+            r
+            for r in rows
+            if r["status"] in ("due", "not_due") and r["due_date"] and today <= r["due_date"] <= week_ahead
+        ],
+        "waiting": [r for r in rows if r["sms_waiting_until"]],
+        "failed": [
+            r
+            for r in rows
+            if r["last_message_status"] == "failed" and r["status"] not in ("completed", "withdrawn")
+        ],
+        "stalled": [r for r in rows if r["status"] in ("opened", "partial")],
+    }
+
+
 @bp.get("/")
 @role_required("consultant")
 def home():
     rows = _rows()
-    week_ahead = (clock.today() + timedelta(days=7)).isoformat()
-    due_soon = [
-        r for r in rows if r["status"] in ("due", "not_due") and r["due_date"] and r["due_date"] <= week_ahead
-    ]
-    failed = [
-        r
-        for r in rows
-        if r["last_message_status"] == "failed" and r["status"] not in ("completed", "withdrawn")
-    ]
-    stalled = [r for r in rows if r["status"] in ("opened", "partial")]
     counts = Counter(r["status"] for r in rows)
     return render_template(
         "consultant/home.html",
-        due_soon=due_soon,
-        failed=failed,
-        stalled=stalled,
+        **home_lists(rows),
         counts=[(status, counts.get(status, 0)) for status in STATUSES],
         total=len(rows),
     )
 
 
-@bp.get("/deltagere", endpoint="participants")
-@role_required("consultant")
-def participant_list():
+def filtered_rows() -> tuple[list[dict], str | None, str]:
+    """The consultant's participants as the list's filters (``status``, ``q``) choose them."""
     rows = _rows()
     status = request.args.get("status")
     if status in STATUSES:
@@ -100,6 +123,13 @@ def participant_list():
     search = (request.args.get("q") or "").strip().lower()
     if search:
         rows = [r for r in rows if search in r["code"].lower()]
+    return rows, status, search
+
+
+@bp.get("/deltagere", endpoint="participants")
+@role_required("consultant")
+def participant_list():
+    rows, status, search = filtered_rows()
     return render_template(
         "consultant/participants.html", rows=rows, status=status, search=search, statuses=STATUSES
     )
@@ -175,48 +205,68 @@ def participant(participant_id: int):
             [participant_id],
         )
     )
+    timing = context.link_timing(participant)
     return render_template(
         "consultant/participant.html",
         participant=participant,
         row=row,
         messages=messages,
         timeline=_timeline(row, messages),
+        first_day=timing["first_day"],
+        early=not row["invitation_id"]
+        and timing["first_day"] is not None
+        and clock.today() < timing["first_day"],
+        works_until=invitations.last_valid_day(row["expires_at"] or timing["expires"]),
+        undo_until=_undo_until(participant),
     )
 
 
+def _undo_until(participant: dict) -> str | None:
+    """Until when the participant's withdrawal can be undone (stored form), if it still can."""
+    deadline = participants.undo_deadline(participant)
+    return clock.isoformat(deadline) if deadline and deadline > clock.now() else None
+
+
 def _timeline(row: dict, messages: list[dict]) -> list[tuple[str, str]]:
-    """What happened, oldest first: registration, messages, link opened, answered."""
-    events = [(row["created_at"], _("Registered"))]
+    """What happened, oldest first: registration, link created, messages, link opened, answered.
+
+    Events of the same second keep the order of the journey (a link is created before it is
+    sent, a message before its link is opened), not the alphabetical order of their texts.
+    """
+    events = [(row["created_at"], 0, _("Registered"))]
     if row["invited_at"]:
-        events.append((row["invited_at"], _("Link created")))
-    for message in messages:
+        events.append((row["invited_at"], 1, _("Link created")))
+    for number, message in enumerate(messages):
         what = _(
             "%(what)s: %(status)s",
             what=_(messaging.describe_kind(message["kind"], message["channel"])),
             status=_(messaging.STATUS_TEXTS[message["status"]]),
         )
-        events.append((message["sent_at"] or message["created_at"], what))
+        events.append((message["sent_at"] or message["created_at"], 2 + number / (len(messages) + 1), what))
     if row["opened_at"]:
-        events.append((row["opened_at"], _("Opened the questionnaire")))
+        events.append((row["opened_at"], 3, _("Opened the questionnaire")))
     if row["completed_at"]:
-        events.append((row["completed_at"], _("Answered all questions")))
+        events.append((row["completed_at"], 4, _("Answered all questions")))
     if row["opted_out_at"]:
-        events.append((row["opted_out_at"], _("Opted out")))
+        events.append((row["opted_out_at"], 5, _("Opted out")))
     if row["withdrawn_at"]:
-        events.append((row["withdrawn_at"], _("Withdrawn")))
-    return sorted(events)
+        events.append((row["withdrawn_at"], 6, _("Withdrawn")))
+    return [(moment, what) for moment, _rank, what in sorted(events, key=_moment_and_rank)]
 
 
-def _live_invitation(participant: dict) -> dict:
-    """The participant's open invitation, created now if there is none."""
-    db = get_db()
-    questionnaire = context.questionnaire(QUESTIONNAIRE)
-    invitation, _created = invitations.create_invitation(
-        db,
-        participant,
-        questionnaire,
-        valid_days=current_app.config["LINK_VALID_DAYS"],
-        actor=current_actor(),
+def _moment_and_rank(event: tuple) -> tuple:
+    moment, rank, _what = event
+    try:
+        return clock.parse(moment), rank
+    except (TypeError, ValueError):
+        return clock.parse("0001-01-01T00:00:00+00:00"), rank
+
+
+def _live_invitation(participant: dict, early_reason: str | None = None) -> dict:
+    """The participant's open invitation, created now if there is none (``invitations.TooEarly``
+    when that is before the first day it may go out and no ``early_reason`` is given)."""
+    invitation, _created = context.issue_link(
+        participant, context.questionnaire(QUESTIONNAIRE), actor=current_actor(), early_reason=early_reason
     )
     return invitation
 
@@ -224,10 +274,15 @@ def _live_invitation(participant: dict) -> dict:
 @bp.post("/deltagere/<int:participant_id>/send")
 @role_required("consultant")
 def send(participant_id: int):
-    """Send the invitation now (or the same link again)."""
-    participant = _participant_or_404(participant_id)
+    """Send the invitation now (or the same link again); too early, ask to confirm first."""
+    return send_link(_participant_or_404(participant_id))
+
+
+def send_link(participant: dict, early_reason: str | None = None):
+    """Send the participant's link at once and go back to their page with what happened."""
+    participant_id = participant["id"]
     try:
-        invitation = _live_invitation(participant)
+        invitation = _live_invitation(participant, early_reason)
         result = messaging.send_now(
             get_db(),
             current_app.config,
@@ -238,6 +293,8 @@ def send(participant_id: int):
             requested_by=current_staff().id,
             now=clock.now(),
         )
+    except invitations.TooEarly:
+        return redirect(url_for(".send_early", participant_id=participant_id, via="send"), code=303)
     except UserError as error:
         flash(error.translate(_))
     else:
@@ -291,6 +348,8 @@ def qr(participant_id: int):
     participant = _participant_or_404(participant_id)
     try:
         invitation = _live_invitation(participant)
+    except invitations.TooEarly:
+        return redirect(url_for(".send_early", participant_id=participant_id, via="qr"), code=303)
     except UserError as error:
         flash(error.translate(_))
         return redirect(url_for(".participant", participant_id=participant_id), code=303)
@@ -307,6 +366,7 @@ def qr(participant_id: int):
         link=link,
         svg=messaging.qr_svg(link),
         expires_at=invitation["expires_at"],
+        works_until=invitations.last_valid_day(invitation["expires_at"]),
         letter=letter,
     )
 
