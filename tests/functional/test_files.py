@@ -52,6 +52,8 @@ PRODUCERS = [
     ("evaluator", "/evaluering/fidelitet/skabelon/ips25.csv", ";"),
     ("evaluator", "/evaluering/fidelitet/skabelon/ips15.csv", ";"),
     ("consultant", "/konsulent/import/skabelon.csv", ";"),
+    ("consultant", "/konsulent/deltagere.csv", ";"),
+    ("consultant", "/konsulent/oversigt.csv", ";"),
     ("cli", "export --format csv", ","),
     ("cli", "export --format csv --excel-da", ";"),
     ("cli", "report --by cluster --format csv", ","),
