@@ -25,7 +25,18 @@ import sqlite_utils
 from flask import current_app, g, url_for
 from flask_babel import gettext
 
-from . import accounts, clock, fidelity, invitations, links, questionnaires, reporting, rounds, support
+from . import (
+    accounts,
+    clock,
+    fidelity,
+    invitations,
+    links,
+    questionnaires,
+    reporting,
+    rounds,
+    scheduling,
+    support,
+)
 from .db import connect
 
 _DB_KEY = "survey_app.db"
@@ -206,9 +217,7 @@ def public_link(invitation: dict) -> str:
 def link_timing(participant: dict) -> dict:
     """When the participant's link is due and may go out: ``due`` (the follow-up date), ``first_day``
     (``EARLY_INVITE_DAYS`` before it) and ``expires`` (when a link made now would stop working)."""
-    from .scheduling import Schedule
-
-    schedule = Schedule.from_config(current_app.config)
+    schedule = scheduling.Schedule.from_config(current_app.config)
     due = schedule.due_date(participant["baseline_date"])
     return {
         "due": due,

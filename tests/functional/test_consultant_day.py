@@ -198,6 +198,19 @@ def test_undo_leaves_cancelled_a_message_whose_contact_details_were_deleted(
     assert [r["status"] for r in db.query("SELECT status FROM message")] == ["cancelled"]
 
 
+def test_undo_sends_nothing_to_a_participant_who_opted_out_meanwhile(login, add_participant, invite, db, app):
+    from survey_app import audit, participants
+
+    client, pid, link = _withdrawn_at_night(login, add_participant, invite, db, app)
+    participants.opt_out(db, pid, actor=audit.PARTICIPANT)
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        client = login("consultant", ("259",), email="kollega@example.dk")
+        page = client.get(f"/konsulent/deltagere/{pid}")
+        client.post(f"/konsulent/deltagere/{pid}/fortryd-udtraek", data={"csrf_token": csrf_token(page.text)})
+    assert db.execute("SELECT withdrawn_at FROM participant").fetchone()[0] is None
+    assert [r["status"] for r in db.query("SELECT status FROM message")] == ["cancelled"]
+
+
 def test_a_withdrawal_older_than_14_days_cannot_be_undone(login, add_participant, invite, db, app):
     client, pid, link = _withdrawn_at_night(login, add_participant, invite, db, app)
     with time_machine.travel(EVENING + timedelta(days=14, minutes=1), tick=False):

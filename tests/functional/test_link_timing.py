@@ -268,3 +268,15 @@ def test_the_early_page_is_not_needed_once_the_first_day_has_come(login, add_par
         assert response.location == f"/konsulent/deltagere/{pid}"
         assert "Linket er sendt." in client.get(response.location).text
     assert audit_rows(db, "link_sent_early") == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_early_send_without_contact_details_makes_no_link(login, add_participant, db):
+    add_participant("KOGE-1", "259", BASELINE)
+    pid = participant_id(db)
+    client = login("consultant", ("259",))
+    url = f"/konsulent/deltagere/{pid}/send-tidligt?via=send"
+    token = csrf_token(client.get(url).text)
+    response = client.post(url, data={"csrf_token": token, "reason": "Flytter", "via": "send"})
+    assert "Der er hverken mobilnummer eller e-mailadresse" in client.get(response.location).text
+    assert count(db, "invitation") == 0 and audit_rows(db, "link_sent_early") == []

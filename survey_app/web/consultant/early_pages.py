@@ -48,6 +48,10 @@ def send_early(participant_id: int):
                 flash(error.translate(_))
                 return redirect(url_for(".participant", participant_id=participant_id), code=303)
             return redirect(url_for(".qr", participant_id=participant_id), code=303)
+        if not (participant["phone"] or participant["email"]):
+            # Nothing could go out: make no early link (show the QR code instead).
+            flash(_("There is no mobile number or e-mail address: show the QR code instead."))
+            return redirect(url_for(".participant", participant_id=participant_id), code=303)
         return send_link(participant, early_reason=reason)
     status = 422 if form.errors else 200
     return render_template(
