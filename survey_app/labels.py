@@ -102,10 +102,13 @@ AUDIT_ACTION = {
     "participant_added": N_("Participant registered"),
     "participant_changed": N_("Participant changed"),
     "participant_withdrawn": N_("Participant withdrawn"),
+    "participant_withdrawal_undone": N_("Withdrawal undone"),
     "participant_opted_out": N_("Participant opted out of messages"),
     "participants_imported": N_("Participants imported"),
     "link_created": N_("Link created"),
     "link_shown": N_("Link shown (QR code)"),
+    "link_sent_early": N_("Link sent before its time"),
+    "participants_exported": N_("Participant list downloaded"),
     "message_sent_by_hand": N_("Message sent by hand"),
     "template_changed": N_("Message text changed"),
     "cluster_saved": N_("Cluster saved"),
@@ -174,6 +177,12 @@ DETAIL_KEY = {
     "period": (N_("Period"), TEXT),
     "region_basis": (N_("Region by"), TEXT),
     "before": (N_("Before"), NESTED),
+    "reason": (N_("Reason"), TEXT),
+    "follow_up": (N_("Follow-up date"), DATE),
+    "links_stopped": (N_("Links stopped"), TEXT),
+    "messages_cancelled": (N_("Messages cancelled"), TEXT),
+    "links_restored": (N_("Links working again"), NUMBER),
+    "messages_restored": (N_("Messages waiting again"), NUMBER),
 }
 # Kept in the row for searching the database, but already shown by another key.
 HIDDEN_DETAIL_KEYS = frozenset({"municipality_name"})

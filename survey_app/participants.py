@@ -243,7 +243,7 @@ def withdraw_participant(db: sqlite_utils.Database, participant: dict, *, actor:
             "participant_withdrawn",
             actor=actor,
             target=audit.participant_target(participant),
-            detail={"invitations": invitation_ids, "messages": message_ids},
+            detail={"links_stopped": invitation_ids, "messages_cancelled": message_ids},
         )
         db.execute(
             "UPDATE participant SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
@@ -313,7 +313,7 @@ def undo_withdrawal(db: sqlite_utils.Database, participant: dict, *, actor: audi
             "participant_withdrawal_undone",
             actor=actor,
             target=audit.participant_target(current),
-            detail={"invitations": invitations, "messages": restored},
+            detail={"links_restored": invitations, "messages_restored": restored},
         )
 
 
@@ -330,7 +330,7 @@ def _stopped_by_withdrawal(db: sqlite_utils.Database, participant: dict) -> dict
         detail = {}
     if not isinstance(detail, dict):
         detail = {}
-    return {"messages": [i for i in detail.get("messages", []) if isinstance(i, int)]}
+    return {"messages": [i for i in detail.get("messages_cancelled", []) if isinstance(i, int)]}
 
 
 def opt_out(db: sqlite_utils.Database, participant_id: int, *, actor: audit.Actor) -> None:

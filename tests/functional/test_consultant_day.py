@@ -176,7 +176,7 @@ def test_withdrawing_asks_first_and_can_be_undone_within_14_days(
     assert db.execute("SELECT withdrawn_at FROM invitation").fetchone()[0] is None
     assert [r["status"] for r in db.query("SELECT status FROM message")] == ["pending"]
     [row] = db.query("SELECT actor, detail FROM audit WHERE action = 'participant_withdrawal_undone'")
-    assert row["actor"] == client.user["email"] and '"messages": 1' in row["detail"]
+    assert row["actor"] == client.user["email"] and '"messages_restored": 1' in row["detail"]
     with time_machine.travel(NEXT_MORNING + timedelta(days=14), tick=False):
         command(runner, "send-due")
     kinds = [(r["kind"], r["status"]) for r in db.query("SELECT kind, status FROM message ORDER BY id")]
@@ -299,7 +299,7 @@ def test_the_overview_lists_download_as_csv(login, add_participant, db):
         rows = read_csv(client.get("/konsulent/oversigt.csv"))
     assert rows[0][0] == "Liste" and rows[0][1] == "Kode"
     [entry] = db.query("SELECT detail FROM audit WHERE action = 'participants_exported'")
-    assert '"list": "overview"' in entry["detail"] and '"rows": 3' in entry["detail"]
+    assert '"file": "oversigt-2026-03-02.csv"' in entry["detail"] and '"rows": 3' in entry["detail"]
     assert [(row[0], row[1], row[5]) for row in rows[1:]] == [
         ("Overskredet", "AUG-2025", "Forfalden"),
         ("Forfalder inden for en uge", "SOON", "Ikke forfalden endnu"),
