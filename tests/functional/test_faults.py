@@ -111,7 +111,11 @@ class Journey:
     def step(self) -> None:
         try:
             if not self.started:  # open the link (again) and press Start / Continue
-                _, _, page = self._expect(self.phone.get(self.path), 200)
+                opened = self.phone.get(self.path)
+                if opened[0] == 303:  # this phone is already answering: the link sends it on to its chat
+                    self.started = True
+                    return
+                _, _, page = self._expect(opened, 200)
                 if ALREADY_ANSWERED in page:  # the last answer was stored, its reply lost
                     self.finished = True
                     return
@@ -247,7 +251,8 @@ def check_resume(port: int, database_path: str, journeys: list[Journey]) -> None
                 assert ALREADY_ANSWERED in page
                 continue
             if stored:
-                assert f"Du har svaret på {len(stored)} af {len(ITEMS)} spørgsmål" in page
+                # A phone new to the link is told how many are answered, and sees none of them.
+                assert f"{len(stored)} af {len(ITEMS)} spørgsmål er allerede besvaret" in page
             assert phone.post(journey.path, {"csrf_token": csrf_token(page)})[0] == 303
             first_unanswered = next(item for item in ITEMS if item not in stored)
             assert question(phone.get("/svar")[2])[0] == first_unanswered, journey.path
