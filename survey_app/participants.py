@@ -96,11 +96,11 @@ def check_participant(
         channel = "sms" if row.get("phone") or not row.get("email") else "email"
     elif channel not in CHANNELS:
         errors["channel"] = UserError(N_("The channel must be sms or e-mail."))
-    elif "phone" in row and "email" in row:
-        if channel == "sms" and not row["phone"]:
-            errors["phone"] = UserError(N_("A mobile number is needed to send by SMS."))
-        elif channel == "email" and not row["email"]:
-            errors["email"] = UserError(N_("An e-mail address is needed to send by e-mail."))
+    # The chosen channel needs its own detail, whatever is wrong with the other one: every problem at once.
+    elif channel == "sms" and "phone" in row and not row["phone"]:
+        errors["phone"] = UserError(N_("A mobile number is needed to send by SMS."))
+    elif channel == "email" and "email" in row and not row["email"]:
+        errors["email"] = UserError(N_("An e-mail address is needed to send by e-mail."))
     row["channel"] = channel
     return (None, errors) if errors else (row, {})
 

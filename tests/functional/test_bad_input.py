@@ -708,6 +708,30 @@ def test_edit_participant_posts(consultant, db, tagged):
     )
 
 
+def test_sms_without_a_number_is_said_even_when_the_e_mail_is_wrong_too(consultant, db):
+    # Found by the property above: both problems at once, not the second after fixing the first.
+    client, token = consultant
+    before = snapshot(db)
+    response = client.post(
+        "/konsulent/deltagere/ny",
+        data={
+            "csrf_token": token,
+            "code": "NY-1",
+            "municipality": "259",
+            "baseline": "2025-05-01",
+            "phone": "",
+            "email": "ikke-en-adresse",
+            "channel": "sms",
+            "language": "da",
+            "consent": "y",
+        },
+    )
+    text = page_text(response)
+    assert response.status_code == 422
+    assert "Der skal være et mobilnummer for at sende med SMS." in text
+    assert "e-mail" in text.lower() and snapshot(db) == before
+
+
 # --- 1c. logging in -------------------------------------------------------------------------------
 
 LOGIN_EMAIL = "konsulent@koege.dk"
