@@ -12,12 +12,13 @@ the code and templates and merges them into both catalogues.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 import os
 from datetime import date
 from pathlib import Path
 
 from flask import g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_translations, refresh
+from flask_babel import Babel, force_locale, format_date, format_datetime, get_translations, refresh
 
 from .. import clock, places
 from ..context import get_db
@@ -67,6 +68,24 @@ def speak_language_of_link(language: str | None, *, remember: bool) -> None:
     g.language = g.link_language = language
     if remember and session.get(LINK_LANGUAGE_KEY) != language:
         session[LINK_LANGUAGE_KEY] = language
+
+
+@contextmanager
+def speaking(language: str):
+    """Render a part of this request's page in ``language`` (e.g. a participant's printed letter on
+    the consultant's page), then go back to the page's language."""
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    saved = {key: g.pop(key) for key in ("language", "translations") if key in g}
+    try:
+        with force_locale(language):
+            g.language = language
+            yield
+    finally:
+        g.pop("language", None)
+        g.pop("translations", None)
+        for key, value in saved.items():
+            setattr(g, key, value)
 
 
 def current_language() -> str:

@@ -250,7 +250,7 @@ def test_the_printed_qr_letter_says_until_when_the_link_works(login, add_partici
     add_participant("KOGE-1", "259", "2025-05-01")  # follow-up 30 October 2025: overdue
     client = login("consultant", ("259",))
     letter = client.get(f"/konsulent/deltagere/{participant_id(db)}/qr?brev=1").text
-    section = letter[letter.index('<section class="letter">') : letter.index("</section>")]
+    section = letter[letter.index('<section class="letter" lang="da">') : letter.index("</section>")]
     # 2 March + 56 days: the link works through 27 April 2026.
     assert '<p class="expiry">Linket virker til og med 27. april 2026.</p>' in section
     assert next(db.query("SELECT expires_at FROM invitation"))["expires_at"] == "2026-04-27T22:00:00+00:00"
@@ -280,3 +280,31 @@ def test_an_early_send_without_contact_details_makes_no_link(login, add_particip
     response = client.post(url, data={"csrf_token": token, "reason": "Flytter", "via": "send"})
     assert "Der er hverken mobilnummer eller e-mailadresse" in client.get(response.location).text
     assert count(db, "invitation") == 0 and audit_rows(db, "link_sent_early") == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_qr_letter_is_in_the_participants_language_with_the_minutes_and_whom_to_ask(
+    app, login, add_participant, runner, db
+):
+    from survey_app import audit, support
+
+    support.set_support_contact(
+        db,
+        "259",
+        name="IPS-teamet i Køge",
+        phone="56 67 00 00",
+        email="ips@koege.dk",
+        actor=audit.SEED,
+        now=clock.now(),
+    )
+    add_participant("KOGE-EN", "259", "2025-05-01", "--language", "en")
+    client = login("consultant", ("259",))
+    letter = client.get(f"/konsulent/deltagere/{participant_id(db, 'KOGE-EN')}/qr?brev=1").text
+    section = letter[letter.index('<section class="letter" lang="en">') : letter.index("</section>")]
+    assert "Køge Municipality" in section and "What do you think of your IPS support?" in section
+    # The number of questions and the minutes come from the questionnaire file (csq8.toml: 2).
+    assert "answer 8 short questions. It takes about 2 minutes." in " ".join(section.split())
+    assert '<p class="expiry">The link works until and including April 27, 2026.</p>' in section
+    assert "IPS-teamet i Køge" in section and 'href="mailto:ips@koege.dk"' in section
+    # The consultant's own page around it stays in the page's language.
+    assert "QR-kode til KOGE-EN" in letter and "Udskriv siden" in letter

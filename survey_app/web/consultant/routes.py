@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ... import audit, clock, context, dates, importing, invitations, messaging, participants, safe_csv
 from ...context import get_db, message_links, public_link
@@ -23,6 +24,8 @@ from ...questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ...scheduling import STATUSES, Schedule
 from ..auth import allowed_municipalities, current_actor, current_staff, log_action, role_required
 from ..forms import show_error
+from ..i18n import current_language, speaking
+from ..support_contact import remember_municipality
 from . import bp
 from .forms import ParticipantForm, ParticipantUploadForm
 
@@ -360,13 +363,29 @@ def qr(participant_id: int):
         log_action(
             "link_shown", target=audit.participant_target(participant), detail={"letter": letter}, db=db
         )
+    works_until = invitations.last_valid_day(invitation["expires_at"])
+    svg = messaging.qr_svg(link)
+    # The letter is for the participant: in their language, with their municipality's support contact.
+    remember_municipality(participant["municipality_code"])
+    with speaking(participant["language"]):
+        letter_html = Markup(
+            render_template(
+                "consultant/_qr_letter.html",
+                participant=participant,
+                questionnaire=context.questionnaire(PARTICIPANT_QUESTIONNAIRE),
+                link=link,
+                svg=svg,
+                works_until=works_until,
+                letter_language=current_language(),
+            )
+        )
     return render_template(
         "consultant/qr.html",
         participant=participant,
         link=link,
-        svg=messaging.qr_svg(link),
+        letter_html=letter_html,
         expires_at=invitation["expires_at"],
-        works_until=invitations.last_valid_day(invitation["expires_at"]),
+        works_until=works_until,
         letter=letter,
     )
 
