@@ -12,8 +12,8 @@ the code and templates and merges them into both catalogues.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 import os
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
