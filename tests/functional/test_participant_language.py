@@ -59,6 +59,9 @@ def test_the_form_stores_english_and_refuses_an_unknown_language(login, db):
     saved = client.post("/konsulent/deltagere/ny", data=form | {"language": "en"})
     assert saved.status_code == 303
     assert db.execute("SELECT code, language FROM participant").fetchall() == [("EN-1", "en")]
+    # The consultant sees the language on the participant's page.
+    shown = client.get(saved.location).text
+    assert '<dt>Sprog i beskeder og spørgeskema</dt><dd lang="en">English</dd>' in shown
 
 
 def test_the_command_refuses_an_unknown_language_in_danish(runner, db):
