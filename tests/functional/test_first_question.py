@@ -82,6 +82,14 @@ def test_the_link_page_shows_question_1_with_its_buttons_and_changes_nothing(cli
     assert client.get("/svar").status_code == 403
 
 
+def test_the_link_page_names_the_same_last_day_as_the_messages(client, link, db):
+    from survey_app import formatting, invitations
+
+    last_day = invitations.last_valid_day(invitation(db)["expires_at"])
+    page = client.get(link).text
+    assert f"Linket virker til og med {formatting.long_date(last_day)}." in page
+
+
 def test_the_first_answer_marks_opened_binds_and_stores_in_one_go(client, link, db):
     response = first_answer(client, link, 2)
     assert response.status_code == 303 and response.location == "/svar#current"

@@ -82,7 +82,7 @@ def test_refused_links_from_one_address_are_capped_with_a_danish_page(limited_ap
     assert client_from(app, "198.51.100.20").get("/s/1.guess6.xxxxxxxxxxxxxxxxxxxx").status_code == 404
 
 
-WELCOME = "Linket virker indtil"  # the welcome page of a valid link
+WELCOME = "Linket virker til og med"  # the welcome page of a valid link
 
 
 def test_a_valid_link_opens_whatever_others_at_its_address_got_wrong(limited_app):

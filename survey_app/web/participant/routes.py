@@ -104,7 +104,8 @@ def welcome(token: str):
         answer_url=url_for(".start", token=token),
         about_survey=True,
         inline_stylesheet=INLINE_STYLESHEET,
-        expires_at=invitation["expires_at"],
+        # The same last day as the messages' and the consultant's "until and including".
+        works_until=invitations.last_valid_day(invitation["expires_at"]),
     )
 
 
