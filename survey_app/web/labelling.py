@@ -14,8 +14,9 @@ from flask import has_request_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from .. import accounts, labels, places, rounds
+from .. import accounts, labels, messaging, places, rounds
 from ..context import get_db, questionnaire
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from .i18n import current_language
 
 
@@ -120,6 +121,12 @@ def target_text(target: str | None) -> str:
         name = next((c["name"] for c in places.clusters(db) if c["id"] == int(reference)), reference)
     elif kind == "municipality":
         name = _municipality(reference)
+    elif kind == "template":
+        # "template:sms_invitation" (Danish) or "template:sms_invitation:en": the text's heading.
+        key, language = parts[0], parts[1] if len(parts) > 1 else DEFAULT_LANGUAGE
+        heading = messaging.TEMPLATE_LABELS.get(key)
+        name = f"»{_(heading)}«" if heading else key
+        name += f" ({LANGUAGES.get(language, language)})"
     return f"{_(msgid)} {name}"
 
 

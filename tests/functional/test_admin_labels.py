@@ -161,3 +161,13 @@ def test_the_log_shows_actions_targets_and_details_as_text(frozen, app, runner, 
         "consultant",
     ):
         assert raw not in text, raw
+
+
+def test_the_log_names_a_changed_message_text_by_its_heading_and_language(frozen, login, db):
+    admin = login("admin")
+    _record(db, "template_changed", target="template:sms_invitation")
+    _record(db, "template_changed", target="template:email_reminder_subject:en")
+    cells = _cells(admin.get("/admin/log").text)
+    assert "Beskedtekst »SMS: invitation« (Dansk)" in cells
+    assert "Beskedtekst »E-mail: påmindelse, emne« (English)" in cells
+    assert not any("sms_invitation" in cell or "email_reminder_subject" in cell for cell in cells)
