@@ -16,10 +16,15 @@ def assert_accessible(page, what: str) -> None:
     assert results.violations_count == 0, f"axe-core on {what}:\n{results.generate_report()}"
 
 
-def assert_fits_phone(page, what: str) -> None:
-    """No horizontal scroll, and every button or link is at least 44 px tall and wide."""
+def assert_no_sideways_scroll(page, what: str) -> None:
+    """The page fits the width of the screen (the check staff pages get at phone size)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{what}: horizontal scroll of {overflow}px"
+
+
+def assert_fits_phone(page, what: str) -> None:
+    """No horizontal scroll, and every button or link is at least 44 px tall and wide."""
+    assert_no_sideways_scroll(page, what)
     small = page.evaluate(
         """() => [...document.querySelectorAll('button, a[href], textarea')]
               .filter(el => el.offsetParent !== null)

@@ -7,7 +7,7 @@ from survey_app.db import connect
 from tests.conftest import PASSWORD
 
 from .conftest import PHONE
-from .helpers import assert_accessible
+from .helpers import assert_accessible, assert_no_sideways_scroll
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -27,10 +27,7 @@ def staff_page(request, browser):
 def check(page, what):
     assert_accessible(page, f"{what} ({page.size_name})")
     if page.size_name == "phone":
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{what}: horizontal scroll of {overflow}px"
+        assert_no_sideways_scroll(page, what)
 
 
 def test_consultant_registers_and_hands_over_a_link(staff_page, live_app, screenshots):

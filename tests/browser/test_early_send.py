@@ -9,12 +9,7 @@ from tests.conftest import PASSWORD
 from tests.helpers import register_participant
 
 from .helpers import assert_accessible
-
-
-def assert_fits_phone(page, what: str) -> None:
-    """No horizontal scroll at 390 px (the staff pages' check, as in test_consultant.py)."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{what}: horizontal scroll of {overflow}px"
+from .helpers import assert_no_sideways_scroll as assert_fits_phone  # staff pages: the width only
 
 
 def test_sending_a_link_early_asks_why_on_a_phone(phone, live_app, screenshots):
