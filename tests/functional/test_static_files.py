@@ -35,3 +35,18 @@ def test_an_old_or_missing_hash_is_not_kept(client):
         response = client.get(address)
         assert response.status_code == 200
         assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_other_spellings_of_a_files_path_are_not_kept_and_not_remembered(app, client):
+    """``x/../app.css`` is the same file: served as before (revalidated), and the process does not
+    remember a hash for each spelling, or a stranger could fill its memory with requests."""
+    address = f"/static/app.css?v={digest('app.css')}"
+    assert "immutable" in client.get(address).headers["Cache-Control"]
+    versions = app.extensions["survey_app.static_versions"]
+    known = len(versions)
+    for n in range(50):
+        response = client.get(f"/static/d{n}/../app.css?v={digest('app.css')}")
+        assert response.status_code == 200
+        assert "immutable" not in response.headers.get("Cache-Control", "")
+    assert len(versions) == known
+    assert "immutable" in client.get(address).headers["Cache-Control"]
