@@ -28,6 +28,7 @@ from flask_babel import gettext
 from . import (
     accounts,
     clock,
+    exports,
     fidelity,
     invitations,
     links,
@@ -165,6 +166,19 @@ def report_query(
         end=end,
         region_basis=region_basis,
         org_items=_org_items(),
+        bands=fidelity_bands(),
+    )
+
+
+def participant_export(questionnaire, *, include_all: bool = False) -> exports.ParticipantExport:
+    """The participant-level export of ``questionnaire`` as of today, with the app's settings
+    (``FOLLOWUP_WEEKS``, the organisation questionnaire, the fidelity bands)."""
+    return exports.ParticipantExport(
+        questionnaire=questionnaire,
+        as_of=clock.today(),
+        followup_weeks=int(current_app.config["FOLLOWUP_WEEKS"]),
+        organisation=all_questionnaires().get("organisation"),
+        include_all=include_all,
         bands=fidelity_bands(),
     )
 

@@ -173,6 +173,8 @@ DETAIL_KEY = {
     "questionnaire": (N_("Questionnaire"), TEXT),
     "file": (N_("File"), TEXT),
     "excel_da": (N_("Danish Excel"), YES_NO),
+    "level": (N_("One row per"), TEXT),
+    "all": (N_("Also participants not yet due"), YES_NO),
     "by": (N_("Grouped by"), TEXT),
     "period": (N_("Period"), TEXT),
     "region_basis": (N_("Region by"), TEXT),

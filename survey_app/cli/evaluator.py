@@ -204,7 +204,20 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
     "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write."
 )
 @click.option("--excel-da", is_flag=True, help="CSV for Danish Excel: semicolon and decimal comma.")
-def export_command(fmt, questionnaire_id, out, excel_da):
+@click.option(
+    "--level",
+    type=click.Choice(exports.LEVELS),
+    default=exports.INVITATION,
+    show_default=True,
+    help="One row per invitation, or one per eligible participant.",
+)
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="--level participant: after the eligible, every other registered participant not withdrawn.",
+)
+def export_command(fmt, questionnaire_id, out, excel_da, level, include_all):
     """Export one row per invitation (no contact details) with a Danish codebook.
 
     CSV is UTF-8 with BOM, its codebook written beside it as
@@ -215,9 +228,14 @@ def export_command(fmt, questionnaire_id, out, excel_da):
     questionnaire = questionnaire_or_fail(questionnaire_id)
     if excel_da and fmt != "csv":
         raise DanishError("--excel-da gælder kun --format csv.")
+    if include_all and level != exports.PARTICIPANT:
+        raise DanishError("--all gælder kun --level participant.")
     db = get_db()
+    source = questionnaire
+    if level == exports.PARTICIPANT:
+        source = context.participant_export(questionnaire, include_all=include_all)
     try:
-        rows = exports.write_export(db, questionnaire, fmt, out, excel_da=excel_da)
+        rows = exports.write_export(db, source, fmt, out, excel_da=excel_da)
     except exports.ExportError as error:
         raise DanishError(str(error)) from None
     except OSError as error:
@@ -233,6 +251,8 @@ def export_command(fmt, questionnaire_id, out, excel_da):
                 "rows": rows,
                 "file": out.name,
                 "excel_da": excel_da,
+                # The invitation level's entry is as it was before the participant level existed.
+                **({"level": level, "all": include_all} if level == exports.PARTICIPANT else {}),
             },
         )
     click.echo(f"{rows} rækker skrevet til {out}.")

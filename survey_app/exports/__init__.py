@@ -26,10 +26,14 @@ Formats:
 Value labels come from the questionnaire file (each option's score and its
 Danish label), never from where an option is printed.
 
+``level="participant"`` (:class:`ParticipantExport`, :mod:`.participants`) gives one row per
+eligible participant instead, with status, contacts, fidelity and organisation answers.
+
 This module imports no Flask; the CLI and the web call :func:`write_export`
 or :func:`iter_csv`.
 """
 
+from .participants import INVITATION, LEVELS, PARTICIPANT, ParticipantExport, iter_participant_rows
 from .rows import iter_rows
 from .variables import (
     CODEBOOK_SUFFIX,
@@ -48,12 +52,17 @@ __all__ = [
     "CODEBOOK_SUFFIX",
     "ExportError",
     "FORMATS",
+    "INVITATION",
+    "LEVELS",
+    "PARTICIPANT",
+    "ParticipantExport",
     "MEDIA_TYPES",
     "SUFFIXES",
     "codebook",
     "codebook_csv",
     "codebook_path",
     "iter_csv",
+    "iter_participant_rows",
     "iter_rows",
     "shorten",
     "write_export",

@@ -48,6 +48,10 @@ DATE = "date"
 DATETIME = "datetime"
 
 
+# A number with decimals (e.g. an IPS-15 total × 1.66).
+NUMBER = "number"
+
+
 # Stata: variable labels hold at most 80 characters; names at most 32
 # characters and none of these reserved words.
 STATA_LABEL_MAX = 80
@@ -176,7 +180,12 @@ def codebook(questionnaire: Questionnaire) -> list[Variable]:
 
 def codebook_rows(questionnaire: Questionnaire) -> Iterator[tuple[str, str, int | str, str]]:
     """(variabel, etiket, værdi, værdietiket): a row per value label, or one per variable without."""
-    for variable in codebook(questionnaire):
+    return variable_rows(codebook(questionnaire))
+
+
+def variable_rows(variables: list[Variable]) -> Iterator[tuple[str, str, int | str, str]]:
+    """:func:`codebook_rows` of any list of variables."""
+    for variable in variables:
         if variable.value_labels:
             for value, value_label in variable.value_labels.items():
                 yield variable.name, variable.label, value, value_label
@@ -184,13 +193,20 @@ def codebook_rows(questionnaire: Questionnaire) -> Iterator[tuple[str, str, int 
             yield variable.name, variable.label, "", ""
 
 
-def codebook_csv(questionnaire: Questionnaire, *, excel_da: bool = False) -> str:
-    """The codebook as CSV text, starting with a BOM (encode as UTF-8 to download)."""
+def codebook_csv(questionnaire, *, excel_da: bool = False) -> str:
+    """The codebook as CSV text, starting with a BOM (encode as UTF-8 to download).
+
+    ``questionnaire``: a questionnaire (the invitation level) or anything with ``variables()``
+    (the participant level).
+    """
     buffer = io.StringIO()
     buffer.write(safe_csv.BOM)
     writer = safe_csv.writer(buffer, delimiter=";" if excel_da else ",")
     writer.writerow(CODEBOOK_COLUMNS)
-    writer.writerows(codebook_rows(questionnaire))
+    if hasattr(questionnaire, "variables"):
+        writer.writerows(variable_rows(questionnaire.variables()))
+    else:
+        writer.writerows(codebook_rows(questionnaire))
     return buffer.getvalue()
 
 

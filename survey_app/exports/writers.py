@@ -11,6 +11,7 @@ import sqlite_utils
 
 from .. import private_files, safe_csv
 from ..questionnaires import DEFAULT_LANGUAGE, Questionnaire
+from .participants import ParticipantExport, iter_participant_rows
 from .rows import iter_rows
 from .variables import (
     CODEBOOK_COLUMNS,
@@ -18,6 +19,7 @@ from .variables import (
     DATETIME,
     FORMATS,
     INTEGER,
+    NUMBER,
     SPSS_FILE_LABEL_BYTES,
     SPSS_LABEL_BYTES,
     SPSS_VALUE_LABEL_BYTES,
@@ -28,11 +30,25 @@ from .variables import (
     codebook,
     codebook_csv,
     codebook_path,
-    codebook_rows,
     shorten,
+    variable_rows,
 )
 
 _CSV_CHUNK_CHARS = 16 * 1024
+
+
+# What the writers write: a questionnaire (one row per invitation) or a
+# participants.ParticipantExport (one row per participant).
+
+
+def _variables(source) -> list[Variable]:
+    return source.variables() if isinstance(source, ParticipantExport) else codebook(source)
+
+
+def _rows(db: sqlite_utils.Database, source) -> Iterator[tuple]:
+    if isinstance(source, ParticipantExport):
+        return iter_participant_rows(db, source)
+    return iter_rows(db, source)
 
 
 def _csv_chunks(variables: list[Variable], rows: Iterable[tuple], excel_da: bool) -> Iterator[str]:
@@ -61,7 +77,7 @@ def iter_csv(
     Rows are read from SQLite as the chunks are consumed, so memory stays
     the same however many rows there are.
     """
-    return _csv_chunks(codebook(questionnaire), iter_rows(db, questionnaire), excel_da)
+    return _csv_chunks(_variables(questionnaire), _rows(db, questionnaire), excel_da)
 
 
 class _Counted:
@@ -81,8 +97,8 @@ def write_csv(
     db: sqlite_utils.Database, questionnaire: Questionnaire, path: str | Path, *, excel_da: bool = False
 ) -> int:
     """Write the CSV export and its codebook (:func:`codebook_path`); return the number of rows."""
-    variables = codebook(questionnaire)
-    rows = _Counted(iter_rows(db, questionnaire))
+    variables = _variables(questionnaire)
+    rows = _Counted(_rows(db, questionnaire))
     with open(path, "w", encoding="utf-8", newline="") as handle:
         for chunk in _csv_chunks(variables, rows, excel_da):
             handle.write(chunk)
@@ -95,7 +111,7 @@ def write_csv(
 _EXCEL_FORMATS = {DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm:ss"}
 
 
-_EXCEL_WIDTHS = {STRING: 16, INTEGER: 8, DATE: 12, DATETIME: 20}
+_EXCEL_WIDTHS = {STRING: 16, INTEGER: 8, NUMBER: 10, DATE: 12, DATETIME: 20}
 
 
 def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: str | Path) -> int:
@@ -105,7 +121,7 @@ def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: st
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    variables = codebook(questionnaire)
+    variables = _variables(questionnaire)
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("Data")
     data.freeze_panes = "A2"
@@ -142,7 +158,7 @@ def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: st
     header(data, [variable.name for variable in variables])
     kinds = [variable.kind for variable in variables]
     count = 0
-    for row in iter_rows(db, questionnaire):
+    for row in _rows(db, questionnaire):
         data.append([cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
         count += 1
 
@@ -150,7 +166,7 @@ def write_xlsx(db: sqlite_utils.Database, questionnaire: Questionnaire, path: st
     for letter, width in zip("ABCD", (24, 60, 8, 30), strict=True):
         book.column_dimensions[letter].width = width
     header(book, CODEBOOK_COLUMNS)
-    for codebook_row in codebook_rows(questionnaire):
+    for codebook_row in variable_rows(_variables(questionnaire)):
         book.append(
             [
                 None if value == "" else text(book, value) if isinstance(value, str) else value
@@ -185,7 +201,7 @@ def _frame(pandas, variables: list[Variable], rows: Iterable[tuple]):
             series[variable.name] = pandas.Series(
                 ["" if value is None else value for value in values], dtype=object
             )
-        elif variable.kind == INTEGER:
+        elif variable.kind in (INTEGER, NUMBER):
             series[variable.name] = pandas.Series(values, dtype="float64")
         elif variable.kind == DATE:
             series[variable.name] = pandas.Series(values, dtype=object)
@@ -195,14 +211,15 @@ def _frame(pandas, variables: list[Variable], rows: Iterable[tuple]):
 
 
 def _file_label(questionnaire: Questionnaire, **limits) -> str:
+    questionnaire = getattr(questionnaire, "questionnaire", questionnaire)  # a ParticipantExport's
     return shorten(f"{questionnaire.id}: {questionnaire.title[DEFAULT_LANGUAGE]}", **limits)
 
 
 def write_stats(db: sqlite_utils.Database, questionnaire: Questionnaire, fmt: str, path: str | Path) -> int:
     """Write an SPSS (``sav``) or Stata (``dta``) file with labels; return the number of rows."""
     pandas, pyreadstat = _stats_modules()
-    variables = codebook(questionnaire)
-    frame = _frame(pandas, variables, iter_rows(db, questionnaire))
+    variables = _variables(questionnaire)
+    frame = _frame(pandas, variables, _rows(db, questionnaire))
     value_labels = {
         variable.name: dict(variable.value_labels) for variable in variables if variable.value_labels
     }
@@ -228,7 +245,7 @@ def write_stats(db: sqlite_utils.Database, questionnaire: Questionnaire, fmt: st
                     "ordinal"
                     if variable.value_labels
                     else "scale"
-                    if variable.kind in (INTEGER, DATE, DATETIME)
+                    if variable.kind in (INTEGER, NUMBER, DATE, DATETIME)
                     else "nominal"
                 )
                 for variable in variables
