@@ -355,13 +355,15 @@ def line_chart(
     y_max: float,
     x_labels: Sequence[str],
     bands: Sequence[tuple[float, str]] | None = None,
+    x_marks: Sequence[tuple[int, str]] | None = None,
 ) -> Markup:
     """Lines with markers, ``series`` = ``(name, [(x_index, value), ...])`` on the ``x_labels``.
 
     A ``None`` value has no marker and breaks the line: lines join only points that follow each
     other with values. Each series has its own colour, marker shape and dash pattern (six, then
     they repeat), and a legend below names them. ``bands`` = ``(y_value, label)`` are dashed
-    horizontal lines, e.g. ``(100, "God")``. Values outside ``y_min``…``y_max`` sit on the edge.
+    horizontal lines, e.g. ``(100, "God")``. ``x_marks`` = ``(x_index, label)`` are dashed vertical
+    lines labelled at the top, e.g. the day of a reminder. Values outside ``y_min``…``y_max`` sit on the edge.
     """
     if y_max <= y_min:
         raise ValueError("y_max must be above y_min")
@@ -387,6 +389,10 @@ def line_chart(
         body.append(_el("line", x1=left, y1=y, x2=right, y2=y, class_="chart-band"))
         label_y = min(y + SMALL * 0.35, label_y - SMALL - 1)
         body.append(_text(right + 4, label_y, label, "chart-small chart-band-label"))
+    for index, label in x_marks or ():
+        x = centre_x(index)
+        body.append(_el("line", x1=x, y1=plot_top + SMALL + 2, x2=x, y2=plot_bottom, class_="chart-band"))
+        body.append(_text(x, plot_top + SMALL * 0.8, label, "chart-small chart-band-label", "middle"))
     body.append(_el("line", x1=left, y1=plot_bottom, x2=right, y2=plot_bottom, class_="chart-axis"))
     body += _x_labels(list(x_labels), centre_x, plot_bottom)
 

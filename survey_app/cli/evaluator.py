@@ -54,7 +54,8 @@ REPORT_COLUMNS = (
     required=True,
     help="Grouping of the rows: region, cluster, municipality, period (quarter of the course start),"
     " fidelity-band (the municipality's fidelity review closest to the follow-up date) or org-item-N"
-    " (the answer to item N of the organisation questionnaire round closest to it).",
+    " (the answer to item N of the organisation questionnaire round closest to it), channel (the first"
+    " contact's channel) or contact (the last contact before the completion).",
 )
 @click.option(
     "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from ..languages import N_
 from ..questionnaires import Questionnaire
 from ..statistics import Figures
+from . import contacts
 
-GROUPINGS = ("region", "cluster", "municipality", "period")
+GROUPINGS = ("region", "cluster", "municipality", "period", "channel", "contact")
 REGION_BASES = ("baseline", "current")
 FIDELITY_BAND = "fidelity-band"
 ORG_ITEM_PREFIX = "org-item-"
@@ -116,6 +117,22 @@ _FIXED = (
     ),
 )
 BY_KEY = {grouping.name: grouping for grouping in _FIXED}
+
+# What brings the answers: the first channel and the contact before the completion (``contacts``).
+BY_KEY["channel"] = Grouping(
+    "channel",
+    contacts.FIRST_CHANNEL,
+    joins=contacts.FIRST_CONTACT_JOIN,
+    names=contacts.CHANNELS,
+    order=tuple(contacts.CHANNELS),
+)
+BY_KEY["contact"] = Grouping(
+    "contact",
+    contacts.CONTACT_BEFORE,
+    joins=contacts.CONTACT_BEFORE_JOIN,
+    names=contacts.CONTACTS,
+    order=tuple(contacts.CONTACTS),
+)
 
 
 def _nearest(table: str, alias: str, where: str, date_column: str, tie_break: str, value: str) -> str:

@@ -64,7 +64,7 @@ def test_dashboard_shows_tabel_3_with_response_rates_and_suppression(evaluator):
     assert cells(page, "Dansk RCT, kontrolgruppe (reference)")[-3:-1] == ["20,90", "6,20"]
     assert "&lt;5: færre end 5 deltagere" in page and "×: skjult, selv om" in page
     # The charts are inline SVG with a title for screen readers.
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3  # rates, scores and the completion curve (issue 16)
     assert "Svarprocent efter kommune" in page
     assert "Hvordan vil du bedømme kvaliteten" in page
     # No contact details anywhere.

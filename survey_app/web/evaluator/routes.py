@@ -14,11 +14,11 @@ from pathlib import Path
 from flask import Response, abort, current_app, g, render_template, request, send_file, stream_with_context
 from flask_babel import get_locale, gettext
 
-from ... import charts, clock, context, exports, formatting, places, reporting
+from ... import charts, clock, context, exports, formatting, places, reporting, scheduling
 from ...context import connection_cache, get_db
 from ...db import data_version, transaction
 from ...questionnaires import PARTICIPANT_QUESTIONNAIRE, localise
-from ...reporting import cube
+from ...reporting import contacts, cube
 from ..auth import log_action, role_required
 from ..i18n import current_language
 from . import bp
@@ -182,6 +182,45 @@ def _score_chart(result: reporting.Report):
     )
 
 
+def _contact_section(query: reporting.Query, form: FilterForm) -> dict:
+    """What brings the answers: the rows by first channel and by the contact before the completion,
+    and the cumulative curve of completions (drawn only when the total's completions are shown and
+    at least the threshold)."""
+    by_channel = _report(query, "channel", form)
+    by_contact = _report(query, "contact", form)
+    reminder_days = scheduling.Schedule.from_config(current_app.config).reminder_days
+    curve = contacts.completion_curve(get_db(), query, reminder_days)
+    completed = _report(query, "total", form).total.values["completed"]
+    chart = None
+    if isinstance(completed, int) and completed >= max(_threshold(), 1):
+        days = range(curve.last_day + 1)
+        chart = charts.line_chart(
+            [(gettext("Completed"), list(enumerate(curve.points)))],
+            title=gettext("Completions by days since the invitation"),
+            description=gettext(
+                "How many had completed by each day after the first contact, %(count)d in all;"
+                " the dashed lines are the reminder days.",
+                count=curve.completed,
+            ),
+            id_prefix="contact-curve",
+            format_value=lambda value: formatting.count(value, locale=_locale()),
+            y_min=0,
+            y_max=max(curve.points[-1], 1),
+            x_labels=[str(day) if day % 7 == 0 or day in reminder_days else "" for day in days],
+            x_marks=[
+                (day, gettext("Reminder %(number)d", number=number))
+                for number, day in enumerate(curve.reminder_days, 1)
+                if day <= curve.last_day
+            ],
+        )
+    return {
+        "by_channel": by_channel,
+        "by_contact": by_contact,
+        "curve": curve if chart else None,
+        "chart": chart,
+    }
+
+
 @bp.get("/")
 @role_required("evaluator")
 def home():
@@ -206,6 +245,7 @@ def home():
         today=clock.today(),
         exports=_export_labels(),
         stats_available=_stats_available(),
+        contact=_contact_section(query, form),
     )
 
 

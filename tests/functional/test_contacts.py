@@ -1,0 +1,159 @@
+"""What brings the answers, on the hand-built cohort of tests/worlds/contact_cohort.py (its table)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import time_machine
+
+from survey_app import reporting
+from survey_app.reporting import contacts
+from tests.worlds import contact_cohort
+from tests.worlds.contact_cohort import CURVE, TODAY
+
+
+@pytest.fixture
+def cohort_db(app, db):
+    with time_machine.travel(TODAY, tick=False):
+        contact_cohort.build(app, db)
+        yield db
+
+
+def report_json(runner, *args) -> dict[str, dict]:
+    result = runner.invoke(args=["report", "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    return {row["group"]: row for row in rows}
+
+
+def test_response_rate_by_first_channel(runner, cohort_db):
+    rows = report_json(runner, "--by", "channel", "--no-suppress")
+    assert list(rows) == ["SMS", "E-mail", "QR-kode eller brev overdraget", "Ikke kontaktet", "Total"]
+    counts = {group: (row["eligible"], row["completed"], row["response_rate"]) for group, row in rows.items()}
+    assert counts == {
+        "SMS": (6, 5, 5 / 6),
+        "E-mail": (5, 3, 3 / 5),
+        # Q2's failed SMS is no contact: the printed letter came first.
+        "QR-kode eller brev overdraget": (2, 2, 1.0),
+        "Ikke kontaktet": (1, 0, 0.0),
+        "Total": (14, 10, 10 / 14),
+    }
+    # The same keys as the region report.
+    region = report_json(runner, "--by", "region", "--no-suppress")
+    assert set(rows["SMS"]) == set(region["Total"])
+
+
+def test_completions_count_for_the_contact_before_them(runner, cohort_db):
+    rows = report_json(runner, "--by", "contact", "--no-suppress")
+    completed = {group: row["completed"] for group, row in rows.items()}
+    assert completed == {
+        "Invitation": 3,  # S1 (its reminder came after the answer), S2, E1
+        "Påmindelse 1": 3,  # S3, S4, E3 (a completion after reminder 1 counts for reminder 1)
+        "Påmindelse 2 eller senere": 1,  # S5
+        "Overdragelse (QR-kode eller brev)": 3,  # E2 after its e-mail, Q1, Q2
+        "Ikke besvaret efter en kontakt": 0,
+        "Total": 10,
+    }
+    assert rows["Ikke besvaret efter en kontakt"]["eligible"] == 4  # S6, E4, E5, N1
+
+
+def test_the_attribution_per_participant(app, cohort_db):
+    ids = dict(cohort_db.execute("SELECT code, id FROM participant"))
+    query = reporting.Query(questionnaire_id="csq8", as_of=TODAY.date())
+    from survey_app.reporting.figures import _sql
+
+    sql, params = _sql(
+        query,
+        "total",
+        "SELECT cohort.participant_id, "
+        + contacts.FIRST_CHANNEL
+        + ", "
+        + contacts.CONTACT_BEFORE
+        + " FROM cohort"
+        + contacts.FIRST_CONTACT_JOIN
+        + contacts.CONTACT_BEFORE_JOIN,
+    )
+    found = {row[0]: (row[1], row[2]) for row in cohort_db.execute(sql, params)}
+    assert found[ids["S3"]] == ("sms", "reminder_1")
+    assert found[ids["S5"]] == ("sms", "reminder_2")
+    assert found[ids["E2"]] == ("email", "handed_over")
+    assert found[ids["Q2"]] == ("qr", "handed_over")
+    assert found[ids["N1"]] == ("none", "none")
+    assert found[ids["S1"]] == ("sms", "invitation")
+
+
+def test_the_cumulative_curve_by_hand(app, cohort_db):
+    query = reporting.Query(questionnaire_id="csq8", as_of=TODAY.date())
+    curve = contacts.completion_curve(cohort_db, query, (3, 7))
+    assert list(curve.points) == CURVE
+    assert curve.reminder_days == (3, 7)
+    assert curve.completed == 10
+
+
+def test_the_curve_counts_late_completions_on_its_last_day():
+    curve = contacts.curve_from_days([0, 2, 50], (3, 7), horizon=10)
+    assert list(curve.points) == [1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3]
+    assert contacts.curve_from_days([1], ()).points == (0, 1)
+
+
+def test_small_groups_are_suppressed(runner, cohort_db):
+    rows = report_json(runner, "--by", "channel")
+    # QR (2) and not contacted (1) are below the threshold of 5: hidden, and marked so.
+    for group in ("QR-kode eller brev overdraget", "Ikke kontaktet"):
+        assert rows[group]["eligible"] is None and rows[group]["suppressed"], rows[group]
+        assert rows[group]["completed"] is None
+    assert rows["Total"]["eligible"] == 14
+    contact_rows = report_json(runner, "--by", "contact")
+    assert contact_rows["Påmindelse 2 eller senere"]["completed"] is None
+    assert contact_rows["Påmindelse 2 eller senere"]["hidden"]
+
+
+@pytest.fixture
+def evaluator(app, db, login):
+    with time_machine.travel(TODAY, tick=False):
+        contact_cohort.build(app, db)
+        yield login("evaluator", ())
+
+
+def section(page: str) -> str:
+    start = page.index('id="contact-title"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_dashboard_shows_what_brings_the_answers_with_small_groups_hidden(evaluator):
+    page = section(evaluator.get("/evaluering/").text)
+    assert "Hvad giver besvarelserne" in page
+    row = re.search(r"<th scope=\"row\">Ikke kontaktet</th>(.*?)</tr>", page, re.S).group(1)
+    assert "&lt;5" in row and ">1<" not in row
+    # The total's completions are hidden here (4 not completed is below 5), so the curve, whose last
+    # point would give them away, is not drawn.
+    assert "Besvarelser efter dage siden invitationen" not in page
+
+
+def test_the_dashboard_curve_marks_the_reminder_days(app, evaluator):
+    app.config["SUPPRESSION_THRESHOLD"] = 0
+    page = section(evaluator.get("/evaluering/").text)
+    assert "Besvarelser efter dage siden invitationen" in page
+    assert "Påmindelse 1" in page and "Påmindelse 2" in page
+    assert "i alt 10" in page
+
+
+def test_reminder_marks_on_a_line_chart():
+    from survey_app import charts
+
+    svg = str(
+        charts.line_chart(
+            [("Done", [(0, 1), (1, 2), (2, 4)])],
+            title="T",
+            description="D",
+            id_prefix="t",
+            format_value=charts.plain_number,
+            y_min=0,
+            y_max=4,
+            x_labels=["0", "1", "2"],
+            x_marks=[(1, "Reminder 1")],
+        )
+    )
+    assert svg.count('class="chart-band"') == 1 and "Reminder 1" in svg
