@@ -1,0 +1,96 @@
+"""Confidence intervals, RR2 and the median in the region report, against the hand-computed
+figures of tests/worlds/region_cohort.py (see test_reporting.py's docstring), hidden with the
+figures they belong to, and rates with one decimal the Danish way in the table and the CSV."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+
+import pytest
+import time_machine
+
+from tests.worlds import region_cohort
+from tests.worlds.region_cohort import OESTDANMARK_TOTALS, SJAELLAND_TOTALS, SYDDANMARK_TOTALS, TODAY
+
+Z = statistics.NormalDist().inv_cdf(0.975)
+# t(0.975; df) from the printed table, enough for two decimals of these intervals.
+T_TABLE = {4: 2.776445105, 5: 2.570581836, 17: 2.109815578}
+
+
+@pytest.fixture
+def cohort_db(app, db):
+    with time_machine.travel(TODAY, tick=False):
+        region_cohort.build(app, db)
+        yield db
+
+
+def report_json(runner, *args) -> list[dict]:
+    result = runner.invoke(args=["report", "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def wilson(x: int, n: int) -> tuple[float, float]:
+    p = x / n
+    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
+    half = Z / (1 + Z**2 / n) * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def t_interval(scores: list[int]) -> tuple[float, float]:
+    half = T_TABLE[len(scores) - 1] * statistics.stdev(scores) / math.sqrt(len(scores))
+    return statistics.mean(scores) - half, statistics.mean(scores) + half
+
+
+def test_intervals_rr2_and_median_match_the_formulas(runner, cohort_db):
+    rows = {row["group"]: row for row in report_json(runner, "--by", "region", "--no-suppress")}
+    everyone = [27] + SJAELLAND_TOTALS + SYDDANMARK_TOTALS + OESTDANMARK_TOTALS
+    cases = {
+        # group: (completed, partial, eligible, totals)
+        "Region Sjælland": (6, 1, 9, SJAELLAND_TOTALS),
+        "Region Syddanmark": (6, 2, 12, SYDDANMARK_TOTALS),
+        "Region Østdanmark": (5, 0, 6, OESTDANMARK_TOTALS),
+        "Total": (18, 3, 29, everyone),
+    }
+    for group, (completed, partial, eligible, totals) in cases.items():
+        row = rows[group]
+        assert (row["rr_ci_low"], row["rr_ci_high"]) == pytest.approx(wilson(completed, eligible), abs=1e-12)
+        assert (row["csq_ci_low"], row["csq_ci_high"]) == pytest.approx(t_interval(totals), abs=1e-8)
+        assert row["response_rate_2"] == pytest.approx((completed + partial) / eligible, abs=1e-12)
+        assert row["csq_median"] == statistics.median(totals)
+    # Sjælland by hand: 28.5 ± 2.5706 × √5.9 / √6 = 28.5 ± 2.549; Wilson 6/9 = 0.354 … 0.879.
+    zealand = rows["Region Sjælland"]
+    assert (round(zealand["csq_ci_low"], 2), round(zealand["csq_ci_high"], 2)) == (25.95, 31.05)
+    assert (round(zealand["rr_ci_low"], 3), round(zealand["rr_ci_high"], 3)) == (0.354, 0.879)
+    # One complete response: a mean but no interval (Tabel 3's "NA" for the SD).
+    north = rows["Region Nordjylland"]
+    assert north["csq_mean"] == 27 and north["csq_ci_low"] is None and north["csq_ci_high"] is None
+
+
+def test_an_interval_is_hidden_whenever_its_figure_is(runner, cohort_db):
+    rows = report_json(runner, "--by", "region")
+    pairs = {
+        "response_rate": ("rr_ci_low", "rr_ci_high"),
+        "csq_sd": ("csq_ci_low", "csq_ci_high"),
+        "csq_mean": ("csq_ci_low", "csq_ci_high"),
+    }
+    seen_hidden = 0
+    for row in rows:
+        for figure, interval in pairs.items():
+            if row[figure] is None and figure in row["hidden"]:
+                seen_hidden += 1
+                for key in interval:
+                    assert row[key] is None and key in row["hidden"], (row["group"], key)
+        for key in ("rr_ci_low", "rr_ci_high", "csq_ci_low", "csq_ci_high", "response_rate_2", "csq_median"):
+            if key in row["hidden"]:
+                assert row[key] is None, (row["group"], key)
+    assert seen_hidden >= 2  # Nordjylland and Sjælland hide their rates
+    zealand = next(row for row in rows if row["group"] == "Region Sjælland")
+    assert zealand["response_rate"] is None and zealand["hidden"]["rr_ci_low"] == "–"
+    assert zealand["response_rate_2"] is None
+    # The total is shown, so are its intervals.
+    total = rows[-1]
+    assert total["rr_ci_low"] == pytest.approx(wilson(18, 29)[0], abs=1e-12)
+    assert total["csq_ci_high"] is not None and "csq_ci_high" not in total["hidden"]
