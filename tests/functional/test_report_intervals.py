@@ -4,6 +4,8 @@ figures they belong to, and rates with one decimal the Danish way in the table a
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import statistics
@@ -94,3 +96,42 @@ def test_an_interval_is_hidden_whenever_its_figure_is(runner, cohort_db):
     total = rows[-1]
     assert total["rr_ci_low"] == pytest.approx(wilson(18, 29)[0], abs=1e-12)
     assert total["csq_ci_high"] is not None and "csq_ci_high" not in total["hidden"]
+
+
+def test_the_table_and_the_csv_show_rates_with_one_decimal_and_intervals_the_danish_way(runner, cohort_db):
+    # Total: 18 of 29 = 62,07 %, Wilson 44,0–77,3 %; mean 482/18 = 26,78 ± t(17) × SD / √18.
+    low, high = wilson(18, 29)
+    everyone = [27] + SJAELLAND_TOTALS + SYDDANMARK_TOTALS + OESTDANMARK_TOTALS
+    mean_low, mean_high = t_interval(everyone)
+    rate_text = f"{low * 100:.1f}–{high * 100:.1f}\u00a0%".replace(".", ",")
+    mean_text = f"{mean_low:.2f}–{mean_high:.2f}".replace(".", ",")
+    assert rate_text == "44,0–77,3\u00a0%"
+    table = runner.invoke(args=["report", "--by", "region"]).output.splitlines()
+    assert table[0].split()[6:12] == ["Svarprocent", "KI", "N", "Gns.", "KI", "SD"]
+    total = next(line for line in table if line.startswith("Total"))
+    assert total.split("  ")[-1].strip() == "3,99"
+    assert "62,1\u00a0%" in total and rate_text in total and mean_text in total
+    north = next(line for line in table if line.startswith("Region Nordjylland"))
+    assert "%" not in north and "," not in north  # every rate, mean and interval hidden
+    csv_text = runner.invoke(args=["report", "--by", "region", "--format", "csv"]).output
+    header, *body = list(csv.reader(io.StringIO(csv_text)))
+    assert header[-7:] == [
+        "csq_ci_low",
+        "csq_ci_high",
+        "rr_ci_low",
+        "rr_ci_high",
+        "response_rate_2",
+        "csq_median",
+        "suppressed",
+    ]
+    cells = dict(zip(header, body[-1], strict=True))
+    assert cells["response_rate"] == "62,1\u00a0%"
+    assert (cells["rr_ci_low"], cells["rr_ci_high"]) == ("44,0\u00a0%", "77,3\u00a0%")
+    assert (cells["csq_ci_low"], cells["csq_ci_high"]) == tuple(mean_text.split("–"))
+    assert cells["csq_mean"] == "26,78" and cells["csq_median"] == "27,5"
+    assert cells["response_rate_2"] == "–"  # the total's partial count (3) is hidden
+    zealand = dict(zip(header, body[1], strict=True))
+    assert zealand["rr_ci_low"] == zealand["csq_ci_high"] == "–"
+    unsuppressed = runner.invoke(args=["report", "--by", "region", "--format", "csv", "--no-suppress"]).output
+    header, *body = list(csv.reader(io.StringIO(unsuppressed)))
+    assert dict(zip(header, body[-1], strict=True))["response_rate_2"] == "72,4\u00a0%"  # 21 / 29

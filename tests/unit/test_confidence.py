@@ -102,3 +102,19 @@ def test_a_groups_values_carry_both_intervals():
     assert (values["rr_ci_low"], values["rr_ci_high"]) == statistics.wilson_interval(5, 10)
     assert (values["csq_ci_low"], values["csq_ci_high"]) == statistics.mean_interval(figure.scores)
     assert values["csq_ci_low"] < values["csq_mean"] < values["csq_ci_high"]
+
+
+def test_rates_and_intervals_are_shown_the_danish_way():
+    from survey_app import formatting
+    from survey_app.reporting import disclosure
+
+    assert formatting.rate(5 / 8) == "62,5\u00a0%"
+    assert formatting.rate(0.62) == "62,0\u00a0%"  # one decimal always, never "62 %"
+    assert formatting.rate(5 / 8, locale="en") == "62.5\u00a0%"
+    low, high = statistics.wilson_interval(5, 10)
+    assert formatting.interval(low, high, "rate") == "23,7–76,3\u00a0%"
+    assert formatting.interval(25.951, 31.049) == "25,95–31,05"
+    assert formatting.interval(None, None) == "–"
+    hidden = disclosure.hidden(disclosure.DERIVED, 5)
+    assert formatting.interval(hidden, hidden, "rate") == "–"
+    assert formatting.interval(disclosure.hidden(disclosure.PROTECT, 5), 0.5) == "×"
