@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import re
 import statistics
 
 import pytest
@@ -135,3 +136,35 @@ def test_the_table_and_the_csv_show_rates_with_one_decimal_and_intervals_the_dan
     unsuppressed = runner.invoke(args=["report", "--by", "region", "--format", "csv", "--no-suppress"]).output
     header, *body = list(csv.reader(io.StringIO(unsuppressed)))
     assert dict(zip(header, body[-1], strict=True))["response_rate_2"] == "72,4\u00a0%"  # 21 / 29
+
+
+def test_the_printable_report_shows_the_intervals_and_one_decimal_rates(app, db, login):
+    from tests.functional.test_evaluator_pages import cells
+
+    with time_machine.travel(TODAY, tick=False):
+        region_cohort.build(app, db)
+        client = login("evaluator", ())
+        page = client.get("/evaluering/kommune/461").text  # Odense
+    assert "95-procents konfidensinterval" in page and ">KI<" in page
+    assert cells(page, "Hele landet") == [
+        "29",
+        "18",
+        "62,1\xa0%",
+        "44,0–77,3\xa0%",
+        "18",
+        "26,78",
+        "24,79–28,76",
+        "3,99",
+    ]
+    odense = cells(page, "Odense")
+    # Hidden with its figure: where the rate (or the SD) is hidden, its interval shows the mark.
+    if odense[2] in ("–", "×", "<5"):
+        assert odense[3] in ("–", "×", "<5")
+    if odense[7] in ("–", "×", "<5"):
+        assert odense[6] in ("–", "×", "<5")
+    breakdown = page.split('id="months-title"', 1)[1]
+    rates = re.findall(r"\d+(?:,\d+)?\xa0%", breakdown)
+    assert all(re.fullmatch(r"\d+,\d\xa0%", rate) for rate in rates)  # this cohort hides most of them
+    with app.test_request_context("/evaluering/"):
+        # The pages' rate filter (the breakdown and the chart used none before): one decimal.
+        assert app.jinja_env.filters["percent_cell"](0.62) == "62,0\xa0%"
