@@ -93,7 +93,8 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
     would reveal one are hidden too ("×"), and rates and means computed from
     a hidden figure ("–"); the marks are written in the table and in CSV
     cells. JSON is a list of objects with the keys group, eligible, invited,
-    opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd
+    opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd, csq_ci_low,
+    csq_ci_high, rr_ci_low, rr_ci_high (95 % intervals), response_rate_2, csq_median
     (hidden ones null), suppressed and hidden (the mark of each hidden key);
     the last object is the Total. Day-level ranges (--from/--to) only with
     --no-suppress.
