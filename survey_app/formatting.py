@@ -42,6 +42,29 @@ def percent(value, digits: int = 0, *, locale: str = DEFAULT_LOCALE, hidden: str
     return format_percent(value, format=pattern, locale=locale)
 
 
+# Every rate is shown with one decimal, on the pages, in the command's table and in its CSV.
+RATE_DIGITS = 1
+
+
+def rate(value, *, locale: str = DEFAULT_LOCALE, hidden: str = "–") -> str:
+    """A response rate: ``0.625`` → ``"62,5 %"`` (one decimal, everywhere)."""
+    return percent(value, RATE_DIGITS, locale=locale, hidden=hidden)
+
+
+def interval(low, high, kind: str = "number", *, locale: str = DEFAULT_LOCALE, hidden: str = "–") -> str:
+    """A confidence interval: ``"23,7–76,3 %"`` (``kind="rate"``) or ``"25,95–31,05"``; a hidden
+    bound shows its mark once (both bounds of an interval are hidden together)."""
+    for bound in (low, high):
+        if isinstance(bound, Hidden):
+            return bound.text
+        if bound is None:
+            return hidden
+    if kind == "rate":
+        pattern = "#,##0." + "0" * RATE_DIGITS
+        return f"{format_decimal(low * 100, format=pattern, locale=locale)}–{rate(high, locale=locale)}"
+    return f"{number(low, locale=locale)}–{number(high, locale=locale)}"
+
+
 def count(value, *, locale: str = DEFAULT_LOCALE, hidden: str = "<5") -> str:
     """A count with thousands separators; ``None`` (suppressed) → ``hidden``."""
     if isinstance(value, Hidden):

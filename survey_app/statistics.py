@@ -16,6 +16,13 @@ participant counted in the denominator:
 - RR1 = completed / eligible
 - RR2 = (completed + partial) / eligible
 
+Each mean and rate has a 95 % confidence interval: Student's t for a mean
+(mean ± t(0.975; n - 1) × SD / √n) and Wilson's score interval for a rate
+(better than the normal approximation for the small groups and the rates
+near 0 or 1 that these reports have). The t quantile is computed here, from
+the exact finite series of Student's distribution for whole degrees of
+freedom, so no statistics library is needed.
+
 What may be published is decided by ``disclosure`` and ``cube``.
 """
 
@@ -26,6 +33,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
+from statistics import NormalDist
 
 COUNT_KEYS = ("eligible", "invited", "opened", "partial", "completed", "csq_n")
 DEFAULT_THRESHOLD = 5
@@ -88,6 +97,88 @@ def rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+# -- 95 % confidence intervals --------------------------------------------------
+
+CONFIDENCE = 0.95
+Z_95 = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2)  # 1.959963984540054
+
+
+def t_two_sided_probability(t: float, df: int) -> float:
+    """P(|T| ≤ t) for Student's t with ``df`` (a whole number ≥ 1) degrees of freedom.
+
+    The finite series for whole degrees of freedom (Abramowitz & Stegun 26.7.3 and 26.7.4):
+    with θ = atan(t / √df), odd df: (2/π)(θ + sin θ (cos θ + 2/3 cos³ θ + … + (2·4…(df-3)) /
+    (1·3…(df-2)) cos^(df-2) θ)); even df: sin θ (1 + 1/2 cos² θ + … + (1·3…(df-3)) /
+    (2·4…(df-2)) cos^(df-2) θ)."""
+    if df < 1:
+        raise ValueError("degrees of freedom must be at least 1")
+    t = abs(t)
+    theta = math.atan(t / math.sqrt(df))
+    sin, cos = math.sin(theta), math.cos(theta)
+    cos2 = cos * cos
+    if df % 2:
+        if df == 1:
+            return 2 * theta / math.pi
+        term = total = cos
+        for k in range(3, df - 1, 2):  # cos^k θ, k = 3, 5, …, df - 2
+            term *= cos2 * (k - 1) / k
+            total += term
+        return 2 / math.pi * (theta + sin * total)
+    term = total = 1.0
+    for k in range(2, df - 1, 2):  # cos^k θ, k = 2, 4, …, df - 2
+        term *= cos2 * (k - 1) / k
+        total += term
+    return sin * total
+
+
+def _t_density(t: float, df: int) -> float:
+    log_constant = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    return math.exp(log_constant - (df + 1) / 2 * math.log1p(t * t / df))
+
+
+@lru_cache(maxsize=4096)
+def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
+    """The t with P(|T| ≤ t) = ``confidence`` (t(0.975; df) for 95 %): Newton's method on the
+    exact probability, from the normal quantile: it lies below the root, and on this concave
+    curve every step stays below it, so the steps converge from one side."""
+    if df < 1:
+        raise ValueError("degrees of freedom must be at least 1")
+    if df == 1:
+        return math.tan(math.pi * confidence / 2)
+    t = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    for _ in range(100):
+        # d/dt P(|T| ≤ t) = 2 × density(t)
+        step = (t_two_sided_probability(t, df) - confidence) / (2 * _t_density(t, df))
+        t -= step
+        if abs(step) < 1e-13 * t:
+            break
+    return t
+
+
+def mean_interval(distribution: Mapping[int, int]) -> tuple[float, float] | tuple[None, None]:
+    """The 95 % confidence interval of the mean, t-based; ``(None, None)`` below two observations."""
+    n = count(distribution)
+    if n < 2:
+        return None, None
+    centre, spread = mean(distribution), sd(distribution)
+    half = t_quantile(n - 1) * spread / math.sqrt(n)
+    return centre - half, centre + half
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float] | tuple[None, None]:
+    """Wilson's score interval of the rate ``successes / n``; ``(None, None)`` for n = 0."""
+    if n <= 0:
+        return None, None
+    p = successes / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    # Exact at the ends: 0 of n gives [0, …], n of n gives […, 1].
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
+
+
 # -- one group's figures ------------------------------------------------------
 
 
@@ -125,6 +216,8 @@ class Figures:
 
     def values(self) -> dict:
         """Every figure of the row, unrounded, before suppression."""
+        csq_ci = mean_interval(self.scores)
+        rr_ci = wilson_interval(self.completed, self.eligible)
         return {
             "group": self.group,
             "eligible": self.eligible,
@@ -139,6 +232,10 @@ class Figures:
             "csq_mean": mean(self.scores),
             "csq_sd": sd(self.scores),
             "csq_median": median(self.scores),
+            "csq_ci_low": csq_ci[0],
+            "csq_ci_high": csq_ci[1],
+            "rr_ci_low": rr_ci[0],
+            "rr_ci_high": rr_ci[1],
         }
 
 

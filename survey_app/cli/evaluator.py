@@ -40,10 +40,17 @@ REPORT_COLUMNS = (
     ("partial", N_("Partial")),
     ("completed", N_("Completed")),
     ("response_rate", N_("Response rate")),
+    ("rr_ci", N_("CI")),
     ("csq_n", "N"),
     ("csq_mean", N_("Mean")),
+    ("csq_ci", N_("CI")),
     ("csq_sd", "SD"),
 )
+
+# The CSV's rates, means and intervals as the table shows them (Danish, rates with one decimal);
+# ``--format json`` keeps every figure unrounded for further analysis.
+RATE_KEYS = ("response_rate", "response_rate_2", "rr_ci_low", "rr_ci_high")
+SCORE_KEYS = ("csq_mean", "csq_sd", "csq_ci_low", "csq_ci_high")
 
 
 @click.command("report")
@@ -87,7 +94,8 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
     would reveal one are hidden too ("×"), and rates and means computed from
     a hidden figure ("–"); the marks are written in the table and in CSV
     cells. JSON is a list of objects with the keys group, eligible, invited,
-    opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd
+    opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd, csq_ci_low,
+    csq_ci_high, rr_ci_low, rr_ci_high (95 % intervals), response_rate_2, csq_median
     (hidden ones null), suppressed and hidden (the mark of each hidden key);
     the last object is the Total. Day-level ranges (--from/--to) only with
     --no-suppress.
@@ -146,26 +154,42 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
         writer.writerow(columns)
         for row in rows:
             marks = row["hidden"]
-            writer.writerow([marks.get(column, row[column]) for column in columns])
+            writer.writerow([marks.get(column) or _csv_cell(column, row[column]) for column in columns])
         click.echo(buffer.getvalue(), nl=False)
     else:
         _echo_report_table(result, rows, questionnaire)
 
 
+def _csv_cell(key: str, value):
+    if key in RATE_KEYS:
+        return formatting.rate(value, hidden="")
+    if key in SCORE_KEYS:
+        return formatting.number(value, 2, hidden="")
+    if key == "csq_median":
+        return formatting.number(value, 1, hidden="")
+    return value
+
+
 def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
     hidden = formatting.hidden_text(result.threshold)
 
-    def cell(key, value):
+    def cell(row, key):
+        value = row.get(key)
         if key == "group":
             return str(value)
+        if key in ("rr_ci", "csq_ci"):
+            low, high = f"{key}_low", f"{key}_high"
+            mark = row["hidden"].get(low) or row["hidden"].get(high)
+            kind = "rate" if key == "rr_ci" else "number"
+            return mark or formatting.interval(row[low], row[high], kind, hidden="–")
         if key == "response_rate":
-            return formatting.percent(value, 1, hidden="–")
+            return formatting.rate(value, hidden="–")
         if key in ("csq_mean", "csq_sd"):
             return formatting.number(value, 2, hidden="–")
         return formatting.count(value, hidden=hidden)
 
     table = [[gettext(title) for _, title in REPORT_COLUMNS]]
-    table += [[row["hidden"].get(key) or cell(key, row[key]) for key, _ in REPORT_COLUMNS] for row in rows]
+    table += [[row["hidden"].get(key) or cell(row, key) for key, _ in REPORT_COLUMNS] for row in rows]
     for reference in questionnaire.references:
         label = reference.label.get("da")
         table.append(
@@ -178,7 +202,9 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
                 "",
                 "",
                 "",
+                "",
                 formatting.number(reference.mean, 2),
+                "",
                 formatting.number(reference.sd, 2, hidden=""),
             ]
         )

@@ -48,6 +48,12 @@ STATISTICS = {
     "csq_mean": ("csq_n", "score_sum"),
     "csq_sd": ("csq_n", "score_sum", "square_sum"),
     "csq_median": ("csq_n", "score_sum"),
+    # A confidence interval is hidden with its figure: the mean's also gives its SD away (its width is
+    # t × SD / √N), so it needs every cell the SD needs; the Wilson interval needs the rate's cells.
+    "csq_ci_low": ("csq_n", "score_sum", "square_sum"),
+    "csq_ci_high": ("csq_n", "score_sum", "square_sum"),
+    "rr_ci_low": ("eligible", "completed"),
+    "rr_ci_high": ("eligible", "completed"),
 }
 
 

@@ -98,6 +98,13 @@ JSON_KEYS = (
     "csq_n",
     "csq_mean",
     "csq_sd",
+    # Added later, after the first keys so existing readers keep their columns.
+    "csq_ci_low",
+    "csq_ci_high",
+    "rr_ci_low",
+    "rr_ci_high",
+    "response_rate_2",
+    "csq_median",
 )
 
 

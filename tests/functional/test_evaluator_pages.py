@@ -39,14 +39,14 @@ def cells(html: str, row_label: str) -> list[str]:
 
 def test_dashboard_shows_tabel_3_with_response_rates_and_suppression(evaluator):
     page = evaluator.get("/evaluering/").text
-    # eligible, invited, opened, partial, completed, RR1, RR2, N, mean, SD, median
+    # eligible, invited, opened, partial, completed, RR1, its 95 % CI, RR2, N, mean, its CI, SD, median
     # Nordjylland's counts are all below 5. "Uden for klynger" (the cluster view) is Nordjylland +
     # Syddanmark, and the two clusters are Sjælland + Østdanmark, so protecting Nordjylland in every
     # grouping at once hides every region's counts as "×" (not "<5": none of them is small). E.g.
     # Sjælland: 8 invited, 7 opened, 6 completed; its rate is "–" with them.
     zealand = cells(page, "Region Sjælland")
     assert zealand[1:5] == ["×", "×", "<5", "×"] and zealand[5] == "–"
-    assert cells(page, "Region Nordjylland") == ["<5"] * 5 + ["–", "–", "<5", "–", "–", "–"]
+    assert cells(page, "Region Nordjylland") == ["<5"] * 5 + ["–", "–", "–", "<5", "–", "–", "–", "–"]
     assert cells(page, "Total") == [
         "29",
         "26",
@@ -54,14 +54,16 @@ def test_dashboard_shows_tabel_3_with_response_rates_and_suppression(evaluator):
         "<5",
         "18",
         "62,1\xa0%",
+        "44,0–77,3\xa0%",
         "–",
         "18",
         "26,78",
+        "24,79–28,76",
         "3,99",
         "27,5",
     ]
-    assert cells(page, "Dansk RCT, IPS-gruppe (reference)")[-3:-1] == ["24,30", "5,00"]
-    assert cells(page, "Dansk RCT, kontrolgruppe (reference)")[-3:-1] == ["20,90", "6,20"]
+    assert cells(page, "Dansk RCT, IPS-gruppe (reference)")[-4:-1] == ["24,30", "", "5,00"]
+    assert cells(page, "Dansk RCT, kontrolgruppe (reference)")[-4:-1] == ["20,90", "", "6,20"]
     assert "&lt;5: færre end 5 deltagere" in page and "×: skjult, selv om" in page
     # The charts are inline SVG with a title for screen readers.
     assert page.count("<svg") == 3  # rates, scores and the completion curve (issue 16)

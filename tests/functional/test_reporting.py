@@ -108,6 +108,12 @@ def test_region_report_without_suppression_matches_the_hand_computed_figures(run
         "csq_n",
         "csq_mean",
         "csq_sd",
+        "csq_ci_low",
+        "csq_ci_high",
+        "rr_ci_low",
+        "rr_ci_high",
+        "response_rate_2",
+        "csq_median",
         "suppressed",
         "hidden",
     }

@@ -129,8 +129,17 @@ def count_cell(value) -> str:
 
 
 @bp.app_template_filter("percent_cell")
-def percent_cell(value, digits: int = 1) -> str:
+def percent_cell(value, digits: int = formatting.RATE_DIGITS) -> str:
     return formatting.percent(value, digits, locale=_locale())
+
+
+@bp.app_template_filter("interval_cell")
+def interval_cell(values: dict, prefix: str) -> str:
+    """A row's 95 % confidence interval: ``"rr"`` (the response rate's) or ``"csq"`` (the mean's)."""
+    kind = "rate" if prefix == "rr" else "number"
+    return formatting.interval(
+        values[f"{prefix}_ci_low"], values[f"{prefix}_ci_high"], kind, locale=_locale()
+    )
 
 
 @bp.app_template_filter("number_cell")
@@ -147,10 +156,10 @@ def _rate_chart(result: reporting.Report, title: str, id_prefix: str):
         description=gettext(
             "Response rate (completed of eligible) for %(count)d groups; all together %(rate)s.",
             count=len(rows),
-            rate=percent_cell(total_rate, 0),
+            rate=percent_cell(total_rate),
         ),
         id_prefix=id_prefix,
-        format_value=lambda value: percent_cell(value, 0),
+        format_value=lambda value: percent_cell(value),
         max_value=1.0,
         reference=(gettext("All"), total_rate) if isinstance(total_rate, float) else None,
         hidden_text=formatting.hidden_text(_threshold()),
