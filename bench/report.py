@@ -1,4 +1,4 @@
-"""Benchmark: the region report and the CSV export on a synthetic national-sized database.
+"""Benchmark: the region report and the exports on a synthetic national-sized database.
 
 Usage: .venv/bin/python bench/report.py [--participants 100000] [--rounds 5] [--keep DIR]
 
@@ -15,10 +15,19 @@ invited, 45 % complete, 8 % partial), then:
   region and cluster), all protected together. As a baseline measured in the same
   run it times a bare scan that touches the same rows (counting
   participants joined to their invitations), and prints the ratio.
-- exports every invitation to CSV through ``exports.write_export`` in a
-  fresh Python process per database size and reports that process's peak
-  resident memory and Python's own peak allocation (tracemalloc): the
-  export streams, so the peak must not grow with the number of rows.
+- exports every invitation in each format (CSV, XLSX, SAV, DTA) through
+  ``exports.write_export`` in a fresh Python process per format and database
+  size and reports that process's peak resident memory and Python's own
+  peak allocation (tracemalloc): CSV and XLSX stream, so their peak must
+  not grow with the number of rows; SAV and DTA hold the table (pyreadstat
+  writes a whole data frame).
+
+The peak resident memory is the export process's own ``VmHWM`` (Linux's
+``/proc/self/status``), not ``getrusage``'s ``ru_maxrss``: Linux carries
+``ru_maxrss`` over a fork and ``exec``, so in a child it is at least the
+parent's peak at the fork, here the benchmark's own after building the
+database and running the reports (which grows with the database); that
+was the export's "growing" memory before 2026-12-02.
 
 The figures go in README's "Performance" section.
 """
@@ -135,16 +144,24 @@ from survey_app.questionnaires import load_all
 from pathlib import Path
 questionnaire = load_all(Path({root!r}) / "questionnaires")["csq8"]
 database = db.connect({path!r})
+def own_peak():
+    # VmHWM is this process's own peak; ru_maxrss would include the parent's (see the docstring).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+before = own_peak()
 tracemalloc.start()
-rows = exports.write_export(database, questionnaire, "csv", {out!r})
+rows = exports.write_export(database, questionnaire, {fmt!r}, {out!r})
 current, peak = tracemalloc.get_traced_memory()
-print(json.dumps({{"rows": rows, "python_peak": peak,
-                   "max_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
+print(json.dumps({{"rows": rows, "python_peak": peak, "before": before, "max_rss": own_peak(),
+                   "inherited_ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
 """
 
+EXPORT_FORMATS = ("csv", "xlsx", "sav", "dta")
 
-def export_memory(path: Path, out: Path) -> dict:
-    script = EXPORT_SCRIPT.format(root=str(ROOT), path=str(path), out=str(out))
+
+def export_memory(path: Path, fmt: str, out: Path) -> dict:
+    script = EXPORT_SCRIPT.format(root=str(ROOT), path=str(path), fmt=fmt, out=str(out))
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -206,17 +223,22 @@ def main() -> None:
             f" dashboard (total with distributions, regions, clusters, municipalities)"
             f" {dashboard_seconds * 1000:.0f} ms, ratio to scan {dashboard_seconds / baseline_seconds:.1f}"
         )
-        memory[size] = export_memory(path, folder / f"export-{size}.csv")
-        figures = memory[size]
+        for fmt in EXPORT_FORMATS:
+            memory[fmt, size] = figures = export_memory(path, fmt, folder / f"export-{size}.{fmt}")
+            print(
+                f"  {fmt.upper()} export: {figures['rows']:,} rows in {figures['seconds']:.1f} s;"
+                f" peak RSS {figures['max_rss'] / 2**20:.1f} MiB"
+                f" ({figures['before'] / 2**20:.1f} MiB before the export),"
+                f" Python peak {figures['python_peak'] / 2**20:.2f} MiB;"
+                f" ru_maxrss {figures['inherited_ru_maxrss'] / 2**20:.1f} MiB (includes this benchmark's own peak)"
+            )
+    for fmt in EXPORT_FORMATS:
+        small, large = (memory[fmt, size] for size in sizes)
         print(
-            f"  CSV export: {figures['rows']:,} rows in {figures['seconds']:.1f} s;"
-            f" peak RSS {figures['max_rss'] / 2**20:.1f} MiB, Python peak {figures['python_peak'] / 2**20:.2f} MiB"
+            f"{fmt.upper()} export memory {sizes[1]:,} vs {sizes[0]:,}:"
+            f" RSS x{large['max_rss'] / small['max_rss']:.2f} (target < 1.10),"
+            f" Python peak x{large['python_peak'] / small['python_peak']:.2f} (flat = about 1.0)"
         )
-    small, large = (memory[size] for size in sizes)
-    print(
-        f"Export memory {sizes[1]:,} vs {sizes[0]:,}: RSS x{large['max_rss'] / small['max_rss']:.2f},"
-        f" Python peak x{large['python_peak'] / small['python_peak']:.2f} (flat = about 1.0)"
-    )
 
 
 if __name__ == "__main__":

@@ -492,3 +492,64 @@ def test_iter_csv_memory_stays_flat(db, csq8, many):
     all_rows = _peak_memory(lambda: list(exports.iter_rows(db, csq8)))
     # Holding the 3000 rows takes ~2 MB; streaming them stays far below.
     assert streaming * 3 < all_rows, (streaming, all_rows)
+
+
+class WatchedDb(CountingDb):
+    """Counts the rows taken from the export's cursor and, as each is taken, calls ``watch``
+    with the number taken so far (before the row reaches the writer)."""
+
+    def __init__(self, db, watch):
+        super().__init__(db)
+        self.watch = watch
+
+    def counted(self, sql, params):
+        rows = super().counted(sql, params)
+        owner = self
+
+        class Watched:
+            def __iter__(self):
+                for row in rows:
+                    owner.watch(owner.fetched)
+                    yield row
+
+            def close(self):
+                rows.close()
+
+        return Watched()
+
+
+def test_csv_file_is_written_while_rows_are_read(db, csq8, many, tmp_path):
+    out = tmp_path / "export.csv"
+    partial = tmp_path / ".export.csv.partial"
+    sizes = {}
+    watched = WatchedDb(db, lambda fetched: sizes.update({fetched: partial.stat().st_size}))
+    assert exports.write_export(watched, csq8, "csv", out) == many
+    assert watched.fetched == many
+    # Half-way through reading, the file on disk already holds most of the first half's rows:
+    # rows go out as they come in, at most a chunk of 16 KB (about 160 rows) waiting in memory.
+    row_bytes = len(out.read_bytes()) / many
+    assert sizes[many // 2] > (many // 2 - 200) * row_bytes
+    assert sizes[many] > (many - 200) * row_bytes
+    assert out.read_bytes().count(b"\r\n") == many + 1
+
+
+def test_xlsx_appends_each_row_before_reading_the_next(db, csq8, many, tmp_path, monkeypatch):
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    appended = {}
+    real_append = WriteOnlyWorksheet.append
+
+    def append(sheet, row):
+        appended[sheet.title] = appended.get(sheet.title, 0) + 1
+        return real_append(sheet, row)
+
+    monkeypatch.setattr(WriteOnlyWorksheet, "append", append)
+    lag = []
+    # When row n is read, the header and rows 1 .. n-1 are already in the sheet's stream.
+    watched = WatchedDb(db, lambda fetched: lag.append(fetched - appended.get("Data", 0)))
+    out = tmp_path / "export.xlsx"
+    assert exports.write_export(watched, csq8, "xlsx", out) == many
+    assert len(lag) == many and set(lag) == {0}
+    assert appended["Data"] == many + 1
+    sheet = openpyxl.load_workbook(out, read_only=True)["Data"]
+    assert sum(1 for _ in sheet.iter_rows(values_only=True)) == many + 1
