@@ -372,7 +372,9 @@ def line_chart(
     # Band labels sit right of the plot, where no line or marker can cover them.
     band_room = max((_text_width(label, SMALL) for _, label in bands or ()), default=-6) + 10
     right = WIDTH - band_room
-    plot_top, plot_height = 10.0, 200
+    # The marks' labels get a line of their own above the plot, where no line or marker can cover them.
+    marks_room = SMALL + 6 if x_marks else 0
+    plot_top, plot_height = 10.0 + marks_room, 200
     plot_bottom = plot_top + plot_height
     slot = (right - left) / max(len(x_labels), 1)
 
@@ -391,8 +393,8 @@ def line_chart(
         body.append(_text(right + 4, label_y, label, "chart-small chart-band-label"))
     for index, label in x_marks or ():
         x = centre_x(index)
-        body.append(_el("line", x1=x, y1=plot_top + SMALL + 2, x2=x, y2=plot_bottom, class_="chart-band"))
-        body.append(_text(x, plot_top + SMALL * 0.8, label, "chart-small chart-band-label", "middle"))
+        body.append(_el("line", x1=x, y1=plot_top, x2=x, y2=plot_bottom, class_="chart-band"))
+        body.append(_text(x, 10.0 + SMALL * 0.8, label, "chart-small chart-band-label", "middle"))
     body.append(_el("line", x1=left, y1=plot_bottom, x2=right, y2=plot_bottom, class_="chart-axis"))
     body += _x_labels(list(x_labels), centre_x, plot_bottom)
 

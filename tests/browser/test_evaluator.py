@@ -36,10 +36,11 @@ def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, liv
     log_in(page, live_app.url)
     page.goto(f"{live_app.url}/evaluering/")
     assert page.locator("h1").inner_text() == "Tilfredshed og svarprocenter"
-    total = page.locator("tr.total")
+    total = page.get_by_role("region", name="Resultater efter region").locator("tr.total")
     assert total.locator("th").inner_text() == "Total"
     assert "%" in total.locator("td").nth(5).inner_text()
-    assert page.locator("svg[role=img]").count() == 2
+    # The score chart, the response rates and the completion curve (issue 16).
+    assert page.locator("svg[role=img]").count() == 3
     shot = screenshots(page, "dashboard")
     for number, figure in enumerate(page.locator("figure.chart-figure").all(), 1):
         figure.screenshot(path=str(shot.with_name(f"{shot.stem}-chart-{number}.png")))
