@@ -160,3 +160,55 @@ def test_kept_figures_follow_every_change_to_the_data(evaluator, app, db):
                 "UPDATE participant SET withdrawn_at = '2026-11-30T10:00:00+00:00' WHERE code = 'NEW-1'"
             )
         assert cells(evaluator.get("/evaluering/").text, "Total")[0] == "29"
+
+
+def test_the_participant_level_downloads_from_the_dashboard_with_names_of_their_own(
+    evaluator, db, runner, tmp_path
+):
+    page = evaluator.get("/evaluering/").text
+    assert 'href="/evaluering/eksport/csv?questionnaire=csq8&amp;niveau=deltager"' in page
+    assert 'href="/evaluering/eksport/kodebog.csv?questionnaire=csq8&amp;niveau=deltager"' in page
+    names = {}
+    for fmt, level in [
+        ("csv", ""),
+        ("csv-da", ""),
+        ("csv", "&niveau=deltager"),
+        ("csv-da", "&niveau=deltager"),
+    ]:
+        response = evaluator.get(f"/evaluering/eksport/{fmt}?questionnaire=csq8{level}")
+        assert response.status_code == 200
+        names[(fmt, level)] = response.headers["Content-Disposition"]
+        body = response.get_data().decode("utf-8")  # read it all: the download streams
+        if level:
+            web = body
+    # Every download has a file name of its own.
+    assert len(set(names.values())) == 4
+    today = TODAY.date().isoformat()
+    assert (
+        names[("csv-da", "&niveau=deltager")] == f'attachment; filename="csq8_deltagere_{today}_excel-da.csv"'
+    )
+    # The web's participant-level file is the command's, row for row: one row per eligible participant.
+    with time_machine.travel(TODAY, tick=False):
+        result = runner.invoke(
+            args=[
+                "export",
+                "--level",
+                "participant",
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / "p.csv"),
+                "--excel-da",
+            ]
+        )
+    assert result.exit_code == 0, result.output
+    assert web.splitlines() == (tmp_path / "p.csv").read_text(encoding="utf-8").splitlines()
+    rows = list(csv.DictReader(io.StringIO(web[1:]), delimiter=";"))
+    assert len(rows) == 29 and {row["eligible"] for row in rows} == {"1"}
+    assert "+4512345678" not in web and "@example.dk" not in web
+    logged = [json.loads(d) for (d,) in db.execute("SELECT detail FROM audit WHERE action = 'export'")]
+    assert {entry.get("level") for entry in logged} == {None, "participant"}
+    assert evaluator.get("/evaluering/eksport/csv?questionnaire=csq8&niveau=alle").status_code == 404
+    assert (
+        "Status" in evaluator.get("/evaluering/eksport/kodebog.csv?questionnaire=csq8&niveau=deltager").text
+    )

@@ -48,6 +48,9 @@ PRODUCERS = [
     ("evaluator", "/evaluering/eksport/csv?questionnaire=csq8", ","),
     ("evaluator", "/evaluering/eksport/csv-da?questionnaire=csq8", ";"),
     ("evaluator", "/evaluering/eksport/kodebog.csv?questionnaire=csq8", ","),
+    ("evaluator", "/evaluering/eksport/csv?questionnaire=csq8&niveau=deltager", ","),
+    ("evaluator", "/evaluering/eksport/csv-da?questionnaire=csq8&niveau=deltager", ";"),
+    ("evaluator", "/evaluering/eksport/kodebog.csv?questionnaire=csq8&niveau=deltager", ","),
     ("evaluator", "/evaluering/organisation/{round}/svar.csv", ","),
     ("evaluator", "/evaluering/fidelitet/skabelon/ips25.csv", ";"),
     ("evaluator", "/evaluering/fidelitet/skabelon/ips15.csv", ";"),
@@ -56,6 +59,8 @@ PRODUCERS = [
     ("consultant", "/konsulent/oversigt.csv", ";"),
     ("cli", "export --format csv", ","),
     ("cli", "export --format csv --excel-da", ";"),
+    ("cli", "export --level participant --format csv", ","),
+    ("cli", "export --level participant --format csv --excel-da", ";"),
     ("cli", "report --by cluster --format csv", ","),
     ("cli", "report --by municipality --format csv", ","),
     ("cli", "report --by region --format csv", ","),
@@ -67,6 +72,7 @@ OTHER_DOWNLOADS = [
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
     ("/evaluering/eksport/sav?questionnaire=csq8", "application/x-spss-sav"),
+    ("/evaluering/eksport/sav?questionnaire=csq8&niveau=deltager", "application/x-spss-sav"),
     ("/evaluering/eksport/dta?questionnaire=csq8", "application/x-stata-dta"),
 ]
 

@@ -375,33 +375,58 @@ def _questionnaire_or_404():
     return questionnaire
 
 
-def _file_name(questionnaire, suffix: str) -> str:
-    return f"{questionnaire.id}_{clock.today().isoformat()}{suffix}"
+# The two levels of the export, by the name the download's address and file carry.
+LEVELS = {"invitation": exports.INVITATION, "deltager": exports.PARTICIPANT}
+
+
+def _level_or_404() -> str:
+    level = LEVELS.get(request.args.get("niveau", "invitation"))
+    if level is None:
+        abort(404)
+    return level
+
+
+def _file_name(questionnaire, suffix: str, level: str = exports.INVITATION, excel_da: bool = False) -> str:
+    """One name per download: ``csq8_2026-12-02.csv``, ``csq8_deltagere_2026-12-02_excel-da.csv``, …"""
+    part = "_deltagere" if level == exports.PARTICIPANT else ""
+    variant = "_excel-da" if excel_da else ""
+    return f"{questionnaire.id}{part}_{clock.today().isoformat()}{variant}{suffix}"
+
+
+def _source(questionnaire, level: str):
+    """What the writers export: the questionnaire's invitations, or its participants as of today."""
+    return context.participant_export(questionnaire) if level == exports.PARTICIPANT else questionnaire
 
 
 @bp.get("/eksport/<fmt>")
 @role_required("evaluator")
 def export(fmt: str):
-    """Download one row per invitation (pseudonymous; no contact details), written to the audit log."""
+    """Download one row per invitation or per eligible participant (``?niveau=deltager``), pseudonymous
+    and without contact details, written to the audit log."""
     if fmt not in EXPORT_FORMATS:
         abort(404)
     questionnaire = _questionnaire_or_404()
+    level = _level_or_404()
     kind, excel_da, mimetype = EXPORT_FORMATS[fmt]
     if kind in ("sav", "dta") and not _stats_available():
         abort(404)
     db = get_db()
-    name = _file_name(questionnaire, exports.SUFFIXES[kind])
+    name = _file_name(questionnaire, exports.SUFFIXES[kind], level, excel_da)
+    detail = {"format": fmt, "questionnaire": questionnaire.id, "file": name}
+    if level == exports.PARTICIPANT:
+        detail |= {"level": level, "all": False}
     with transaction(db):
-        log_action("export", detail={"format": fmt, "questionnaire": questionnaire.id, "file": name}, db=db)
+        log_action("export", detail=detail, db=db)
+    source = _source(questionnaire, level)
     if kind == "csv":
         response = Response(
-            stream_with_context(exports.iter_csv(db, questionnaire, excel_da=excel_da)), mimetype=mimetype
+            stream_with_context(exports.iter_csv(db, source, excel_da=excel_da)), mimetype=mimetype
         )
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / name
-        exports.write_export(db, questionnaire, kind, path)
+        exports.write_export(db, source, kind, path)
         handle = open(path, "rb")  # noqa: SIM115  (send_file closes it when the response is sent)
     return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
 
@@ -409,10 +434,13 @@ def export(fmt: str):
 @bp.get("/eksport/kodebog.csv")
 @role_required("evaluator")
 def codebook():
-    """The codebook of the CSV export: variables, Danish labels and value labels."""
+    """The codebook of the CSV export (either level): variables, Danish labels and value labels."""
     questionnaire = _questionnaire_or_404()
-    name = _file_name(questionnaire, exports.CODEBOOK_SUFFIX + ".csv")
-    response = Response(exports.codebook_csv(questionnaire), mimetype=exports.MEDIA_TYPES["csv"])
+    level = _level_or_404()
+    name = _file_name(questionnaire, exports.CODEBOOK_SUFFIX + ".csv", level)
+    response = Response(
+        exports.codebook_csv(_source(questionnaire, level)), mimetype=exports.MEDIA_TYPES["csv"]
+    )
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
