@@ -26,6 +26,7 @@ from ..context import (
     get_db,
 )
 from ..db import transaction
+from ..exports.syntax import SYNTAXES, syntax_text
 from ..languages import N_
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
 from ..reporting import cube
@@ -225,7 +226,12 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
 
 @click.command("export")
 @with_appcontext
-@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True, help="File format.")
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), help="File format.")
+@click.option(
+    "--syntax",
+    type=click.Choice(sorted(SYNTAXES)),
+    help="Instead of data: an R, SPSS or Stata script that prints Tabel 3 from the participant-level export.",
+)
 @click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The file to write."
@@ -244,7 +250,7 @@ def _echo_report_table(result, rows: list[dict], questionnaire) -> None:
     is_flag=True,
     help="--level participant: after the eligible, every other registered participant not withdrawn.",
 )
-def export_command(fmt, questionnaire_id, out, excel_da, level, include_all):
+def export_command(fmt, syntax, questionnaire_id, out, excel_da, level, include_all):
     """Export one row per invitation (no contact details) with a Danish codebook.
 
     CSV is UTF-8 with BOM, its codebook written beside it as
@@ -252,6 +258,17 @@ def export_command(fmt, questionnaire_id, out, excel_da, level, include_all):
     dta (Stata) carry variable and value labels and need the extra
     'stats' (pip install -e '.[stats]'). Withdrawn participants are left out.
     """
+    if syntax is not None:
+        if fmt is not None:
+            raise DanishError("Brug enten --format eller --syntax, ikke begge.")
+        try:
+            out.write_text(syntax_text(syntax), encoding="utf-8")
+        except OSError as error:
+            raise DanishError(f"Kan ikke skrive {out}: {error.strerror or error}.") from None
+        click.echo(f"Syntaks til Tabel 3 skrevet til {out}.")
+        return
+    if fmt is None:
+        raise DanishError("Angiv --format (csv, xlsx, sav eller dta) eller --syntax (r, sps eller do).")
     questionnaire = questionnaire_or_fail(questionnaire_id)
     if excel_da and fmt != "csv":
         raise DanishError("--excel-da gælder kun --format csv.")
