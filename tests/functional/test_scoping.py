@@ -56,6 +56,7 @@ def url_for_rule(rule, participant_id=1, user_id=1):
         "key": "sms_invitation",
         "code": "259",
         "fmt": "csv",
+        "kind": "r",
         "round_id": 1,
         "review_id": 1,
         "scale": "ips25",

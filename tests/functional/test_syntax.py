@@ -235,3 +235,19 @@ def test_syntax_and_format_are_not_both_allowed(runner, tmp_path):
     result = runner.invoke(args=["export", "--out", str(out)])
     assert result.exit_code != 0
     assert "Angiv --format" in result.output
+
+
+def test_the_dashboard_offers_the_three_scripts_as_downloads(login, app, db):
+    from survey_app.exports.syntax import syntax_text
+
+    evaluator = login("evaluator", ())
+    page = evaluator.get("/evaluering/").text
+    for kind, name in (("r", "tabel3.R"), ("sps", "tabel3.sps"), ("do", "tabel3.do")):
+        assert f'href="/evaluering/eksport/syntaks/{kind}"' in page
+        response = evaluator.get(f"/evaluering/eksport/syntaks/{kind}")
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert response.get_data(as_text=True) == syntax_text(kind)
+    assert evaluator.get("/evaluering/eksport/syntaks/sas").status_code == 404
+    # Other roles do not see that the page exists (as every evaluator page).
+    assert login("consultant", ("259",)).get("/evaluering/eksport/syntaks/r").status_code == 404

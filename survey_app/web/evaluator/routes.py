@@ -17,6 +17,7 @@ from flask_babel import get_locale, gettext
 from ... import charts, clock, context, exports, formatting, places, reporting, scheduling
 from ...context import connection_cache, get_db
 from ...db import data_version, transaction
+from ...exports.syntax import SYNTAXES, syntax_text
 from ...questionnaires import PARTICIPANT_QUESTIONNAIRE, localise
 from ...reporting import contacts, cube
 from ..auth import log_action, role_required
@@ -429,6 +430,18 @@ def export(fmt: str):
         exports.write_export(db, source, kind, path)
         handle = open(path, "rb")  # noqa: SIM115  (send_file closes it when the response is sent)
     return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.get("/eksport/syntaks/<kind>")
+@role_required("evaluator")
+def syntax(kind: str):
+    """The R script, SPSS syntax or Stata do-file that prints Tabel 3 from the participant-level
+    export (no data: not audited, as the command's --syntax)."""
+    if kind not in SYNTAXES:
+        abort(404)
+    response = Response(syntax_text(kind), mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="{SYNTAXES[kind]}"'
+    return response
 
 
 @bp.get("/eksport/kodebog.csv")
