@@ -316,7 +316,7 @@ def funnel_command(questionnaire_id, output, region_basis, no_suppress):
     def shown(value) -> str:
         return value.text if disclosure.is_hidden(value) else formatting.count(value, hidden=hidden)
 
-    headings = [gettext("Question"), gettext("Reached"), gettext("Answered"), gettext("Stopped here")]
+    headings = [gettext("Question"), gettext("Reached"), gettext("Gave an answer"), gettext("Stopped here")]
     for group in result.groups:
         click.echo(
             f"{group.name}: {gettext('Opened')} {shown(group.opened)}, {gettext('Completed')} {shown(group.completed)}"

@@ -233,3 +233,41 @@ def test_funnel_command_table(runner, cohort_db):
     assert result.exit_code == 0, result.output
     assert "<5" in result.output
     assert "Køge" in result.output
+
+
+@pytest.fixture
+def evaluator(app, cohort_db, login):
+    return login("evaluator", ())
+
+
+def _page_rows(html: str, heading: str) -> list[list[str]]:
+    """The rows of the table under the ``<h3>`` named ``heading``, as lists of cell texts."""
+    import html as html_module
+    import re
+
+    section = html.split(f">{heading}</h3>", 1)[1].split("</table>", 1)[0]
+    return [
+        [
+            html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    ][1:]
+
+
+def test_the_page_shows_the_funnel_with_suppression_and_is_linked_from_the_dashboard(evaluator):
+    dashboard = evaluator.get("/evaluering/")
+    assert "/evaluering/frafald?" in dashboard.text
+    page = evaluator.get("/evaluering/frafald")
+    assert page.status_code == 200
+    assert "<h1>Frafald</h1>" in page.text
+    rows = _page_rows(page.text, "Total")
+    # Question, reached, answered, stopped here (hidden counts as their marks).
+    assert rows[0] == ["Spørgsmål 1", "40", "39", "<5"]
+    assert rows[1] == ["Spørgsmål 2", "39", "×", "<5"]
+    assert rows[2][1] == "×"
+    koebenhavn = _page_rows(page.text, "København")
+    assert all(row[1:] == ["<5", "<5", "<5"] for row in koebenhavn)
+    assert 'class="chart chart-bars" role="img"' in page.text and "Nåede hvert spørgsmål: Total" in page.text
+    # A group with every count hidden gets no chart made only of marks.
+    assert "Alle tal for denne gruppe er skjult." in page.text
