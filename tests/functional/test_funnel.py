@@ -271,3 +271,119 @@ def test_the_page_shows_the_funnel_with_suppression_and_is_linked_from_the_dashb
     assert 'class="chart chart-bars" role="img"' in page.text and "Nåede hvert spørgsmål: Total" in page.text
     # A group with every count hidden gets no chart made only of marks.
     assert "Alle tal for denne gruppe er skjult." in page.text
+
+
+def test_regions_as_of_today_put_koege_and_koebenhavn_in_east_denmark(runner, cohort_db):
+    rows = json.loads(
+        runner.invoke(
+            args=["funnel", "--format", "json", "--no-suppress", "--region-basis", "current"]
+        ).output
+    )
+    regions = {row["group"]: row for row in rows if row["level"] == "region"}
+    assert set(regions) == {"Region Syddanmark", "Region Østdanmark"}
+    east = regions["Region Østdanmark"]  # all of Køge (22 opened) and København (3)
+    assert (east["opened"], east["completed"]) == (25, 18)
+    assert [item["reached"] for item in east["items"]] == [25, 24, 24, 24, 18, 18, 18, 18]
+
+
+def test_no_suppress_is_written_to_the_audit_log(runner, cohort_db):
+    before = cohort_db.execute("SELECT COUNT(*) FROM audit WHERE action = 'report_unsuppressed'").fetchone()[
+        0
+    ]
+    assert runner.invoke(args=["funnel", "--no-suppress"]).exit_code == 0
+    rows = cohort_db.execute("SELECT detail FROM audit WHERE action = 'report_unsuppressed'").fetchall()
+    assert len(rows) == before + 1
+    assert json.loads(rows[-1][0])["funnel"] is True
+    assert runner.invoke(args=["funnel"]).exit_code == 0
+    assert (
+        len(cohort_db.execute("SELECT detail FROM audit WHERE action = 'report_unsuppressed'").fetchall())
+        == before + 1
+    )
+
+
+def test_a_participant_with_several_links_counts_once_by_the_one_that_came_furthest(app, cohort_db):
+    from tests.worlds import rows
+
+    questionnaire = app.extensions["questionnaires"]["csq8"]
+    # KP0 (stopped at question 4) got a second link and answered two questions on it; OQ0
+    # (stopped at question 2) got a second link and completed it.
+    for code, scores, completed in (("KP0", [2, 2], None), ("OQ0", [4] * 8, "2026-09-10T10:00:00+02:00")):
+        participant_id = cohort_db.execute("SELECT id FROM participant WHERE code = ?", [code]).fetchone()[0]
+        rows.invitation(
+            cohort_db,
+            questionnaire,
+            participant_id,
+            "2026-09-01T10:00:00+02:00",
+            opened="2026-09-01T11:00:00+02:00",
+            completed=completed,
+            scores=scores,
+            total=32 if completed else None,
+            nonce=f"second-{code}",
+        )
+    total = funnel_of(app, suppress=False).total
+    assert (total.opened, total.completed) == (40, 27)
+    assert [step.stopped for step in total.steps] == [1, 1, 0, 6, 0, 0, 5, 0]
+    assert [step.reached for step in total.steps] == [40, 39, 38, 38, 32, 32, 32, 27]
+
+
+@pytest.fixture
+def feedback_app(tmp_path):
+    """The app with a second questionnaire: a required yes/no question, then an optional comment."""
+    import shutil
+    from pathlib import Path
+
+    from survey_app import PROJECT_ROOT, create_app
+
+    shipped = tmp_path / "questionnaires"
+    shipped.mkdir()
+    shutil.copy(PROJECT_ROOT / "questionnaires" / "csq8.toml", shipped)
+    feedback = Path(__file__).resolve().parent.parent / "data" / "feedback.toml"
+    shutil.copy(feedback, shipped / "feedback.toml")
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k" * 40,
+            "DATABASE": str(tmp_path / "survey.db"),
+            "BASE_URL": "https://ips.example.dk",
+            "QUESTIONNAIRES_DIR": str(shipped),
+            "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "overrides"),
+        }
+    )
+
+
+def test_a_skipped_optional_question_is_reached_but_not_answered(feedback_app, frozen):
+    from survey_app import context
+    from survey_app.db import connect
+    from tests.worlds import rows
+
+    questionnaire = feedback_app.extensions["questionnaires"]["feedback"]
+    db = connect(feedback_app.config["DATABASE"])
+    # A: yes, a comment, completed. B: yes, skipped the comment, completed. C: yes, then left.
+    for code, comment, completed in (("A", "Godt", True), ("B", None, True), ("C", False, False)):
+        participant_id = rows.participant(db, code, KOEGE, "2026-03-01")
+        invitation_id = rows.invitation(
+            db,
+            questionnaire,
+            participant_id,
+            "2026-09-01T10:00:00+02:00",
+            opened="2026-09-01T11:00:00+02:00",
+            completed="2026-09-01T11:05:00+02:00" if completed else None,
+            scores=[1],
+        )
+        if comment is not False:
+            db["answer"].insert(
+                {
+                    "invitation_id": invitation_id,
+                    "item_id": "comment",
+                    "score": None,
+                    "text": comment,
+                    "questionnaire_version": questionnaire.version,
+                    "answered_at": "2026-09-01T11:04:00+02:00",
+                }
+            )
+    db.close()
+    with feedback_app.app_context():
+        query = context.report_query("feedback")
+        total = reporting.funnel(context.get_db(), query, questionnaire, threshold=5, suppress=False).total
+    assert (total.opened, total.completed) == (3, 2)
+    assert [(step.reached, step.answered, step.stopped) for step in total.steps] == [(3, 3, 0), (3, 1, 1)]
