@@ -44,6 +44,7 @@ TOTAL = cube_module.TOTAL
 LEVELS = ("total", "region", "municipality")
 # The report's counts that the funnel also shows or that a reader can set beside it.
 REPORT_COUNTS = ("eligible", "invited", "opened", "partial", "completed")
+PART = "\x00part"  # the cells of a municipality's part in one region: never published
 
 # One row per answer (or per opened invitation without one) of an eligible participant's opened
 # invitations, with the participant's municipality and region (on the query's basis).
@@ -116,21 +117,20 @@ class Funnel:
         counts ``null`` and their marks in ``hidden``, as the report's JSON."""
         rows = []
         for group in self.groups:
-            plain = _plain
             rows.append(
                 {
                     "level": group.level,
                     "key": group.key,
                     "group": group.name,
-                    "opened": plain(group.opened),
-                    "completed": plain(group.completed),
+                    "opened": _plain(group.opened),
+                    "completed": _plain(group.completed),
                     "items": [
                         {
                             "item": step.item_id,
                             "position": step.position,
-                            "reached": plain(step.reached),
-                            "answered": plain(step.answered),
-                            "stopped": plain(step.stopped),
+                            "reached": _plain(step.reached),
+                            "answered": _plain(step.answered),
+                            "stopped": _plain(step.stopped),
                         }
                         for step in group.steps
                     ],
@@ -306,6 +306,15 @@ def funnel(
     return Funnel(questionnaire.id, list(questionnaire.items), threshold, suppress, result)
 
 
+def _relate(problem: disclosure.Problem, terms: list, *, equation: bool = True) -> bool:
+    """Tell the check ``Σ coefficient × cell = 0`` (``≥ 0`` when not ``equation``) if it holds."""
+    value = sum(coefficient * problem.value(key) for coefficient, key in terms)
+    if value == 0 if equation else value >= 0:
+        (problem.linear if equation else problem.at_least)(terms)
+        return True
+    return False
+
+
 def _protect(db, query, questionnaire, threshold, translate, groups, members, parts, report_figures) -> dict:
     """The mark of every hidden count: ``(group, name) -> mark``."""
     n = len(questionnaire.items)
@@ -329,7 +338,6 @@ def _protect(db, query, questionnaire, threshold, translate, groups, members, pa
         *(("answered", k) for k in range(1, n + 1)),
         *(("stopped", k) for k in range(1, n + 1)),
     ]
-    part_names = ("part",)
 
     def value_of(counts: _Counts | None, figure: Figures | None, name) -> int:
         if isinstance(name, tuple):
@@ -343,7 +351,7 @@ def _protect(db, query, questionnaire, threshold, translate, groups, members, pa
     # The parts: never published, they tie the groups together.
     for part, figure in report_figures.items():
         for name in all_names:
-            problem.cell((part_names, part, name), value_of(parts.get(part), figure, name), published=False)
+            problem.cell((PART, part, name), value_of(parts.get(part), figure, name), published=False)
     for group in groups:
         level, key = group
         summed = _empty(n)
@@ -354,30 +362,26 @@ def _protect(db, query, questionnaire, threshold, translate, groups, members, pa
             figure.add(report_figures[part])
         for name in all_names:
             problem.cell((group, name), value_of(summed, figure, name), cost=costs[level])
-            problem.equal((group, name), [(part_names, part, name) for part in members.get(group, [])])
+            problem.equal((group, name), [(PART, part, name) for part in members.get(group, [])])
         # What the report publishes stays as the report decided.
         source = cubes["municipality" if level == "municipality" else "region"]
         for name in REPORT_COUNTS:
             problem.freeze((group, name), source.mark(key, cube_module.ALL, name))
-        # The funnel's own relations.
+        # The funnel's own relations. Each is added only where it holds, so that odd rows (answers
+        # to items of another version of the questionnaire) cannot mislead the check.
         reached = ["opened", *(("reached", k) for k in range(2, n + 1)), "completed"]
         for k in range(1, n + 1):
-            problem.linear(
-                [(1, (group, ("stopped", k))), (-1, (group, reached[k - 1])), (1, (group, reached[k]))]
+            _relate(
+                problem,
+                [(1, (group, ("stopped", k))), (-1, (group, reached[k - 1])), (1, (group, reached[k]))],
             )
-            if questionnaire.items[k - 1].required:
-                problem.equal((group, ("answered", k)), [(group, reached[k])])
-            else:
-                problem.at_least([(1, (group, reached[k])), (-1, (group, ("answered", k)))])
+            answered = [(1, (group, reached[k])), (-1, (group, ("answered", k)))]
+            if not (questionnaire.items[k - 1].required and _relate(problem, answered)):
+                _relate(problem, answered, equation=False)
         # Those who stopped after answering something are the report's partial.
-        problem.linear(
-            [
-                (1, (group, "partial")),
-                *((-1, (group, ("stopped", k))) for k in range(2, n + 1)),
-            ]
-        )
-        problem.at_least([(1, (group, "invited")), (-1, (group, "opened"))])
-        problem.at_least([(1, (group, "eligible")), (-1, (group, "invited"))])
+        _relate(problem, [(1, (group, "partial")), *((-1, (group, ("stopped", k))) for k in range(2, n + 1))])
+        _relate(problem, [(1, (group, "invited")), (-1, (group, "opened"))], equation=False)
+        _relate(problem, [(1, (group, "eligible")), (-1, (group, "invited"))], equation=False)
     problem.solve()
     marks = {}
     for group in groups:

@@ -214,6 +214,9 @@ def test_opened_and_completed_are_hidden_exactly_where_the_report_hides_them(app
                 assert disclosure.is_hidden(mine) == disclosure.is_hidden(theirs), (group.name, name)
                 if not disclosure.is_hidden(mine):
                     assert mine == theirs
+        for name in ("opened", "completed"):
+            mine, theirs = getattr(result.total, name), report.rows[-1].values[name]
+            assert disclosure.is_hidden(mine) == disclosure.is_hidden(theirs)
 
 
 def test_funnel_command_json(runner, cohort_db):
