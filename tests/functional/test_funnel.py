@@ -181,6 +181,9 @@ def test_suppression_hides_small_counts_and_whatever_would_give_them_away(app, c
                 strict=True,
             ):
                 assert disclosure.is_hidden(shown) or shown == true
+                # A "<5" is always true, and a "×" stands for 5 or more.
+                if disclosure.is_hidden(shown):
+                    assert (shown.mark == disclosure.SMALL) == (true < 5), (group.name, name, shown, true)
     # København (3 participants) shows nothing.
     koebenhavn = by_name(result, "municipality")["København"]
     assert all(disclosure.is_hidden(value) for value in [koebenhavn.opened, *counts(koebenhavn)["reached"]])
