@@ -305,7 +305,7 @@ def funnel_command(questionnaire_id, output, region_basis, no_suppress):
                 db,
                 "report_unsuppressed",
                 actor="cli",
-                detail={"funnel": True, "questionnaire": questionnaire.id, "region_basis": region_basis},
+                detail={"command": "funnel", "questionnaire": questionnaire.id, "region_basis": region_basis},
             )
     rows = result.json_rows()
     if output == "json":

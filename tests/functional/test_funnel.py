@@ -299,7 +299,7 @@ def test_no_suppress_is_written_to_the_audit_log(runner, cohort_db):
     assert runner.invoke(args=["funnel", "--no-suppress"]).exit_code == 0
     rows = cohort_db.execute("SELECT detail FROM audit WHERE action = 'report_unsuppressed'").fetchall()
     assert len(rows) == before + 1
-    assert json.loads(rows[-1][0])["funnel"] is True
+    assert json.loads(rows[-1][0])["command"] == "funnel"
     assert runner.invoke(args=["funnel"]).exit_code == 0
     assert (
         len(cohort_db.execute("SELECT detail FROM audit WHERE action = 'report_unsuppressed'").fetchall())
