@@ -37,3 +37,9 @@ def test_evaluator_reads_where_participants_stop(staff_page, live_app, screensho
     shot = screenshots(page, "funnel")
     total.locator("figure.chart-figure").screenshot(path=str(shot.with_name(f"{shot.stem}-chart.png")))
     check(page, "funnel")
+    # The municipalities are folded: opened by keyboard or touch, without JavaScript.
+    koege = page.locator("details.funnel-group", has_text="Køge")
+    assert not koege.locator("table").is_visible()
+    koege.locator("summary").click()
+    assert koege.locator("tbody tr").count() == 8
+    check(page, "funnel with a municipality open")
