@@ -331,7 +331,6 @@ def _protect(db, query, questionnaire, threshold, translate, groups, members, pa
         )
         for level in ("region", "municipality")
     }
-    problem = disclosure.Problem(threshold)
     costs = {"total": 2, "region": 1, "municipality": 0}
     funnel_names = [
         *(("reached", k) for k in range(2, n + 1)),
@@ -348,45 +347,68 @@ def _protect(db, query, questionnaire, threshold, translate, groups, members, pa
         return getattr(figure, name, 0) if figure is not None else 0
 
     all_names = [*REPORT_COUNTS, *funnel_names]
-    # The parts: never published, they tie the groups together.
-    for part, figure in report_figures.items():
-        for name in all_names:
-            problem.cell((PART, part, name), value_of(parts.get(part), figure, name), published=False)
-    for group in groups:
-        level, key = group
-        summed = _empty(n)
-        figure = Figures(group="", key="")
-        for part in members.get(group, []):
-            if part in parts:
-                summed.add(parts[part])
-            figure.add(report_figures[part])
-        for name in all_names:
-            problem.cell((group, name), value_of(summed, figure, name), cost=costs[level])
-            problem.equal((group, name), [(PART, part, name) for part in members.get(group, [])])
-        # What the report publishes stays as the report decided.
-        source = cubes["municipality" if level == "municipality" else "region"]
-        for name in REPORT_COUNTS:
-            problem.freeze((group, name), source.mark(key, cube_module.ALL, name))
-        # The funnel's own relations. Each is added only where it holds, so that odd rows (answers
-        # to items of another version of the questionnaire) cannot mislead the check.
-        reached = ["opened", *(("reached", k) for k in range(2, n + 1)), "completed"]
-        for k in range(1, n + 1):
+
+    def solve(levels: tuple[str, ...], fixed: dict) -> dict:
+        """Solve the groups of ``levels``, those of every level but the last frozen with ``fixed``."""
+        problem = disclosure.Problem(threshold)
+        chosen = [group for group in groups if group[0] in levels]
+        # The parts: never published, they tie the groups together.
+        for part, figure in report_figures.items():
+            for name in all_names:
+                problem.cell((PART, part, name), value_of(parts.get(part), figure, name), published=False)
+        for group in chosen:
+            level, key = group
+            summed = _empty(n)
+            figure = Figures(group="", key="")
+            for part in members.get(group, []):
+                if part in parts:
+                    summed.add(parts[part])
+                figure.add(report_figures[part])
+            for name in all_names:
+                # A reach hidden as a complement hides a whole step of the chart: a second stopped-here
+                # count is cheaper to hide (the two then add up to a shown difference of reaches).
+                extra = 3 if isinstance(name, tuple) and name[0] != "stopped" else 0
+                problem.cell((group, name), value_of(summed, figure, name), cost=costs[level] + extra)
+                problem.equal((group, name), [(PART, part, name) for part in members.get(group, [])])
+            # What the report publishes stays as the report decided.
+            source = cubes["municipality" if level == "municipality" else "region"]
+            for name in REPORT_COUNTS:
+                problem.freeze((group, name), source.mark(key, cube_module.ALL, name))
+            # Levels solved before keep their marks.
+            if level not in levels[-1:]:
+                for name in ("opened", "completed", *funnel_names):
+                    if name not in REPORT_COUNTS:
+                        problem.freeze((group, name), fixed.get((group, name)))
+            # The funnel's own relations. Each is added only where it holds, so that odd rows (answers
+            # to items of another version of the questionnaire) cannot mislead the check.
+            reached = ["opened", *(("reached", k) for k in range(2, n + 1)), "completed"]
+            for k in range(1, n + 1):
+                _relate(
+                    problem,
+                    [(1, (group, ("stopped", k))), (-1, (group, reached[k - 1])), (1, (group, reached[k]))],
+                )
+                answered = [(1, (group, reached[k])), (-1, (group, ("answered", k)))]
+                if not (questionnaire.items[k - 1].required and _relate(problem, answered)):
+                    _relate(problem, answered, equation=False)
+            # Those who stopped after answering something are the report's partial.
             _relate(
-                problem,
-                [(1, (group, ("stopped", k))), (-1, (group, reached[k - 1])), (1, (group, reached[k]))],
+                problem, [(1, (group, "partial")), *((-1, (group, ("stopped", k))) for k in range(2, n + 1))]
             )
-            answered = [(1, (group, reached[k])), (-1, (group, ("answered", k)))]
-            if not (questionnaire.items[k - 1].required and _relate(problem, answered)):
-                _relate(problem, answered, equation=False)
-        # Those who stopped after answering something are the report's partial.
-        _relate(problem, [(1, (group, "partial")), *((-1, (group, ("stopped", k))) for k in range(2, n + 1))])
-        _relate(problem, [(1, (group, "invited")), (-1, (group, "opened"))], equation=False)
-        _relate(problem, [(1, (group, "eligible")), (-1, (group, "invited"))], equation=False)
-    problem.solve()
-    marks = {}
-    for group in groups:
-        for name in ("opened", "completed", *funnel_names):
-            mark = problem.mark((group, name))
-            if mark is not None:
-                marks[(group, name)] = mark
+            _relate(problem, [(1, (group, "invited")), (-1, (group, "opened"))], equation=False)
+            _relate(problem, [(1, (group, "eligible")), (-1, (group, "invited"))], equation=False)
+        problem.solve()
+        marks = {}
+        for group in chosen:
+            for name in ("opened", "completed", *funnel_names):
+                mark = problem.mark((group, name))
+                if mark is not None:
+                    marks[(group, name)] = mark
+        return marks
+
+    # As the reports do: the total first, alone, then the regions with it frozen, then the
+    # municipalities with both frozen, so a small municipality is protected inside its region and
+    # does not hide the region's or the country's funnel.
+    marks: dict = {}
+    for upto in range(1, len(LEVELS) + 1):
+        marks = solve(LEVELS[:upto], marks)
     return marks
