@@ -394,3 +394,28 @@ def test_a_skipped_optional_question_is_reached_but_not_answered(feedback_app, f
         total = reporting.funnel(context.get_db(), query, questionnaire, threshold=5, suppress=False).total
     assert (total.opened, total.completed) == (3, 2)
     assert [(step.reached, step.answered, step.stopped) for step in total.steps] == [(3, 3, 0), (3, 1, 1)]
+
+
+def test_a_small_region_is_protected_inside_the_regions_and_leaves_the_total_shown(app, db, frozen):
+    """Odense: 6 stopped at each question and 10 completed; København: 2 stopped at question 4 and
+    3 completed. Every count of the total is 5 or more, so the total is shown in full, and
+    København's small counts are protected by hiding Odense's, never the country's."""
+    people = [Person(f"OO{n}", ODENSE, "2026-02-01", "opened") for n in range(6)]
+    for k in range(1, 8):
+        people += [Person(f"O{k}-{n}", ODENSE, "2026-02-01", "partial", answered=k) for n in range(6)]
+    people += [Person(f"OA{n}", ODENSE, "2026-02-01", "completed", 30) for n in range(10)]
+    people += [Person(f"HP{n}", KOEBENHAVN, "2026-02-01", "partial", answered=3) for n in range(2)]
+    people += [Person(f"HA{n}", KOEBENHAVN, "2026-02-01", "completed", 30) for n in range(3)]
+    build(db, app.extensions["questionnaires"]["csq8"], people)
+    result = funnel_of(app, suppress=True)
+    total = result.total
+    # 6 + 42 + 10 in Odense and 2 + 3 in København opened; each stop is 6, question 4's 6 + 2.
+    assert (total.opened, total.completed) == (63, 13)
+    assert [step.stopped for step in total.steps] == [6, 6, 6, 8, 6, 6, 6, 6]
+    assert [step.reached for step in total.steps] == [63, 57, 51, 45, 37, 31, 25, 19]
+    hovedstaden = by_name(result, "region")["Region Hovedstaden"]
+    assert hovedstaden.steps[3].stopped == disclosure.Hidden(disclosure.SMALL, "<5")
+    syddanmark = by_name(result, "region")["Region Syddanmark"]
+    assert disclosure.is_hidden(syddanmark.steps[3].stopped)  # else 8 - 6 would give København's 2
+    for relation in _relations(result):
+        assert len([value for value in relation if disclosure.is_hidden(value)]) != 1, relation
