@@ -214,6 +214,18 @@ def solve_report(query: reporting.Query, by: str, *, spine=None):
     )
 
 
+def build_funnel(query: reporting.Query, *, suppress: bool = True):
+    """The drop-off of the query's questionnaire (``reporting.funnel``) with the app's threshold."""
+    return reporting.funnel(
+        get_db(),
+        query,
+        questionnaire(query.questionnaire_id),
+        threshold=suppression_threshold(),
+        suppress=suppress,
+        translate=gettext,
+    )
+
+
 # --- links that leave the app (SMS, e-mail, QR code, the terminal) ---------------------------------
 
 

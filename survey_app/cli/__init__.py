@@ -20,6 +20,7 @@ COMMANDS = (
     admin.rounds_command,
     admin.teams_command,
     evaluator.report_command,
+    evaluator.funnel_command,
     evaluator.export_command,
     evaluator.fidelity_command,
     operations.send_due_command,

@@ -29,7 +29,7 @@ from ..db import transaction
 from ..exports.syntax import SYNTAXES, syntax_text
 from ..languages import N_
 from ..questionnaires import PARTICIPANT_QUESTIONNAIRE
-from ..reporting import cube
+from ..reporting import cube, disclosure
 from .shared import DanishError, counted, parse_date_option, questionnaire_or_fail
 
 # The table's headings: the msgids of the dashboard's column headings, translated like the page.
@@ -332,3 +332,69 @@ def import_command(file):
         f"{counted(len(result.added), 'måling', 'målinger')} importeret,"
         f" {len(result.unchanged)} fandtes allerede uændret."
     )
+
+
+@click.command("funnel")
+@with_appcontext
+@click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--region-basis",
+    type=click.Choice(reporting.REGION_BASES),
+    default="baseline",
+    show_default=True,
+    help="Region as of each participant's baseline date, or as of today.",
+)
+@click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Show small counts too (for your own analysis; written to the audit log).",
+)
+def funnel_command(questionnaire_id, output, region_basis, no_suppress):
+    """Drop-off: per question, how many reached it, answered it and stopped there.
+
+    In total, per region and per municipality, over the whole time, with the
+    report's disclosure control. JSON is a list of objects (the total, the
+    regions, the municipalities) with the keys level, key, group, opened,
+    completed, items (position, item, reached, answered, stopped), suppressed
+    and hidden (the mark of each hidden count: opened, reached_N, ...).
+    """
+    questionnaire = questionnaire_or_fail(questionnaire_id)
+    query = context.report_query(questionnaire.id, region_basis=region_basis)
+    result = context.build_funnel(query, suppress=not no_suppress)
+    if no_suppress:
+        db = get_db()
+        with transaction(db):
+            audit.record(
+                db,
+                "report_unsuppressed",
+                actor="cli",
+                detail={"command": "funnel", "questionnaire": questionnaire.id, "region_basis": region_basis},
+            )
+    rows = result.json_rows()
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    hidden = formatting.hidden_text(result.threshold)
+
+    def shown(value) -> str:
+        return value.text if disclosure.is_hidden(value) else formatting.count(value, hidden=hidden)
+
+    headings = [gettext("Question"), gettext("Reached"), gettext("Gave an answer"), gettext("Stopped here")]
+    for group in result.groups:
+        click.echo(
+            f"{group.name}: {gettext('Opened')} {shown(group.opened)}, {gettext('Completed')} {shown(group.completed)}"
+        )
+        table = [headings] + [
+            [str(step.position), shown(step.reached), shown(step.answered), shown(step.stopped)]
+            for step in group.steps
+        ]
+        widths = [max(len(line[i]) for line in table) for i in range(len(headings))]
+        for line in table:
+            click.echo("  " + "  ".join(text.rjust(width) for text, width in zip(line, widths, strict=True)))
+        click.echo("")
+    if result.suppressed and any(row["suppressed"] for row in rows):
+        click.echo(
+            f"{hidden}: færre end {result.threshold} deltagere. ×: skjult, selv om tallet er mindst"
+            f" {result.threshold}, fordi det ville afsløre en mindre gruppe."
+        )

@@ -24,6 +24,7 @@ baseline date (``region_basis="baseline"``), or on the as-of date
 """
 
 from .figures import Query
+from .funnel import Funnel, funnel
 from .groupings import (
     GROUPINGS,
     REGION_BASES,
@@ -36,6 +37,7 @@ from .protection import protected
 from .tables import PeriodNotOffered, Report, cell_row, report
 
 __all__ = [
+    "Funnel",
     "GROUPINGS",
     "PeriodNotOffered",
     "Query",
@@ -43,6 +45,7 @@ __all__ = [
     "Report",
     "cell_row",
     "danish_sort_key",
+    "funnel",
     "grouping_for",
     "organisation_items",
     "protected",

@@ -608,6 +608,7 @@ EXPECTED = {
     "evaluator.municipality": ("GET", "evaluator"),
     "evaluator.non_response": ("GET", "evaluator"),
     "evaluator.associations": ("GET", "evaluator"),
+    "evaluator.funnel": ("GET", "evaluator"),
     "evaluator.export": ("GET", "evaluator"),
     "evaluator.codebook": ("GET", "evaluator"),
     "evaluator.syntax": ("GET", "evaluator"),

@@ -438,6 +438,8 @@ def extra_staff_urls(world: World, users: dict) -> dict[str, list[str]]:
             "/evaluering/fidelitet?kommune=259",
             "/evaluering/fidelitet/2",
             "/evaluering/organisation/2",
+            "/evaluering/frafald",
+            "/evaluering/frafald?region_basis=current&questionnaire=nonsense",
         ],
         "admin": [
             *(f"/admin/brugere/{user['id']}" for user in users.values()),
