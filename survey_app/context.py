@@ -184,7 +184,7 @@ def participant_export(questionnaire, *, include_all: bool = False) -> exports.P
 
 
 def build_report(
-    query: reporting.Query, by: str, *, suppress: bool = True, items: bool = False, cube=None
+    query: reporting.Query, by: str, *, suppress: bool = True, items: bool = False, cube=None, adjust=False
 ) -> reporting.Report:
     """The report of ``query`` by ``by`` with the app's threshold, in the request's or command's
     language; ``cube``: the grouping already solved (the dashboard keeps them between requests)."""
@@ -198,6 +198,7 @@ def build_report(
         questionnaire=questionnaire(query.questionnaire_id),
         translate=gettext,
         cube=cube,
+        adjust=adjust,
     )
 
 

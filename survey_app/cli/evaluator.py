@@ -98,7 +98,9 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
     opened, partial, completed, response_rate, csq_n, csq_mean, csq_sd, csq_ci_low,
     csq_ci_high, rr_ci_low, rr_ci_high (95 % intervals), response_rate_2, csq_median
     (hidden ones null), suppressed and hidden (the mark of each hidden key);
-    the last object is the Total. Day-level ranges (--from/--to) only with
+    the last object is the Total, which alone has csq_mean_adjusted and
+    csq_n_effective (the non-response-adjusted mean and its effective sample
+    size; null in the groups and when the mean is hidden). Day-level ranges (--from/--to) only with
     --no-suppress.
     """
     questionnaire = questionnaire_or_fail(questionnaire_id)
@@ -123,7 +125,7 @@ def report_command(by, output, period, start, end, questionnaire_id, region_basi
         raise DanishError("--from skal ligge før --to.")
     db = get_db()
     try:
-        result = context.build_report(query, by, suppress=not no_suppress)
+        result = context.build_report(query, by, suppress=not no_suppress, adjust=output == "json")
     except reporting.PeriodNotOffered as error:
         offered = ", ".join(period for period in error.offered if period) or "ingen"
         raise DanishError(

@@ -11,6 +11,7 @@ import sqlite_utils
 from .. import statistics
 from ..questionnaires import Questionnaire
 from ..statistics import Figures
+from . import adjusted as adjusted_module
 from . import cube as cube_module
 from . import disclosure
 from .figures import Query, figures
@@ -60,6 +61,14 @@ class Report:
     scores: list[tuple[int, object]] = field(default_factory=list)  # the total's histogram
     item_rows: list[dict] = field(default_factory=list)  # each scored question's mean and answers
     cube: cube_module.Cube | None = None
+    adjusted: adjusted_module.Adjusted | None = None  # the total's non-response-adjusted mean, if asked
+
+    @property
+    def adjusted_shown(self) -> adjusted_module.Adjusted | None:
+        """The adjusted mean, unless the plain mean of the total is hidden (then neither is shown)."""
+        if self.adjusted is None or "csq_mean" in self.total.marks:
+            return None
+        return self.adjusted
 
     @property
     def group_rows(self) -> list[Row]:
@@ -80,6 +89,13 @@ class Report:
                 for key in JSON_KEYS
                 if key in row.marks
             }
+            if self.adjusted is not None:
+                shown = self.adjusted_shown if row is self.total else None
+                out["csq_mean_adjusted"] = shown.mean if shown else None
+                out["csq_n_effective"] = shown.n_effective if shown else None
+                if row is self.total and shown is None and "csq_mean" in row.marks:
+                    for key in ADJUSTED_KEYS:
+                        out["hidden"][key] = out["hidden"]["csq_mean"]
             rows.append(out)
         return rows
 
@@ -106,6 +122,8 @@ JSON_KEYS = (
     "response_rate_2",
     "csq_median",
 )
+# Only in the total's row (groups: null), and only when the report is asked for them.
+ADJUSTED_KEYS = ("csq_mean_adjusted", "csq_n_effective")
 
 
 def _row(source: cube_module.Cube | None, group: str, period: str, figure: Figures, threshold: int) -> Row:
@@ -204,9 +222,11 @@ def report(
     questionnaire: Questionnaire | None = None,
     translate=lambda text: text,
     cube: cube_module.Cube | None = None,
+    adjust: bool = False,
 ) -> Report:
     """Figures per group and in total for ``query.period``, with disclosure control unless ``suppress``
-    is false (then also any ``start``/``end`` range). ``cube``: an already solved cube of ``by``."""
+    is false (then also any ``start``/``end`` range). ``cube``: an already solved cube of ``by``;
+    ``adjust``: also the total's non-response-adjusted mean (``reporting.adjusted``)."""
     if suppress and threshold > 0:
         if query.start is not None or query.end is not None:
             raise ValueError("day-level ranges are only available without suppression")
@@ -255,4 +275,5 @@ def report(
         scores=scores,
         item_rows=item_rows if items else [],
         cube=source,
+        adjusted=adjusted_module.adjusted(db, query) if adjust else None,
     )

@@ -116,6 +116,9 @@ def test_region_report_without_suppression_matches_the_hand_computed_figures(run
         "csq_median",
         "suppressed",
         "hidden",
+        # issue 16 item 6: the adjusted mean (null outside the total's row).
+        "csq_mean_adjusted",
+        "csq_n_effective",
     }
 
 
