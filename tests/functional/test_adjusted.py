@@ -3,7 +3,9 @@ cohort (tests/worlds/region_cohort.py: no gender or birth year, so the cells are
 
 from __future__ import annotations
 
+import html as html_module
 import json
+import re
 
 import pytest
 import time_machine
@@ -83,3 +85,30 @@ def test_hidden_with_the_mean(app, db, runner):
     assert total["csq_mean_adjusted"] is None and total["csq_n_effective"] is None
     assert total["hidden"]["csq_mean_adjusted"] == total["hidden"]["csq_mean"]
     assert shown["csq_mean_adjusted"] == pytest.approx(21)
+
+
+def adjusted_line(page: str) -> str | None:
+    match = re.search(r'<p class="adjusted" id="adjusted-mean">(.*?)</p>', page, re.S)
+    return html_module.unescape(match.group(1)) if match else None
+
+
+def test_the_dashboard_shows_it_under_tabel_3_in_danish(login, cohort_db):
+    with time_machine.travel(TODAY, tick=False):
+        page = login("evaluator", ()).get("/evaluering/").text
+    line = adjusted_line(page)
+    assert line is not None and page.index('id="adjusted-mean"') > page.index('<table class="report">')
+    mean = f"{ADJUSTED_MEAN:.2f}".replace(".", ",")  # 27,14
+    n_eff = f"{N_EFFECTIVE:.1f}".replace(".", ",")  # 17,2
+    assert line.startswith(
+        f"Justeret for bortfald (kommune × køn × alder): gennemsnit {mean}, effektivt N {n_eff}."
+    )
+    assert "kun disse målte kendetegn" in line
+
+
+def test_the_dashboard_hides_it_with_the_mean(app, db, login):
+    people = [Person(f"K{n}", KOEGE, "2026-03-01", "completed", 20 + n) for n in range(3)]
+    people += [Person(f"O{n}", ODENSE, "2026-03-01", "invited") for n in range(6)]
+    with time_machine.travel(TODAY, tick=False):
+        build_cohort(db, app.extensions["questionnaires"]["csq8"], people)
+        page = login("evaluator", ()).get("/evaluering/").text
+    assert "Justeret for bortfald" not in page and adjusted_line(page) is None

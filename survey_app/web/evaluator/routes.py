@@ -238,6 +238,7 @@ def home():
     form, valid = _filters()
     query = _query(form)
     result = _report(query, form.by.data, form, items=True)
+    result.adjusted = reporting.adjusted.adjusted(get_db(), query)
     by_municipality = result if form.by.data == "municipality" else _report(query, "municipality", form)
     return render_template(
         "evaluator/home.html",
