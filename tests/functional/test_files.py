@@ -73,6 +73,9 @@ OTHER_DOWNLOADS = [
     ),
     ("/evaluering/eksport/sav?questionnaire=csq8", "application/x-spss-sav"),
     ("/evaluering/eksport/sav?questionnaire=csq8&niveau=deltager", "application/x-spss-sav"),
+    ("/evaluering/eksport/syntaks/r", "text/plain; charset=utf-8"),
+    ("/evaluering/eksport/syntaks/sps", "text/plain; charset=utf-8"),
+    ("/evaluering/eksport/syntaks/do", "text/plain; charset=utf-8"),
     ("/evaluering/eksport/dta?questionnaire=csq8", "application/x-stata-dta"),
 ]
 
