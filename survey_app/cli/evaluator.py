@@ -54,6 +54,21 @@ RATE_KEYS = ("response_rate", "response_rate_2", "rr_ci_low", "rr_ci_high")
 SCORE_KEYS = ("csq_mean", "csq_sd", "csq_ci_low", "csq_ci_high")
 
 
+# Options the report and the funnel share.
+region_basis_option = click.option(
+    "--region-basis",
+    type=click.Choice(reporting.REGION_BASES),
+    default="baseline",
+    show_default=True,
+    help="Region as of each participant's baseline date, or as of today.",
+)
+no_suppress_option = click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Show small counts too (for your own analysis; written to the audit log).",
+)
+
+
 @click.command("report")
 @with_appcontext
 @click.option(
@@ -76,18 +91,8 @@ SCORE_KEYS = ("csq_mean", "csq_sd", "csq_ci_low", "csq_ci_high")
 @click.option("--from", "start", help="First baseline date included, YYYY-MM-DD (only with --no-suppress).")
 @click.option("--to", "end", help="Last baseline date included, YYYY-MM-DD (only with --no-suppress).")
 @click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
-@click.option(
-    "--region-basis",
-    type=click.Choice(reporting.REGION_BASES),
-    default="baseline",
-    show_default=True,
-    help="Region as of each participant's baseline date, or as of today.",
-)
-@click.option(
-    "--no-suppress",
-    is_flag=True,
-    help="Show small counts too (for your own analysis; written to the audit log).",
-)
+@region_basis_option
+@no_suppress_option
 def report_command(by, output, period, start, end, questionnaire_id, region_basis, no_suppress):
     """Response rates and scores per region, cluster, municipality or period (Tabel 3).
 
@@ -340,18 +345,8 @@ def import_command(file):
 @with_appcontext
 @click.option("--questionnaire", "questionnaire_id", default=PARTICIPANT_QUESTIONNAIRE, show_default=True)
 @click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option(
-    "--region-basis",
-    type=click.Choice(reporting.REGION_BASES),
-    default="baseline",
-    show_default=True,
-    help="Region as of each participant's baseline date, or as of today.",
-)
-@click.option(
-    "--no-suppress",
-    is_flag=True,
-    help="Show small counts too (for your own analysis; written to the audit log).",
-)
+@region_basis_option
+@no_suppress_option
 def funnel_command(questionnaire_id, output, region_basis, no_suppress):
     """Drop-off: per question, how many reached it, answered it and stopped there.
 

@@ -103,13 +103,14 @@ def participant_codebook(export: ParticipantExport) -> list[Variable]:
             )
         )
     return [
-        Variable("participant_code", "Deltagerkode (pseudonym)", STRING),
-        Variable("municipality_code", "Kommunekode", STRING),
-        Variable("municipality", "Kommune", STRING),
-        Variable("region", "Region ved forløbsstart", STRING),
+        # The columns both levels share are the invitation level's, label and all.
+        *(
+            invitation_level[name]
+            for name in ("participant_code", "municipality_code", "municipality", "region")
+        ),
         Variable("region_today", "Region på eksportdagen", STRING),
-        Variable("cluster", "IPS-klynge (tom: kommunen er ikke i en klynge)", STRING),
-        Variable("baseline_date", "Forløbsstart", DATE),
+        invitation_level["cluster"],
+        invitation_level["baseline_date"],
         Variable("followup_date", f"Opfølgningsdato (forløbsstart + {export.followup_weeks} uger)", DATE),
         Variable("eligible", "Med i svarprocenten (opfølgningsdatoen er nået)", INTEGER, YES_NO),
         Variable("status", "Status for spørgeskemaet", INTEGER, STATUS_LABELS),
