@@ -18,8 +18,8 @@ def log_in(page, url):
     page.click("button[type=submit].primary")
 
 
-def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, live_app, screenshots):  # noqa: F811
-    page = staff_page
+def evaluator_with_demo_cohort(page, live_app) -> None:
+    """An evaluator logged in on ``page``, over a demo cohort of 400 participants."""
     app = live_app.app
     database = connect(app.config["DATABASE"])
     accounts.create_user(
@@ -32,8 +32,12 @@ def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, liv
     )
     build(database, app.extensions["questionnaires"]["csq8"], demo_people(400, clock.today()))
     database.close()
-
     log_in(page, live_app.url)
+
+
+def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, live_app, screenshots):  # noqa: F811
+    page = staff_page
+    evaluator_with_demo_cohort(page, live_app)
     page.goto(f"{live_app.url}/evaluering/")
     assert page.locator("h1").inner_text() == "Tilfredshed og svarprocenter"
     total = page.get_by_role("region", name="Resultater efter region").locator("tr.total")

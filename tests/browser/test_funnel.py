@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from survey_app import accounts, audit, clock
-from survey_app.db import connect
-from tests.cohort import build, demo_people
-
 from .test_consultant import check
 from .test_consultant import staff_page as staff_page  # the fixture, at desktop and phone size
-from .test_evaluator import PASSWORD, log_in
+from .test_evaluator import evaluator_with_demo_cohort
 
 
 def test_evaluator_reads_where_participants_stop(staff_page, live_app, screenshots):  # noqa: F811
     page = staff_page
-    app = live_app.app
-    database = connect(app.config["DATABASE"])
-    accounts.create_user(
-        database,
-        actor=audit.SEED,
-        email="evaluering@example.dk",
-        role="evaluator",
-        municipalities=[],
-        password=PASSWORD,
-    )
-    build(database, app.extensions["questionnaires"]["csq8"], demo_people(400, clock.today()))
-    database.close()
-
-    log_in(page, live_app.url)
+    evaluator_with_demo_cohort(page, live_app)
     page.goto(f"{live_app.url}/evaluering/")
     page.click("a:text('Frafald: hvor deltagerne stopper i spørgeskemaet')")
     assert page.locator("h1").inner_text() == "Frafald"
