@@ -21,6 +21,13 @@ def _municipality_choices() -> list[SelectChoice]:
     return [SelectChoice(code, f"{name} ({code})") for code, name in places.municipality_choices(get_db())]
 
 
+def _user_or_404(db, user_id: int) -> dict:
+    row = accounts.get(db, user_id)
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.route("/", methods=["GET", "POST"])
 @role_required("admin")
 def home():
@@ -55,9 +62,7 @@ def home():
 @role_required("admin")
 def user(user_id: int):
     db = get_db()
-    row = accounts.get(db, user_id)
-    if row is None:
-        abort(404)
+    row = _user_or_404(db, user_id)
     form = UserForm(
         data=None
         if request.method == "POST"
@@ -90,9 +95,7 @@ def user(user_id: int):
 def password_link(user_id: int):
     """A new one-time link for a user who has not set, or has forgotten, the password."""
     db = get_db()
-    row = accounts.get(db, user_id)
-    if row is None:
-        abort(404)
+    row = _user_or_404(db, user_id)
     with transaction(db):
         log_action("password_link_created", target=f"user:{user_id}", db=db)
     return render_template("admin/link.html", user=row, link=set_password_url(row))
@@ -120,9 +123,7 @@ def _password_email(user: dict, link: str) -> tuple[str, str]:
 def email_password_link(user_id: int):
     """E-mail the link the admin was just shown to the user's own address (the link itself, not a new one)."""
     db = get_db()
-    row = accounts.get(db, user_id)
-    if row is None:
-        abort(404)
+    row = _user_or_404(db, user_id)
     token = request.form.get("token", "")
     shown_for = accounts.user_for_set_password_token(db, current_app.config["SECRET_KEY"], token)
     if shown_for is None or shown_for["id"] != user_id:
