@@ -23,6 +23,7 @@ baseline date (``region_basis="baseline"``), or on the as-of date
 Østdanmark on 1 January 2027.
 """
 
+from . import trend
 from .figures import Query
 from .funnel import Funnel, funnel
 from .groupings import (
@@ -51,4 +52,5 @@ __all__ = [
     "protected",
     "report",
     "service_groupings",
+    "trend",
 ]

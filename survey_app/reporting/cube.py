@@ -80,8 +80,11 @@ def periods_of(quarters: Iterable[str]) -> list[str]:
 
 
 def parent_of(period: str) -> str | None:
+    """The period enclosing ``period``; a month (``2025-04``, only in the trend) is in its quarter."""
     if period == ALL:
         return None
+    if len(period) == 7 and period[4] == "-":
+        return f"{period[:4]}K{(int(period[5:]) + 2) // 3}"
     if len(period) == 4:
         return ALL
     if "H" in period:
@@ -132,6 +135,34 @@ class Spec:
 
     score_range: tuple[int, int] | None = None
     items: dict[str, list[int]] = field(default_factory=dict)  # item id -> its scores
+    bin_width: int = 1  # the total score's histogram: scores per column (see ``bin_width_for``)
+
+    def bins(self) -> list[tuple[int, int]]:
+        """The histogram's columns, ``(lowest, highest)`` score, from the lowest; the last may be narrower."""
+        if not self.score_range:
+            return []
+        low, high = self.score_range
+        return [
+            (start, min(start + self.bin_width - 1, high)) for start in range(low, high + 1, self.bin_width)
+        ]
+
+
+BIN_WIDTHS = (1, 2, 3, 5)  # 25, 13, 9 and 5 columns for the CSQ-8's 8–32
+PER_COLUMN = 4  # responses per column, on average, in threshold units
+
+
+def bin_width_for(score_range: tuple[int, int] | None, responses: int, threshold: int) -> int:
+    """Scores per histogram column: the narrowest width whose columns hold, on average, at least
+    ``PER_COLUMN`` × threshold responses of the whole time (every period's histogram has the same
+    columns, so that no two published histograms differ only in their binning). With the CSQ-8
+    and threshold 5: one score per column from 500 responses, 2 from 260, 3 from 180, else 5."""
+    if not score_range or threshold <= 0:
+        return 1
+    span = score_range[1] - score_range[0] + 1
+    for width in BIN_WIDTHS:
+        if responses >= PER_COLUMN * threshold * -(-span // width):
+            return width
+    return BIN_WIDTHS[-1]
 
 
 @dataclass
@@ -251,22 +282,33 @@ def _add_row(
     problem.link(cell["square_sum"], cell["score_sum"])
 
 
+def _in_bin(scores: Counter, low: int, high: int) -> int:
+    return sum(scores.get(score, 0) for score in range(low, high + 1))
+
+
 def _add_distribution(problem: disclosure.Problem, period: str, figure: Figures, spec: Spec) -> None:
     """The total's score histogram and each question's answers, with their sums."""
     n = (TOTAL, period, "csq_n")
-    if spec.score_range:
-        low, high = spec.score_range
+    columns = spec.bins()
+    if columns:
         bins = [
-            problem.cell((TOTAL, period, ("bin", s)), figure.scores.get(s, 0)) for s in range(low, high + 1)
+            problem.cell((TOTAL, period, ("bin", low)), _in_bin(figure.scores, low, high))
+            for low, high in columns
         ]
-        scores = range(low, high + 1)
         problem.equal(n, bins)
-        problem.linear(
-            [(1, (TOTAL, period, "score_sum")), *((-s, b) for s, b in zip(scores, bins, strict=True))]
-        )
-        problem.linear(
-            [(1, (TOTAL, period, "square_sum")), *((-s * s, b) for s, b in zip(scores, bins, strict=True))]
-        )
+        score_sum, square_sum = (TOTAL, period, "score_sum"), (TOTAL, period, "square_sum")
+        if spec.bin_width == 1:
+            problem.linear([(1, score_sum), *((-low, b) for (low, _), b in zip(columns, bins, strict=True))])
+            problem.linear(
+                [(1, square_sum), *((-low * low, b) for (low, _), b in zip(columns, bins, strict=True))]
+            )
+        else:
+            # A column's scores lie between its bounds, so the sums bound its count from both sides.
+            pairs = list(zip(columns, bins, strict=True))
+            problem.at_least([(1, score_sum), *((-low, b) for (low, _), b in pairs)])
+            problem.at_least([*((high, b) for (_, high), b in pairs), (-1, score_sum)])
+            problem.at_least([(1, square_sum), *((-low * low, b) for (low, _), b in pairs)])
+            problem.at_least([*((high * high, b) for (_, high), b in pairs), (-1, square_sum)])
     item_sums = []
     for item_id, scores in spec.items.items():
         distribution = figure.items.get(item_id, Counter())
@@ -293,10 +335,7 @@ ROW_NAMES = (*COUNTS, *SUMS)  # the cells of one group's row in one period
 
 
 def _distribution_names(spec: Spec) -> list:
-    names: list = []
-    if spec.score_range:
-        low, high = spec.score_range
-        names += [("bin", s) for s in range(low, high + 1)]
+    names: list = [("bin", low) for low, _ in spec.bins()]
     for item_id, scores in spec.items.items():
         names += [("item", item_id, s) for s in scores] + [("item_sum", item_id)]
     return names
@@ -430,11 +469,7 @@ def _kinds(spec: Spec) -> dict:
 
 
 def _distribution_values(figure: Figures, spec: Spec) -> dict:
-    values = {}
-    if spec.score_range:
-        low, high = spec.score_range
-        for score in range(low, high + 1):
-            values[("bin", score)] = figure.scores.get(score, 0)
+    values = {("bin", low): _in_bin(figure.scores, low, high) for low, high in spec.bins()}
     for item_id, scores in spec.items.items():
         distribution = figure.items.get(item_id, Counter())
         for score in scores:
@@ -699,3 +734,41 @@ def protect_together(
         )
         for name, (_, labels, groups) in groupings.items()
     }
+
+
+TREND_NAMES = ("eligible", "completed", "not_completed")
+
+
+def months_of(quarter: str) -> list[str]:
+    """``2025K2`` → ``["2025-04", "2025-05", "2025-06"]``."""
+    first = 3 * (int(quarter[5]) - 1) + 1
+    return [f"{quarter[:4]}-{month:02d}" for month in range(first, first + 3)]
+
+
+def protect_months(
+    spine: Cube, months: Mapping[str, Figures], threshold: int
+) -> dict[str, disclosure.Problem]:
+    """The total's eligible and completed per month of the course start (the response-rate trend),
+    protected within each quarter of the spine: its three months add up to the quarter as
+    published (hidden cells stay hidden), and a month's count never differs by 1 to threshold − 1
+    from the same count shown for its quarter, half-year, year or the whole time."""
+    problems: dict[str, disclosure.Problem] = {}
+    for quarter in (
+        period for period in spine.periods if len(period) == 6 and valid_period(period) and "K" in period
+    ):
+        in_quarter = months_of(quarter)
+        problem = disclosure.Problem(threshold)
+        for month in in_quarter:
+            values = _measures(months.get(month) or Figures(group=month, key=month))
+            cell = {
+                name: problem.cell((TOTAL, month, name), values[name], disclosure.COUNT, 3)
+                for name in TREND_NAMES
+            }
+            problem.equal(cell["eligible"], [cell["completed"], cell["not_completed"]])
+        values = _measures(spine.total_figures[(TOTAL, quarter)])
+        _freeze_parent(
+            problem, TOTAL, quarter, in_quarter, list(TREND_NAMES), values, spine.spine[quarter], {}
+        )
+        _solve(problem, in_quarter, spine.spine, [(TOTAL, list(TREND_NAMES))])
+        problems.update(dict.fromkeys(in_quarter, problem))
+    return problems

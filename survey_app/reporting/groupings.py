@@ -100,6 +100,9 @@ _FIXED = (
         "substr(cohort.baseline_date, 1, 4) || 'K' || ((CAST(substr(cohort.baseline_date, 6, 2) AS INTEGER) + 2) / 3)",
         by_key=True,
     ),
+    # The month of the course start: the national response-rate trend (``reporting.trend``), not offered
+    # as a grouping of its own.
+    Grouping("month", "substr(cohort.baseline_date, 1, 7)", by_key=True),
     # Municipality and region together: the region, cluster, municipality and total groupings are
     # all sums of these cells, read in one pass (``protection._geography``).
     Grouping(

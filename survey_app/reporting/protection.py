@@ -25,11 +25,15 @@ from .groupings import NO_CLUSTER, grouping_for, is_service_grouping
 SHOWN_COUNTS = ("eligible", "invited", "opened", "partial", "completed", "not_completed", "csq_n")
 
 
-def spec_of(questionnaire: Questionnaire | None) -> cube_module.Spec:
+def spec_of(questionnaire: Questionnaire | None, responses: int = 0, threshold: int = 0) -> cube_module.Spec:
+    """What is published of ``questionnaire`` besides the counts; ``responses`` (complete ones, the
+    whole time) and ``threshold`` decide the histogram's columns."""
     if questionnaire is None:
         return cube_module.Spec()
+    score_range = questionnaire.score_range if questionnaire.total == "sum" else None
     return cube_module.Spec(
-        score_range=questionnaire.score_range if questionnaire.total == "sum" else None,
+        score_range=score_range,
+        bin_width=cube_module.bin_width_for(score_range, responses, threshold),
         items={
             item.id: sorted(option.score for option in item.options)
             for item in questionnaire.items
@@ -193,7 +197,6 @@ def protected(
     municipalities with those frozen (the same cube on either basis), then the groupings by
     fidelity and organisation answers with the municipalities frozen."""
     base = Query(**{**query.__dict__, "period": "", "start": None, "end": None})
-    spec = spec_of(questionnaire)
     shared = _shared if _shared is not None else {}
     if "geography" not in shared:
         shared["geography"] = _geography(db, base, translate)
@@ -204,6 +207,7 @@ def protected(
         # The total's counts are the geography's; only the questions' answers need their own pass.
         geography_cells, labels, order = geography["total"]
         cells = {key: _copy(figure) for key, figure in geography_cells.items()}
+        spec = spec_of(questionnaire, sum(figure.csq_n for figure in cells.values()), threshold)
         if spec.items:
             _, params = _sql(base, "total", _COUNTS)
             for quarter, item_id, score, n in db.execute(_TOTAL_ITEMS, params).fetchall():
@@ -214,6 +218,7 @@ def protected(
             "total", cells, order, labels, spec, threshold, until=_quarter_of(base.cutoff)
         )
     shared["spine"] = spine
+    spec = spine.spec  # every grouping publishes the total's histogram with the same columns
     if by == "total":
         return spine
     if threshold <= 0:

@@ -58,7 +58,8 @@ class Report:
     suppressed: bool  # whether disclosure control was applied at all
     questionnaire: Questionnaire | None = None
     groups: list[Figures] = field(default_factory=list)
-    scores: list[tuple[int, object]] = field(default_factory=list)  # the total's histogram
+    # The total's histogram: ((lowest, highest) score of the column, how many), from the lowest.
+    scores: list[tuple[tuple[int, int], object]] = field(default_factory=list)
     item_rows: list[dict] = field(default_factory=list)  # each scored question's mean and answers
     cube: cube_module.Cube | None = None
     adjusted: adjusted_module.Adjusted | None = None  # the total's non-response-adjusted mean, if asked
@@ -168,13 +169,11 @@ def _distributions(
     def mark_of(name):
         return source.total_mark(period, name)
 
-    scores: list[tuple[int, object]] = []
-    if spec.score_range:
-        low, high = spec.score_range
-        for score in range(low, high + 1):
-            mark = mark_of(("bin", score))
-            count = figure.scores.get(score, 0)
-            scores.append((score, disclosure.hidden(mark, threshold) if mark else count))
+    scores: list[tuple[tuple[int, int], object]] = []
+    for low, high in spec.bins():
+        mark = mark_of(("bin", low))
+        count = sum(figure.scores.get(score, 0) for score in range(low, high + 1))
+        scores.append(((low, high), disclosure.hidden(mark, threshold) if mark else count))
     item_rows = []
     if questionnaire is not None:
         for item in (item for item in questionnaire.items if item.scored):
@@ -201,7 +200,7 @@ def _unprotected_distributions(figure: Figures, questionnaire: Questionnaire | N
     scores = []
     if questionnaire is not None and questionnaire.score_range and questionnaire.total == "sum":
         low, high = questionnaire.score_range
-        scores = [(score, figure.scores.get(score, 0)) for score in range(low, high + 1)]
+        scores = [((score, score), figure.scores.get(score, 0)) for score in range(low, high + 1)]
     item_rows = []
     if questionnaire is not None:
         for item in (item for item in questionnaire.items if item.scored):

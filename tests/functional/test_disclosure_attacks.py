@@ -166,10 +166,12 @@ def _linear_attack(shown):
     for key in (*COUNTS, "S", "Q"):
         equation([(-1, cells[("T", key)])] + [(1, cells[(number, key)]) for number in range(len(rows) - 1)])
     if shown.scores:
-        bins = [(score, term(("bin", score), value)) for score, value in shown.scores]
-        equation([(-1, cells[("T", "csq_n")])] + [(1, b) for _, b in bins])
-        equation([(-1, cells[("T", "S")])] + [(s, b) for s, b in bins])
-        equation([(-1, cells[("T", "Q")])] + [(s * s, b) for s, b in bins])
+        bins = [(low, high, term(("bin", low), value)) for (low, high), value in shown.scores]
+        equation([(-1, cells[("T", "csq_n")])] + [(1, b) for _, _, b in bins])
+        if all(low == high for low, high, _ in bins):
+            # One score per column: the columns also give N × mean and the sum of squares.
+            equation([(-1, cells[("T", "S")])] + [(low, b) for low, _, b in bins])
+            equation([(-1, cells[("T", "Q")])] + [(low * low, b) for low, _, b in bins])
     item_sums = []
     for item_row in shown.item_rows:
         item_id = item_row["item"].id
@@ -285,5 +287,7 @@ def test_the_protected_figures_are_the_true_figures_where_shown(app, db):
                 for mine, theirs in zip(shown.item_rows, plain.item_rows, strict=True):
                     for (_, value), (_, true) in zip(mine["options"], theirs["options"], strict=True):
                         assert isinstance(value, Hidden) or value == true
-                for (_, value), (_, true) in zip(shown.scores, plain.scores, strict=True):
+                true_scores = {score: n for (score, _), n in plain.scores}
+                for (low, high), value in shown.scores:
+                    true = sum(true_scores[score] for score in range(low, high + 1))
                     assert isinstance(value, Hidden) or value == true

@@ -13,4 +13,4 @@ def fidelity_band(value):
     return fidelity.band_for(value, context.fidelity_bands())
 
 
-from . import fidelity_pages, funnel_pages, organisation_pages, routes  # noqa: E402,F401  (routes register themselves on bp)
+from . import fidelity_pages, figures, funnel_pages, organisation_pages, routes  # noqa: E402,F401  (routes register themselves on bp)

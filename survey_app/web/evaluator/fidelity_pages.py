@@ -22,6 +22,7 @@ from ..auth import current_actor, role_required
 from ..forms import show_error
 from ..i18n import current_language
 from . import bp
+from .figures import render_with_figures
 from .forms import ReviewForm, ReviewUploadForm, item_field, review_form
 
 MAX_LINES_PER_CHART = 6  # charts.SERIES_STYLES: each line keeps its own colour, marker and dash
@@ -319,8 +320,9 @@ def fidelity_over_time():
     latest_count, tops = top_counts(
         [review.ips25_equivalent for review in latest.values()], list(reversed(thresholds[:2])), threshold
     )
-    return render_template(
+    return render_with_figures(
         "evaluator/fidelity_over_time.html",
+        {group["id"]: group["chart"] for group in groups},
         groups=groups,
         reviewed=bool(latest),
         latest_count=latest_count,

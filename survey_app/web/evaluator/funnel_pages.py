@@ -7,7 +7,7 @@ report's own counts keep the marks the dashboard gives them). Only the whole tim
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template
+from flask import current_app, g
 from flask_babel import get_locale, gettext
 
 from ... import charts, clock, context, formatting
@@ -17,6 +17,7 @@ from ...questionnaires import localise
 from ..auth import role_required
 from ..i18n import current_language
 from . import bp
+from .figures import render_with_figures
 from .routes import _filters, _questionnaires
 
 
@@ -87,9 +88,18 @@ def funnel():
         gettext("Question %(number)d", number=position) for position, _ in enumerate(result.items, 1)
     ]
     texts = [localise(item.text, language) for item in result.items]
-    sections = [(group, _chart(group, questions, index)) for index, group in enumerate(result.groups, 1)]
-    return render_template(
+    sections = [
+        (group, _chart(group, questions, index), f"funnel-{index}")
+        for index, group in enumerate(result.groups, 1)
+    ]
+    shown = {
+        name: chart
+        for group, chart, name in sections
+        if any(isinstance(step.reached, int) for step in group.steps)
+    }
+    return render_with_figures(
         "evaluator/funnel.html",
+        shown,
         form=form,
         valid=valid,
         result=result,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from flask import Response, abort, current_app, g, render_template, request, send_file, stream_with_context
-from flask_babel import get_locale, gettext
+from flask_babel import format_date, get_locale, gettext
 
 from ... import charts, clock, context, exports, formatting, places, reporting, scheduling
 from ...context import connection_cache, get_db
@@ -23,6 +24,7 @@ from ...reporting import contacts, cube
 from ..auth import log_action, role_required
 from ..i18n import current_language
 from . import bp
+from .figures import render_with_figures
 from .forms import FilterForm
 
 
@@ -168,27 +170,90 @@ def _rate_chart(result: reporting.Report, title: str, id_prefix: str):
 
 
 def _score_chart(result: reporting.Report):
+    """The total scores' histogram; none when there is nothing to draw but hidden columns (the page
+    says so instead). Its columns are one score wide from a few hundred responses and wider before
+    (``cube.bin_width_for``), so that a few dozen responses still show their shape."""
     questionnaire = result.questionnaire
     if questionnaire is None or questionnaire.score_range is None or not result.scores:
         return None
+    if not any(isinstance(n, int) and n > 0 for _, n in result.scores):
+        return None
     low, high = questionnaire.score_range
     total = result.total
-    return charts.histogram(
-        [(str(score), n) for score, n in result.scores],
-        title=gettext("Total scores of complete responses"),
-        description=gettext(
+    width = result.scores[0][0][1] - result.scores[0][0][0] + 1
+    if width == 1:
+        description = gettext(
             "How many complete responses had each total score from %(low)d to %(high)d; "
             "mean %(mean)s, median %(median)s.",
             low=low,
             high=high,
             mean=number_cell(total.values["csq_mean"]),
             median=number_cell(total.values["csq_median"], 1),
-        ),
+        )
+    else:
+        description = gettext(
+            "How many complete responses had a total score in each span of %(width)d points from"
+            " %(low)d to %(high)d; mean %(mean)s, median %(median)s.",
+            width=width,
+            low=low,
+            high=high,
+            mean=number_cell(total.values["csq_mean"]),
+            median=number_cell(total.values["csq_median"], 1),
+        )
+    return charts.histogram(
+        [(score_label(column), n) for column, n in result.scores],
+        title=gettext("Total scores of complete responses"),
+        description=description,
         id_prefix="scores",
         format_value=lambda value: formatting.count(value, locale=_locale()),
         x_label=gettext("Total score"),
         y_label=gettext("Responses"),
         hidden_text=formatting.hidden_text(_threshold()),
+    )
+
+
+def score_label(column: tuple[int, int]) -> str:
+    """A histogram column's scores: "27" or "28–32"."""
+    low, high = column
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def month_label(month: str) -> str:
+    """``2025-04`` → "apr. 2025" (in the page's language)."""
+    return format_date(date(int(month[:4]), int(month[5:]), 1), "MMM yyyy")
+
+
+@bp.app_template_global("month_label")
+def _month_label_global(month: str) -> str:
+    return month_label(month)
+
+
+def _trend_chart(trend):
+    """The national response rate by month of the course start; none until two months have a rate."""
+    if trend.shown_rates < 2:
+        return None
+    points = [
+        (index, month["response_rate"] if isinstance(month["response_rate"], float) else None)
+        for index, month in enumerate(trend.months)
+    ]
+    hidden = sum(value is None for _, value in points)
+    return charts.line_chart(
+        [(gettext("Response rate"), points)],
+        title=gettext("Response rate by month of the course start"),
+        description=gettext(
+            "The response rate of everyone whose course started in each month from %(first)s to %(last)s."
+            " Months hidden for too few participants, which break the line: %(hidden)d.",
+            first=month_label(trend.months[0].month),
+            last=month_label(trend.months[-1].month),
+            hidden=hidden,
+        ),
+        id_prefix="trend",
+        format_value=lambda value: percent_cell(value, 0),
+        y_min=0,
+        y_max=1,
+        x_labels=[
+            month_label(month.month) if index % 3 == 0 else "" for index, month in enumerate(trend.months)
+        ],
     )
 
 
@@ -240,14 +305,28 @@ def home():
     result = _report(query, form.by.data, form, items=True)
     result.adjusted = reporting.adjusted.adjusted(get_db(), query)
     by_municipality = result if form.by.data == "municipality" else _report(query, "municipality", form)
-    return render_template(
+    trend = reporting.trend.trend(get_db(), query, _cube("total", form), threshold=_threshold())
+    rate_chart = _rate_chart(by_municipality, gettext("Response rate by municipality"), "rates")
+    score_chart = _score_chart(result)
+    trend_chart = _trend_chart(trend)
+    contact = _contact_section(query, form)
+    figures = {
+        "rates": rate_chart,
+        "scores": score_chart,
+        "trend": trend_chart,
+        "contact-curve": contact["chart"],
+    }
+    return render_with_figures(
         "evaluator/home.html",
+        figures,
         form=form,
         valid=valid,
         result=result,
         threshold=_threshold(),
-        rate_chart=_rate_chart(by_municipality, gettext("Response rate by municipality"), "rates"),
-        score_chart=_score_chart(result),
+        rate_chart=rate_chart,
+        score_chart=score_chart,
+        trend=trend,
+        trend_chart=trend_chart,
         item_rows=result.item_rows,
         municipalities=[
             (row.figures.key, row.values["group"]) for row in by_municipality.group_rows if row.figures
@@ -256,7 +335,7 @@ def home():
         today=clock.today(),
         exports=_export_labels(),
         stats_available=_stats_available(),
-        contact=_contact_section(query, form),
+        contact=contact,
     )
 
 
