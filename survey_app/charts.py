@@ -162,15 +162,25 @@ def _x_labels(labels: Sequence[str], centre_x, y: float) -> list[str]:
     if not labels:
         return []
     slot = abs(centre_x(1) - centre_x(0)) if len(labels) > 1 else WIDTH
-    step = _label_step([str(label) for label in labels], slot, SMALL)
+    texts = [str(label) for label in labels]
+    if "" in texts:
+        # Labels only here and there (a year at each January): each is shown unless it would touch
+        # the one before it.
+        shown, right = set(), -math.inf
+        for index, text in enumerate(texts):
+            half = _text_width(text, SMALL) / 2
+            if text and centre_x(index) - half >= right + 4:
+                shown.add(index)
+                right = centre_x(index) + half
+    else:
+        step = _label_step(texts, slot, SMALL)
+        shown = set(range(0, len(texts), step))
     body = []
-    for index, label in enumerate(labels):
+    for index, text in enumerate(texts):
         x = centre_x(index)
-        body.append(
-            _el("line", x1=x, y1=y, x2=x, y2=y + (5 if index % step == 0 else 3), class_="chart-axis")
-        )
-        if index % step == 0:
-            body.append(_text(x, y + 6 + SMALL, str(label), "chart-small", "middle"))
+        body.append(_el("line", x1=x, y1=y, x2=x, y2=y + (5 if index in shown else 3), class_="chart-axis"))
+        if index in shown:
+            body.append(_text(x, y + 6 + SMALL, text, "chart-small", "middle"))
     return body
 
 

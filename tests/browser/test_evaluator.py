@@ -43,8 +43,14 @@ def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, liv
     total = page.get_by_role("region", name="Resultater efter region").locator("tr.total")
     assert total.locator("th").inner_text() == "Total"
     assert "%" in total.locator("td").nth(5).inner_text()
-    # The score chart, the response rates and the completion curve (issue 16).
-    assert page.locator("svg[role=img]").count() == 3
+    # The response rates, the score chart, the month-by-month trend and the completion curve (issue 16),
+    # each with its SVG file.
+    assert page.locator("svg[role=img]").count() == 4
+    assert page.locator("figcaption a[download]").count() == 4
+    with page.expect_download() as download:
+        page.locator("figcaption a[download]").nth(1).click()
+    assert download.value.suggested_filename.startswith("scorefordeling-")
+    assert download.value.path().read_text(encoding="utf-8").startswith("<?xml")
     shot = screenshots(page, "dashboard")
     for number, figure in enumerate(page.locator("figure.chart-figure").all(), 1):
         figure.screenshot(path=str(shot.with_name(f"{shot.stem}-chart-{number}.png")))

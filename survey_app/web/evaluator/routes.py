@@ -228,6 +228,14 @@ def _month_label_global(month: str) -> str:
     return month_label(month)
 
 
+def _trend_tick(index: int, month: str) -> str:
+    """The trend's axis: the year at each January, and the first month with its year."""
+    first_day = date(int(month[:4]), int(month[5:]), 1)
+    if index == 0 and first_day.month != 1:
+        return format_date(first_day, "MMM yyyy")
+    return month[:4] if first_day.month == 1 else ""
+
+
 def _trend_chart(trend):
     """The national response rate by month of the course start; none until two months have a rate."""
     if trend.shown_rates < 2:
@@ -251,9 +259,7 @@ def _trend_chart(trend):
         format_value=lambda value: percent_cell(value, 0),
         y_min=0,
         y_max=1,
-        x_labels=[
-            month_label(month.month) if index % 3 == 0 else "" for index, month in enumerate(trend.months)
-        ],
+        x_labels=[_trend_tick(index, month.month) for index, month in enumerate(trend.months)],
     )
 
 
