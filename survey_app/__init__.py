@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, retention
 from .config import DATA_ROOT, PROJECT_ROOT  # noqa: F401  (for tests and bench/)
 
 # The first start's hint prints these as README's "A short tour" writes them (a test compares).
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     config.check_secret_key(app.config["SECRET_KEY"])
+    retention.check_retention(app.config["RETENTION_YEARS"], app.config["RETENTION_ACTION"])
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")

@@ -81,6 +81,9 @@ def defaults(instance_path: str) -> dict:
         "PRENOTICE_DAYS": None,
         "SMS_WINDOW": "09:00-20:00",
         "CONTACT_GRACE_DAYS": 14,
+        # Answers are anonymised (or deleted) this many years after the participant's part ended.
+        "RETENTION_YEARS": 5,
+        "RETENTION_ACTION": "anonymise",
         "SMS_BACKEND": "console",
         "MAIL_BACKEND": "console",
         # send-due in a background thread of the serving app (send_due.py): None is "under flask run".

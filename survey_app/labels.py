@@ -105,6 +105,9 @@ AUDIT_ACTION = {
     "participant_withdrawal_undone": N_("Withdrawal undone"),
     "participant_opted_out": N_("Participant opted out of messages"),
     "participants_imported": N_("Participants imported"),
+    "participant_data_shown": N_("Everything held about a participant shown (access request)"),
+    "participant_erased": N_("Participant's data erased"),
+    "retention_applied": N_("Answers past their retention time anonymised or deleted"),
     "link_created": N_("Link created"),
     "link_shown": N_("Link shown (QR code)"),
     "link_sent_early": N_("Link sent before its time"),
@@ -185,6 +188,13 @@ DETAIL_KEY = {
     "messages_cancelled": (N_("Messages cancelled"), TEXT),
     "links_restored": (N_("Links working again"), NUMBER),
     "messages_restored": (N_("Messages waiting again"), NUMBER),
+    "answers": (N_("Answers deleted"), NUMBER),
+    "links": (N_("Links deleted"), NUMBER),
+    "messages": (N_("Messages deleted"), NUMBER),
+    "contact_details": (N_("Contact details deleted"), YES_NO),
+    "participants": (N_("Participants"), NUMBER),
+    "action": (N_("Done"), TEXT),
+    "years": (N_("Retention (years)"), NUMBER),
 }
 # Kept in the row for searching the database, but already shown by another key.
 HIDDEN_DETAIL_KEYS = frozenset({"municipality_name"})

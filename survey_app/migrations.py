@@ -493,3 +493,11 @@ def support_contact(db):
             updated_by INTEGER REFERENCES user(id)
         )"""
     )
+
+
+@migrations(name="0014_participant_retention")
+def participant_retention(db):
+    # When a participant's record was anonymised under RETENTION_YEARS (retention.py): their code was
+    # replaced, their dates coarsened to the month. Reports go on counting the row.
+    db.execute("ALTER TABLE participant ADD COLUMN anonymised_at TEXT")
+    db.execute("CREATE INDEX audit_target ON audit (target)")

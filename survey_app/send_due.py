@@ -27,7 +27,7 @@ from flask import current_app
 from flask.helpers import get_debug_flag
 from werkzeug.serving import is_running_from_reloader
 
-from . import clock, config, context, jobs, logs, messaging, retention
+from . import audit, clock, config, context, jobs, logs, messaging, retention
 from .questionnaires import PARTICIPANT_QUESTIONNAIRE
 from .scheduling import Schedule
 
@@ -62,6 +62,9 @@ def work(db, now) -> dict:
         [clock.isoformat(now)],
     ).fetchone()[0]
     purged = retention.purge_contacts(db, now, settings["CONTACT_GRACE_DAYS"])
+    kept = retention.apply_retention(
+        db, now, settings["RETENTION_YEARS"], settings["RETENTION_ACTION"], actor=audit.SCHEDULE
+    )
     queued = {**{kind: planned[kind] for kind in _KINDS[:3]}, "round": for_teams["round"]}
     queued["round_reminder"] = for_teams["round_reminder"]
 
@@ -81,6 +84,7 @@ def work(db, now) -> dict:
         "no_contact": planned["no_contact"],
         "teams_no_contact": for_teams["no_contact"],
         "purged": len(purged),
+        "anonymised" if kept["action"] == "anonymise" else "deleted": kept["participants"],
     }
 
 

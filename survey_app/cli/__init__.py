@@ -26,6 +26,7 @@ COMMANDS = (
     operations.send_due_command,
     operations.outbox_command,
     operations.purge_contacts_command,
+    operations.retention_command,
     operations.init_db_command,
     operations.backup_command,
     operations.translations_command,

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from .. import (
     audit,
     context,
+    data_rights,
     importing,
     invitations,
     participants,
@@ -156,6 +157,55 @@ def invite_command(codes, questionnaire_id, municipality_code, early, reason):
         click.echo(f"{participant['code']}\t{public_link(invitation)}")
     if failures:
         sys.exit(1)
+
+
+@participants_command.command("show")
+@click.argument("code")
+@click.option(
+    "--municipality", "municipality_code", help="Needed when the code is used in several municipalities."
+)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show_participant_command(code, municipality_code, output):
+    """Everything held about a participant, for an access request (audited)."""
+    db = get_db()
+    try:
+        participant = participants.find_participant(db, code, municipality_code)
+    except UserError as error:
+        fail_on_user_error(error)
+    held = data_rights.held_about(db, participant)
+    data_rights.record_access(db, participant, actor=audit.COMMAND)
+    click.echo(data_rights.as_json(held) if output == "json" else data_rights.as_text(held))
+
+
+@participants_command.command("erase")
+@click.argument("code")
+@click.option(
+    "--municipality", "municipality_code", help="Needed when the code is used in several municipalities."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_participant_command(code, municipality_code, yes):
+    """Delete a participant's answers, links, messages and contact details for good (audited)."""
+    db = get_db()
+    try:
+        participant = participants.find_participant(db, code, municipality_code)
+    except UserError as error:
+        fail_on_user_error(error)
+    held = data_rights.held_about(db, participant)
+    answers = sum(len(invitation["answers"]) for invitation in held["invitations"])
+    click.echo(
+        f"Deltager {participant['code']} ({participant['municipality_name']}):"
+        f" {counted(answers, 'svar', 'svar')}, {counted(len(held['invitations']), 'link', 'links')},"
+        f" {counted(len(held['messages']), 'besked', 'beskeder')} og registreringen med kontaktoplysninger."
+    )
+    if not yes and not click.confirm("Slet det hele for altid?", default=False):
+        raise click.ClickException("Intet er slettet.")
+    counts = data_rights.erase(db, participant, actor=audit.COMMAND)
+    click.echo(
+        f"Slettet: {counted(counts['answers'], 'svar', 'svar')}, {counted(counts['links'], 'link', 'links')},"
+        f" {counted(counts['messages'], 'besked', 'beskeder')}, registreringen"
+        + (" og kontaktoplysningerne." if counts["contact_details"] else ".")
+        + " Loggen beholder, at deltageren er slettet, under den pseudonyme kode."
+    )
 
 
 @participants_command.command("import")

@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .. import (
+    audit,
     clock,
     context,
     db,
@@ -70,6 +71,12 @@ def send_due_command(dry_run):
         f" (heraf sendt via den anden kanal: {counts['failed_fallback']}); annulleret: {counts['cancelled']}."
         f" Kontaktoplysninger slettet for {counted(counts['purged'], 'deltager', 'deltagere')}."
     )
+    if counts.get("anonymised"):
+        click.echo(
+            f"Anonymiseret efter opbevaringstiden: {counted(counts['anonymised'], 'deltager', 'deltagere')}."
+        )
+    if counts.get("deleted"):
+        click.echo(f"Slettet efter opbevaringstiden: {counted(counts['deleted'], 'deltager', 'deltagere')}.")
     if counts["no_contact"]:
         click.echo(
             (
@@ -173,6 +180,27 @@ def purge_contacts_command(dry_run):
     )
     verb = "ville blive slettet" if dry_run else "slettet"
     click.echo(f"Kontaktoplysninger {verb} for {counted(len(ids), 'deltager', 'deltagere')}.")
+
+
+@click.command("retention")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Only count; change nothing.")
+def retention_command(dry_run):
+    """Anonymise or delete answers older than RETENTION_YEARS (also done by send-due)."""
+    settings = current_app.config
+    counts = retention.apply_retention(
+        get_db(),
+        clock.now(),
+        settings["RETENTION_YEARS"],
+        settings["RETENTION_ACTION"],
+        actor=audit.COMMAND,
+        dry_run=dry_run,
+    )
+    done = {"anonymise": "anonymiseret", "delete": "slettet"}[counts["action"]]
+    verb = f"ville blive {done}" if dry_run else done
+    click.echo(
+        f"Opbevaringstid {counts['years']} år: {counted(counts['participants'], 'deltager', 'deltagere')} {verb}."
+    )
 
 
 @click.command("init-db")
