@@ -55,18 +55,21 @@ def _push_request_context():
     yield
 
 
+def app_settings(tmp_path, **settings) -> dict:
+    """The tests' app settings: a fresh database and questionnaire overrides in ``tmp_path``."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "DATABASE": str(tmp_path / "survey.db"),
+        "BASE_URL": "https://ips.example.dk",
+        "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
+        **settings,
+    }
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "DATABASE": str(tmp_path / "survey.db"),
-            "BASE_URL": "https://ips.example.dk",
-            "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
-        }
-    )
-    yield app
+    yield create_app(app_settings(tmp_path))
 
 
 @pytest.fixture

@@ -28,6 +28,14 @@ def participants_command():
     """Register and withdraw participants."""
 
 
+def _participant(code: str, municipality_code: str | None) -> dict:
+    """The participant named on the command line, or a Danish error and exit status 1."""
+    try:
+        return participants.find_participant(get_db(), code, municipality_code)
+    except UserError as error:
+        fail_on_user_error(error)
+
+
 @participants_command.command("add")
 @click.argument("code")
 @click.option(
@@ -81,10 +89,7 @@ def add_participant_command(
 )
 def withdraw_participant_command(code, municipality_code):
     """Withdraw a participant: their links stop working at once."""
-    try:
-        participant = participants.find_participant(get_db(), code, municipality_code)
-    except UserError as error:
-        fail_on_user_error(error)
+    participant = _participant(code, municipality_code)
     participants.withdraw_participant(get_db(), participant, actor=audit.COMMAND)
     click.echo(f"Deltager {participant['code']} ({participant['municipality_name']}) er udtrådt.")
 
@@ -168,10 +173,7 @@ def invite_command(codes, questionnaire_id, municipality_code, early, reason):
 def show_participant_command(code, municipality_code, output):
     """Everything held about a participant, for an access request (audited)."""
     db = get_db()
-    try:
-        participant = participants.find_participant(db, code, municipality_code)
-    except UserError as error:
-        fail_on_user_error(error)
+    participant = _participant(code, municipality_code)
     held = data_rights.held_about(db, participant)
     data_rights.record_access(db, participant, actor=audit.COMMAND)
     click.echo(data_rights.as_json(held) if output == "json" else data_rights.as_text(held))
@@ -186,10 +188,7 @@ def show_participant_command(code, municipality_code, output):
 def erase_participant_command(code, municipality_code, yes):
     """Delete a participant's answers, links, messages and contact details for good (audited)."""
     db = get_db()
-    try:
-        participant = participants.find_participant(db, code, municipality_code)
-    except UserError as error:
-        fail_on_user_error(error)
+    participant = _participant(code, municipality_code)
     held = data_rights.held_about(db, participant)
     answers = sum(len(invitation["answers"]) for invitation in held["invitations"])
     click.echo(

@@ -13,6 +13,7 @@ import time_machine
 
 from survey_app import create_app, reporting
 from tests.cohort import Person, build
+from tests.conftest import app_settings
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 TOKEN = "eyJwIjoxfQ.Zm9vYmFyYmF6.c2lnbmF0dXJl"
@@ -205,19 +206,7 @@ def test_send_due_applies_retention_too(app, db, runner):
 
 @pytest.fixture
 def deleting_app(tmp_path):
-    import secrets
-
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "DATABASE": str(tmp_path / "survey.db"),
-            "BASE_URL": "https://ips.example.dk",
-            "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
-            "RETENTION_ACTION": "delete",
-            "RETENTION_YEARS": 3,
-        }
-    )
+    return create_app(app_settings(tmp_path, RETENTION_ACTION="delete", RETENTION_YEARS=3))
 
 
 def test_retention_can_delete_instead(deleting_app):
@@ -249,15 +238,5 @@ def test_retention_can_delete_instead(deleting_app):
     ],
 )
 def test_a_bad_retention_setting_stops_the_start(tmp_path, years, action, message):
-    import secrets
-
     with pytest.raises(ValueError, match=message):
-        create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "DATABASE": str(tmp_path / "survey.db"),
-                "RETENTION_YEARS": years,
-                "RETENTION_ACTION": action,
-            }
-        )
+        create_app(app_settings(tmp_path, RETENTION_YEARS=years, RETENTION_ACTION=action))

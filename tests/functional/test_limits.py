@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 import time_machine
 
 from survey_app import accounts, audit, create_app
 from survey_app.db import connect
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_settings
 from tests.helpers import csrf_token, register_participant
 
 TOO_MANY = "For mange forsøg"
@@ -21,18 +19,7 @@ def limited_app(tmp_path):
         small = (
             {} if shipped_limits else {"LINK_RATE_LIMIT": "5 per minute", "LOGIN_RATE_LIMIT": "4 per minute"}
         )
-        return create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "DATABASE": str(tmp_path / "survey.db"),
-                "BASE_URL": "https://ips.example.dk",
-                "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
-                "RATELIMIT_ENABLED": True,
-            }
-            | small
-            | settings
-        )
+        return create_app(app_settings(tmp_path, RATELIMIT_ENABLED=True) | small | settings)
 
     return make
 

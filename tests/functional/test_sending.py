@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import secrets
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ import time_machine
 
 from survey_app import audit, clock, create_app
 from survey_app.db import connect
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_settings
 from tests.functional.test_journey import ANSWERS
 from tests.helpers import csrf_token
 from tests.servers import SmsGateway, SmtpServer
@@ -36,16 +35,7 @@ def servers():
 def sending_app(tmp_path, servers):
     gateway, mail = servers
     return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "DATABASE": str(tmp_path / "survey.db"),
-            "BASE_URL": "https://ips.example.dk",
-            "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
-            "MAIL_FROM": "IPS <noreply@ips.example.dk>",
-        }
-        | gateway.config()
-        | mail.config()
+        app_settings(tmp_path, MAIL_FROM="IPS <noreply@ips.example.dk>") | gateway.config() | mail.config()
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ import time_machine
 
 from survey_app import PROJECT_ROOT, clock, create_app, support
 from survey_app.questionnaires import load_file
+from tests.conftest import app_settings
 from tests.functional import test_rounds
 from tests.helpers import csrf_token
 
@@ -28,16 +28,7 @@ KOEGE = {"name": "Jobcenter Køge, IPS", "phone": "+45 56 67 67 67", "email": "i
 
 
 def make_app(tmp_path, **settings):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "DATABASE": str(tmp_path / "survey.db"),
-            "BASE_URL": "https://ips.example.dk",
-            "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
-            **settings,
-        }
-    )
+    return create_app(app_settings(tmp_path, **settings))
 
 
 @pytest.fixture

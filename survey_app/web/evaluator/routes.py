@@ -223,9 +223,7 @@ def month_label(month: str) -> str:
     return format_date(date(int(month[:4]), int(month[5:]), 1), "MMM yyyy")
 
 
-@bp.app_template_global("month_label")
-def _month_label_global(month: str) -> str:
-    return month_label(month)
+bp.add_app_template_global(month_label, "month_label")
 
 
 def _trend_tick(index: int, month: str) -> str:
