@@ -72,10 +72,29 @@ def held_about(db: sqlite_utils.Database, participant: dict) -> dict:
     }
 
 
-def record_access(db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor) -> None:
-    """The audit row of an access request answered (who looked the participant up)."""
+def record_access(
+    db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor, detail: dict | None = None
+) -> None:
+    """The audit row of an access request answered (who looked the participant up; ``detail`` says
+    how, e.g. a file downloaded from the admin's page)."""
     with transaction(db):
-        audit.record(db, "participant_data_shown", actor=actor, target=audit.participant_target(participant))
+        audit.record(
+            db,
+            "participant_data_shown",
+            actor=actor,
+            target=audit.participant_target(participant),
+            detail=detail,
+        )
+
+
+def erasure_counts(held: dict) -> dict:
+    """What :func:`erase` would delete, counted from :func:`held_about`: shown before it is confirmed."""
+    return {
+        "answers": sum(len(invitation["answers"]) for invitation in held["invitations"]),
+        "links": len(held["invitations"]),
+        "messages": len(held["messages"]),
+        "contact_details": bool(held["registration"]["phone"] or held["registration"]["email"]),
+    }
 
 
 def as_json(held: dict) -> str:

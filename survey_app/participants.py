@@ -188,6 +188,10 @@ def add_participant(
     return row | {"municipality_name": places.municipality(db, row["municipality_code"])["name"]}
 
 
+class CodeInSeveralMunicipalities(UserError):
+    """A code looked up without a municipality is used in more than one: the caller must ask which."""
+
+
 def find_participant(db: sqlite_utils.Database, code: str, municipality_code: str | None = None) -> dict:
     """The participant with this code (in this municipality, when given), or UserError.
 
@@ -207,7 +211,7 @@ def find_participant(db: sqlite_utils.Database, code: str, municipality_code: st
     if not rows:
         raise UserError(N_("No participant has the code %(code)s."), code=code)
     if len(rows) > 1:
-        raise UserError(
+        raise CodeInSeveralMunicipalities(
             N_("The code %(code)s is used in several municipalities: give --municipality."),
             code=code,
         )

@@ -189,12 +189,12 @@ def erase_participant_command(code, municipality_code, yes):
     """Delete a participant's answers, links, messages and contact details for good (audited)."""
     db = get_db()
     participant = _participant(code, municipality_code)
-    held = data_rights.held_about(db, participant)
-    answers = sum(len(invitation["answers"]) for invitation in held["invitations"])
+    planned = data_rights.erasure_counts(data_rights.held_about(db, participant))
     click.echo(
         f"Deltager {participant['code']} ({participant['municipality_name']}):"
-        f" {counted(answers, 'svar', 'svar')}, {counted(len(held['invitations']), 'link', 'links')},"
-        f" {counted(len(held['messages']), 'besked', 'beskeder')} og registreringen med kontaktoplysninger."
+        f" {counted(planned['answers'], 'svar', 'svar')}, {counted(planned['links'], 'link', 'links')},"
+        f" {counted(planned['messages'], 'besked', 'beskeder')} og registreringen"
+        + (" med kontaktoplysninger." if planned["contact_details"] else ".")
     )
     if not yes and not click.confirm("Slet det hele for altid?", default=False):
         raise click.ClickException("Intet er slettet.")

@@ -639,6 +639,9 @@ EXPECTED = {
     "admin.team_contact": ("GET POST", "admin"),
     "admin.support_contacts": ("GET", "admin"),
     "admin.support_contact_page": ("GET POST", "admin"),
+    "admin.participant_rights": ("GET POST", "admin"),
+    "admin.participant_rights_file": ("POST", "admin"),
+    "admin.participant_erase": ("POST", "admin"),
 }
 
 # Query strings a route needs to do its work (not just show a chooser).
@@ -765,6 +768,9 @@ def form_for(w: World, rule) -> dict:
         "admin.close_round": dict,
         "admin.team_contact": lambda: {"email": "ips-team@koege.dk", "name": "IPS-teamet"},
         "admin.support_contact_page": lambda: {"name": "Jobcenter Køge", "phone": "56676767", "email": ""},
+        "admin.participant_rights": lambda: {"code": A, "municipality": "259"},
+        "admin.participant_rights_file": lambda: {"participant_id": w.participant_id(A), "format": "json"},
+        "admin.participant_erase": lambda: {"participant_id": w.participant_id(A), "code": A, "confirm": "1"},
     }
     return forms[rule.endpoint]()
 

@@ -240,3 +240,147 @@ def test_retention_can_delete_instead(deleting_app):
 def test_a_bad_retention_setting_stops_the_start(tmp_path, years, action, message):
     with pytest.raises(ValueError, match=message):
         create_app(app_settings(tmp_path, RETENTION_YEARS=years, RETENTION_ACTION=action))
+
+
+# The same for admins on the web: /admin/deltagere.
+
+
+def runner_free_json(db, participant_id) -> str:
+    from survey_app import data_rights, participants
+
+    return data_rights.as_json(data_rights.held_about(db, participants.get_participant(db, participant_id)))
+
+
+def _find(client, code, municipality=""):
+    from tests.helpers import csrf_token
+
+    page = client.get("/admin/deltagere")
+    return client.post(
+        "/admin/deltagere",
+        data={"csrf_token": csrf_token(page.text), "code": code, "municipality": municipality},
+    )
+
+
+def test_an_admin_sees_everything_held_on_the_web_with_tokens_masked_and_audited(app, db, login):
+    ids = _cohort(app, db)
+    admin = login("admin")
+    page = admin.get("/admin/deltagere")
+    assert 'method="post"' in page.text and "Deltagernes rettigheder" in page.text
+    found = _find(admin, "OLD-1", "259")
+    assert found.status_code == 200
+    assert "Deltager OLD-1, Køge" in found.text and "+4512345678" in found.text
+    assert "/s/***" in found.text and TOKEN not in found.text
+    assert "Links og svar (1)" in found.text and "Beskeder (1)" in found.text
+    # Every answer, by its question and the option chosen, as the participant saw them.
+    questionnaire = app.extensions["questionnaires"]["csq8"]
+    held = json.loads(runner_free_json(db, ids["OLD-1"]))
+    for answer in held["invitations"][0]["answers"]:
+        item = questionnaire.item(answer["item_id"])
+        assert (
+            f"<td>{item.text['da']}</td><td>{item.option(answer['score']).label['da']} ({answer['score']})</td>"
+            in found.text
+        )
+    [shown] = _audit(db, "participant_data_shown")
+    assert shown["target"] == f"participant:{ids['OLD-1']}:OLD-1" and shown["actor"] == admin.user["email"]
+    # The code travels in the body only: no address of the page names it.
+    assert "OLD-1" not in found.request.url
+
+
+def test_the_participant_rights_pages_are_for_admins_only(app, db, login):
+    ids = _cohort(app, db)
+    for role in ("consultant", "evaluator"):
+        client = login(role)
+        assert client.get("/admin/deltagere").status_code == 404
+        assert client.post("/admin/deltagere/slet", data={"participant_id": ids["OLD-1"]}).status_code in (
+            400,
+            404,
+        )
+    assert _audit(db, "participant_data_shown") == []
+    assert db.execute("SELECT COUNT(*) FROM participant WHERE id = ?", [ids["OLD-1"]]).fetchone()[0] == 1
+
+
+def test_an_unknown_or_ambiguous_code_is_explained_in_danish(app, db, login, add_participant):
+    _cohort(app, db)
+    add_participant("OLD-1", "147", "2025-05-01")  # the same code in Frederiksberg
+    admin = login("admin")
+    unknown = _find(admin, "NOBODY")
+    assert unknown.status_code == 422 and "Ingen deltager har koden NOBODY." in unknown.text
+    ambiguous = _find(admin, "OLD-1")
+    assert ambiguous.status_code == 422 and "Koden bruges i flere kommuner: vælg kommunen." in ambiguous.text
+    assert "--municipality" not in ambiguous.text
+    assert _audit(db, "participant_data_shown") == []
+    chosen = _find(admin, "OLD-1", "147")
+    assert chosen.status_code == 200 and "Deltager OLD-1, Frederiksberg" in chosen.text
+
+
+def test_an_admin_downloads_the_access_request_as_text_or_json(app, db, login):
+    from survey_app import data_rights, participants
+    from tests.helpers import csrf_token
+
+    ids = _cohort(app, db)
+    admin = login("admin")
+    found = _find(admin, "OLD-1", "259")
+    token = csrf_token(found.text)
+    as_json = admin.post(
+        "/admin/deltagere/hent", data={"csrf_token": token, "participant_id": ids["OLD-1"], "format": "json"}
+    )
+    assert as_json.headers["Content-Disposition"] == f'attachment; filename="indsigt-259-{ids["OLD-1"]}.json"'
+    assert "no-store" in as_json.headers["Cache-Control"]
+    held = json.loads(as_json.text)
+    assert held["registration"]["code"] == "OLD-1" and TOKEN not in as_json.text
+    assert sum(answer["score"] for answer in held["invitations"][0]["answers"]) == 29
+    as_text = admin.post(
+        "/admin/deltagere/hent", data={"csrf_token": token, "participant_id": ids["OLD-1"], "format": "txt"}
+    )
+    participant = participants.get_participant(db, ids["OLD-1"])
+    assert as_text.text.startswith("Registrering\n  Kode: OLD-1")
+    assert (
+        as_text.text.rstrip("\n").splitlines()[:20]
+        == data_rights.as_text(data_rights.held_about(db, participant)).splitlines()[:20]
+    )
+    details = [
+        json.loads(row["detail"]) if row["detail"] else None for row in _audit(db, "participant_data_shown")
+    ]
+    assert details == [None, {"format": "json"}, {"format": "txt"}]
+    bad = admin.post(
+        "/admin/deltagere/hent", data={"csrf_token": token, "participant_id": ids["OLD-1"], "format": "exe"}
+    )
+    assert bad.status_code == 400
+
+
+def test_an_admin_erases_only_after_typing_the_code_and_is_told_what_went(app, db, login):
+    from tests.helpers import csrf_token
+
+    ids = _cohort(app, db)
+    pid = ids["OLD-1"]
+    admin = login("admin")
+    token = csrf_token(_find(admin, "OLD-1", "259").text)
+    asked = admin.post("/admin/deltagere/slet", data={"csrf_token": token, "participant_id": pid})
+    assert asked.status_code == 200
+    assert "8 svar" in asked.text and "1 link" in asked.text and "1 besked" in asked.text
+    assert "registreringen med kontaktoplysningerne" in asked.text
+    wrong = admin.post(
+        "/admin/deltagere/slet",
+        data={"csrf_token": token, "participant_id": pid, "code": "OLD-2", "confirm": "1"},
+    )
+    assert wrong.status_code == 422 and "Skriv deltagerens kode præcis" in wrong.text
+    assert db.execute("SELECT COUNT(*) FROM participant WHERE id = ?", [pid]).fetchone()[0] == 1
+    done = admin.post(
+        "/admin/deltagere/slet",
+        data={"csrf_token": token, "participant_id": pid, "code": " OLD-1 ", "confirm": "1"},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200
+    assert (
+        "Deltager OLD-1 (Køge) er slettet: 8 svar, 1 link, 1 besked og registreringen med kontaktoplysningerne."
+        in done.text
+    )
+    assert db.execute("SELECT COUNT(*) FROM participant WHERE id = ?", [pid]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM message WHERE participant_id = ?", [pid]).fetchone()[0] == 0
+    [row] = _audit(db, "participant_erased")
+    assert row["actor"] == admin.user["email"] and json.loads(row["detail"])["answers"] == 8
+    # Gone: the erasure page of the same participant is a 404 now.
+    assert (
+        admin.post("/admin/deltagere/slet", data={"csrf_token": token, "participant_id": pid}).status_code
+        == 404
+    )

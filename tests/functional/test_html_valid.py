@@ -510,6 +510,23 @@ def render_forms_with_errors(pages: Pages, role: str, visitor: Visitor, world: W
         visitor.post(pages, "/admin/beskeder/sms_invitation", {"text": "Uden link"}, 422)
         visitor.post(pages, "/admin/runder/ny", {"name": "", "deadline": "2020-01-01"}, 422)
         visitor.post(pages, "/admin/teams/259", {"email": "ikke en adresse"}, 422)
+        # An access request answered on the page, an unknown code, and the erasure's confirmation.
+        visitor.post(pages, "/admin/deltagere", {"code": "KOGE-PART", "municipality": ""}, 200)
+        visitor.post(pages, "/admin/deltagere", {"code": "NOBODY", "municipality": ""}, 422)
+        visitor.post(
+            pages,
+            "/admin/deltagere/slet",
+            {"participant_id": ids["KOGE-PART"]},
+            200,
+            form_page="/admin/deltagere",
+        )
+        visitor.post(
+            pages,
+            "/admin/deltagere/slet",
+            {"participant_id": ids["KOGE-PART"], "code": "forkert", "confirm": "1"},
+            422,
+            form_page="/admin/deltagere",
+        )
         visitor.post_and_follow(pages, "/admin/beskeder/sms_reminder", {"text": "Husk at svare: {link}"})
 
 

@@ -109,3 +109,26 @@ class TeamContactsConfirmForm(FlaskForm):
     """The checked file, sent back (base64) with the press that imports it."""
 
     content = HiddenField(validators=[DataRequired()])
+
+
+class ParticipantLookupForm(FlaskForm):
+    """A participant for an access request or an erasure, by pseudonymous code."""
+
+    code = StringField(
+        _l("The participant's code"), validators=[InputRequired(_l("Give the participant's code."))]
+    )
+    # Choices: "any", then every municipality (set by the view).
+    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+
+
+class ParticipantRightsForm(FlaskForm):
+    """The participant found, carried to the download and the erasure."""
+
+    participant_id = HiddenField(validators=[DataRequired()])
+
+
+class ConfirmErasureForm(ParticipantRightsForm):
+    code = StringField(
+        _l("Type the participant's code to confirm"),
+        validators=[InputRequired(_l("Give the participant's code."))],
+    )
