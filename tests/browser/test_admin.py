@@ -128,3 +128,42 @@ def test_the_picker_and_the_link_work_without_javascript(desktop_without_js, liv
     screenshots(page, "users-without-js")
     page.get_by_role("link", name="uden-js@koege.dk").click()
     assert page.get_by_label("Køge (259)").is_checked()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_an_access_request_and_an_erasure_in_the_browser(browser, live_app, screenshots, size):
+    from tests.cohort import Person, build
+
+    context = browser.new_context(viewport=DESKTOP if size == "desktop" else {"width": 390, "height": 844})
+    page = context.new_page()
+    _admin(live_app)
+    database = connect(live_app.app.config["DATABASE"])
+    try:
+        questionnaire = live_app.app.extensions["questionnaires"]["csq8"]
+        build(database, questionnaire, [Person("P-7", "259", "2025-03-17", "completed", total=27)])
+    finally:
+        database.close()
+    _log_in(page, live_app)
+    page.get_by_role("link", name="Deltagernes rettigheder").click()
+    page.get_by_label("Deltagerens kode").fill("P-7")
+    page.get_by_role("button", name="Find deltageren").click()
+    page.get_by_role("heading", name="Deltager P-7, Køge").wait_for()
+    assert (
+        page.get_by_role("cell", name="Hvordan vil du bedømme kvaliteten af den støtte, du har fået?").count()
+        == 1
+    )
+    assert_accessible(page, "the access request")
+    screenshots(page, f"rights-{size}")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Hent som JSON").click()
+    assert download.value.suggested_filename.startswith("indsigt-259-")
+    page.get_by_role("button", name="Slet deltagerens data …").click()
+    page.get_by_role("heading", name="Slet deltager P-7").wait_for()
+    assert "8 svar" in page.content()
+    assert_accessible(page, "the erasure's confirmation")
+    screenshots(page, f"erase-{size}")
+    page.get_by_label("Skriv deltagerens kode for at bekræfte").fill("P-7")
+    page.get_by_role("button", name="Slet for altid").click()
+    page.get_by_text("Deltager P-7 (Køge) er slettet: 8 svar, 1 link").wait_for()
+    screenshots(page, f"erased-{size}")
+    context.close()
