@@ -159,30 +159,35 @@ def as_text(held: dict) -> str:
     return "\n".join(lines)
 
 
+def delete_messages(db: sqlite_utils.Database, participant_id: int) -> tuple[list[int], str]:
+    """Delete every message to a participant (by them or by any of their links), for an erasure or an
+    anonymisation; returns the ids of their links and the ``?, ?, …`` that lists them in SQL."""
+    invitation_ids = [
+        row[0] for row in db.execute("SELECT id FROM invitation WHERE participant_id = ?", [participant_id])
+    ]
+    marks = ", ".join("?" for _ in invitation_ids)
+    db.execute("DELETE FROM message WHERE participant_id = ?", [participant_id])
+    if invitation_ids:
+        db.execute(f"DELETE FROM message WHERE invitation_id IN ({marks})", invitation_ids)
+    return invitation_ids, marks
+
+
 def erase(db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor, audited: bool = True) -> dict:
     """Delete the participant's answers, links, messages and registration; what was deleted, counted.
     ``audited=False``: the caller records it (retention records one row for its whole run)."""
     pid = participant["id"]
     with transaction(db):
-        invitation_ids = [
-            row[0] for row in db.execute("SELECT id FROM invitation WHERE participant_id = ?", [pid])
-        ]
-        marks = ", ".join("?" for _ in invitation_ids)
-        answers = (
-            db.execute(
-                f"SELECT COUNT(*) FROM answer WHERE invitation_id IN ({marks})", invitation_ids
-            ).fetchone()[0]
-            if invitation_ids
-            else 0
-        )
         messages = db.execute("SELECT COUNT(*) FROM message WHERE participant_id = ?", [pid]).fetchone()[0]
         contact = db.execute(
             "SELECT phone IS NOT NULL OR email IS NOT NULL FROM participant WHERE id = ?", [pid]
         ).fetchone()[0]
-        db.execute("DELETE FROM message WHERE participant_id = ?", [pid])
+        invitation_ids, marks = delete_messages(db, pid)
+        answers = 0
         if invitation_ids:
+            answers = db.execute(
+                f"SELECT COUNT(*) FROM answer WHERE invitation_id IN ({marks})", invitation_ids
+            ).fetchone()[0]
             db.execute(f"DELETE FROM answer WHERE invitation_id IN ({marks})", invitation_ids)
-            db.execute(f"DELETE FROM message WHERE invitation_id IN ({marks})", invitation_ids)
         db.execute("DELETE FROM invitation WHERE participant_id = ?", [pid])
         db.execute("DELETE FROM participant WHERE id = ?", [pid])
         counts = {

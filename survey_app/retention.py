@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from . import audit, clock
+from . import audit, clock, data_rights
 from .db import transaction
 
 
@@ -141,8 +141,6 @@ def apply_retention(
     counts = {"participants": len(due), "action": action, "years": years}
     if dry_run or not due:
         return counts
-    from . import data_rights
-
     with transaction(db):
         for participant in due:
             if action == "delete":
@@ -177,13 +175,8 @@ def _anonymise(db: sqlite_utils.Database, participant: dict, now: datetime) -> N
         + ", anonymised_at = ? WHERE id = ?",
         [new_code, clock.isoformat(now)[:7] + "-01T00:00:00+00:00", pid],
     )
-    invitation_ids = [
-        row[0] for row in db.execute("SELECT id FROM invitation WHERE participant_id = ?", [pid])
-    ]
-    db.execute("DELETE FROM message WHERE participant_id = ?", [pid])
+    invitation_ids, marks = data_rights.delete_messages(db, pid)
     if invitation_ids:
-        marks = ", ".join("?" for _ in invitation_ids)
-        db.execute(f"DELETE FROM message WHERE invitation_id IN ({marks})", invitation_ids)
         db.execute(
             "UPDATE answer SET text = NULL, answered_by = NULL, "
             + _month("answered_at")
