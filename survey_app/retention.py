@@ -137,11 +137,15 @@ def apply_retention(
     goes as in an erasure (``data_rights.erase``), the audit rows naming them keep only their id, and
     reports no longer count them. One audit row records the run."""
     years, action = check_retention(years, action)
-    due = due_for_retention(db, now, years)
-    counts = {"participants": len(due), "action": action, "years": years}
-    if dry_run or not due:
-        return counts
+    if dry_run:
+        return {"participants": len(due_for_retention(db, now, years)), "action": action, "years": years}
+    # Who is due is read under the write lock: two runs at once (send-due and the retention command,
+    # or two servers) take turns, and the second finds nobody left.
     with transaction(db):
+        due = due_for_retention(db, now, years)
+        counts = {"participants": len(due), "action": action, "years": years}
+        if not due:
+            return counts
         for participant in due:
             if action == "delete":
                 data_rights.erase(db, participant, actor=actor, audited=False)  # the run's row says it

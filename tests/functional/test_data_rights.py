@@ -204,6 +204,50 @@ def test_send_due_applies_retention_too(app, db, runner):
     assert _audit(db, "retention_applied")[0]["actor"] == "send-due"
 
 
+def test_two_retention_runs_at_once_anonymise_each_participant_once(app, db, monkeypatch):
+    """A second run that starts while the first has read who is due waits for it, and finds nobody."""
+    import threading
+    import time
+
+    from survey_app import audit, retention
+    from survey_app.db import connect
+
+    ids = _cohort(app, db)
+    real_due = retention.due_for_retention
+    second: list[dict] = []
+
+    def second_run():
+        other = connect(app.config["DATABASE"])
+        try:
+            second.append(retention.apply_retention(other, NOW, 5, "anonymise", actor=audit.COMMAND))
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=second_run)
+
+    def due_then_race(database, now, years):
+        found = real_due(database, now, years)
+        if not thread.is_alive() and not second:
+            monkeypatch.setattr(retention, "due_for_retention", real_due)
+            thread.start()
+            time.sleep(0.3)  # time enough for the second run to finish, were it not made to wait
+        return found
+
+    monkeypatch.setattr(retention, "due_for_retention", due_then_race)
+    first = retention.apply_retention(db, NOW, 5, "anonymise", actor=audit.COMMAND)
+    thread.join(10)
+    assert first["participants"] == 2 and second == [{"participants": 0, "action": "anonymise", "years": 5}]
+    [run] = _audit(db, "retention_applied")
+    assert json.loads(run["detail"])["participants"] == 2
+    codes = [
+        row[0]
+        for row in db.execute("SELECT code FROM participant WHERE id IN (?, ?)", [ids["OLD-1"], ids["OLD-2"]])
+    ]
+    targets = {row[0] for row in db.execute("SELECT target FROM audit WHERE target LIKE 'participant:%'")}
+    assert all(code.startswith("anonym-") for code in codes)
+    assert not any(target.endswith(":OLD-1") or target.endswith(":OLD-2") for target in targets)
+
+
 @pytest.fixture
 def deleting_app(tmp_path):
     return create_app(app_settings(tmp_path, RETENTION_ACTION="delete", RETENTION_YEARS=3))
