@@ -12,9 +12,8 @@ data of a released migration stays as it is.
 
 from datetime import date, timedelta
 
-from sqlite_utils.migrations import Migrations
-
 from .migration_data import m0002_geography
+from .migration_runner import Migrations
 
 migrations = Migrations("survey_app")
 
@@ -90,12 +89,19 @@ def initial(db):
 @migrations(name="0002_reference_geography")
 def reference_geography(db):
     regions = m0002_geography.REGIONS
-    db["region"].insert_all(
-        {"id": r.id, "name": r.name, "code": r.code, "valid_from": r.valid_from, "valid_to": r.valid_to}
-        for r in regions
+    db.executemany(
+        "INSERT INTO region (id, name, code, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)",
+        [(r.id, r.name, r.code, r.valid_from, r.valid_to) for r in regions],
     )
-    db["municipality"].insert_all({"code": m.code, "name": m.name} for m in m0002_geography.MUNICIPALITIES)
-    db["municipality_region"].insert_all(_membership_periods_0002(m0002_geography.MUNICIPALITIES, regions))
+    db.executemany(
+        "INSERT INTO municipality (code, name) VALUES (?, ?)",
+        [(m.code, m.name) for m in m0002_geography.MUNICIPALITIES],
+    )
+    db.executemany(
+        "INSERT INTO municipality_region (municipality_code, region_id, valid_from, valid_to)"
+        " VALUES (:municipality_code, :region_id, :valid_from, :valid_to)",
+        _membership_periods_0002(m0002_geography.MUNICIPALITIES, regions),
+    )
 
 
 def _membership_periods_0002(municipalities, regions) -> list[dict]:
@@ -241,9 +247,10 @@ def accounts_registry_outbox(db):
         "Sjælland Syd": ["360", "376", "390", "370"],  # Lolland, Guldborgsund, Vordingborg, Næstved
     }
     for name, codes in clusters.items():
-        cluster_id = db["cluster"].insert({"name": name}).last_pk
-        db["cluster_municipality"].insert_all(
-            {"cluster_id": cluster_id, "municipality_code": c} for c in codes
+        cluster_id = db.execute("INSERT INTO cluster (name) VALUES (?) RETURNING id", [name]).fetchone()[0]
+        db.executemany(
+            "INSERT INTO cluster_municipality (cluster_id, municipality_code) VALUES (?, ?)",
+            [(cluster_id, code) for code in codes],
         )
 
 
