@@ -22,10 +22,12 @@ RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/survey_app \
         --shell /usr/sbin/nologin survey-app \
     && install -d -o survey-app -g survey-app -m 0750 /var/lib/survey_app
 
-# A non-editable install, with gunicorn (a dependency of the package).
+# A non-editable install, with gunicorn (a dependency of the package) and the redis
+# extra, so that several containers can share their rate-limit counters through Redis.
 COPY --from=build /wheels /tmp/wheels
 RUN python -m venv /opt/survey-app/venv \
-    && /opt/survey-app/venv/bin/pip install --no-cache-dir --disable-pip-version-check /tmp/wheels/*.whl \
+    && /opt/survey-app/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
+        "$(ls /tmp/wheels/*.whl)[redis]" \
     && rm -rf /tmp/wheels
 
 # The questionnaires and catalogues come with the wheel (<venv>/share/survey-app); the

@@ -103,6 +103,9 @@ def defaults(instance_path: str) -> dict:
         # Rate limits per client address (limits.py); None: on, except in tests.
         "RATELIMIT_ENABLED": None,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis out of reach: count in the worker's memory until it answers again, rather than
+        # answering every link and login with an error (Flask-Limiter checks back now and then).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LINK_RATE_LIMIT": "20 per minute;100 per hour",

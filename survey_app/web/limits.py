@@ -18,7 +18,9 @@ more), and still counts. To know that a request is valid it is answered
 first: over the limit, a view runs as usual and only a refusal becomes 429.
 Counters live in memory by default, per process: with several gunicorn
 workers the cap is that many times higher. ``RATELIMIT_STORAGE_URI`` (e.g.
-``redis://localhost:6379``) shares them between workers and machines.
+``redis://localhost:6379``) shares them between workers and machines; it
+needs the ``redis`` package (the ``redis`` extra), and without it the app
+refuses to start with a message saying so (:func:`check_storage`).
 Behind a reverse proxy, set ``PROXY_COUNT`` so the address is the
 visitor's, not the proxy's (``__init__.py``).
 
@@ -28,6 +30,7 @@ Limits are off in tests unless a test sets ``RATELIMIT_ENABLED``.
 from __future__ import annotations
 
 import functools
+import importlib.util
 
 from flask import Flask, make_response
 from flask_limiter import Limiter, RateLimitExceeded
@@ -75,6 +78,28 @@ def _valid_requests_pass(limiter: Limiter, limited, view):
     return wrapped
 
 
+# Storage schemes of the ``limits`` library that talk to Redis through the ``redis`` package.
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def check_storage(uri: str) -> None:
+    """Refuse a Redis ``RATELIMIT_STORAGE_URI`` when the ``redis`` package is not installed.
+
+    Flask-Limiter would stop the start too, but with a message that names
+    neither the setting nor the fix. The address itself is not repeated: it
+    may hold Redis's password.
+    """
+    scheme = str(uri).partition("://")[0].lower()
+    if scheme in REDIS_SCHEMES and importlib.util.find_spec("redis") is None:
+        raise RuntimeError(
+            f"RATELIMIT_STORAGE_URI is a {scheme}:// address, but the Python package redis is not"
+            " installed, so the rate-limit counters cannot reach Redis. Install the app with its"
+            " redis extra (pip install '/opt/survey-app/src[redis]', docs/production.md) or"
+            " pip install redis into its venv; on a single machine RATELIMIT_STORAGE_URI=memory://"
+            " needs neither."
+        )
+
+
 def init_app(app: Flask) -> None:
     """Wrap the link and login views of ``app`` (call after the blueprints are registered).
 
@@ -83,6 +108,8 @@ def init_app(app: Flask) -> None:
     """
     if app.config.get("RATELIMIT_ENABLED") is None:
         app.config["RATELIMIT_ENABLED"] = not app.config.get("TESTING")
+    if app.config["RATELIMIT_ENABLED"]:
+        check_storage(app.config["RATELIMIT_STORAGE_URI"])
     limiter = Limiter(key_func=get_remote_address, default_limits=[], app=app)
     app.extensions["survey_app.limiter"] = limiter
     # One budget for every kind of link, so trying five kinds does not buy five times the guesses.
