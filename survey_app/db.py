@@ -31,19 +31,22 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import private_files
+from . import postgres, private_files
 from .migrations import migrations
 
 BUSY_TIMEOUT_SECONDS = 10
 
 
 def connect(path: str | os.PathLike) -> sqlite_utils.Database:
-    """Open the database file with the settings every connection needs.
+    """Open the database (a file, or a ``postgresql://`` address) with the settings every
+    connection needs.
 
     A new database file is created 0600 before SQLite opens it (SQLite gives
     the -wal and -shm files the same mode); an existing one readable by
     others is made private.
     """
+    if postgres.is_url(path):
+        return postgres.Database(str(path))
     if str(path) not in ("", ":memory:"):
         with contextlib.suppress(OSError):  # SQLite says why it cannot open the file
             private_files.create(path)
@@ -56,8 +59,23 @@ def connect(path: str | os.PathLike) -> sqlite_utils.Database:
 
 def data_version(database: sqlite_utils.Database) -> tuple[int, int]:
     """Changes whenever anyone commits to the database: another connection's commits move SQLite's
-    ``data_version``, this connection's own its ``total_changes``."""
+    ``data_version``, this connection's own its ``total_changes``. On PostgreSQL: the next
+    transaction id not yet finished, which moves whenever any writer anywhere ends."""
+    if is_postgres(database):
+        return database.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()[0], 0
     return database.execute("PRAGMA data_version").fetchone()[0], database.conn.total_changes
+
+
+def is_postgres(database) -> bool:
+    return getattr(database, "dialect", "sqlite") == "postgresql"
+
+
+# On PostgreSQL every outermost write transaction takes this advisory lock first: writers on every
+# server queue for it as SQLite's writers queue for the file's write lock, so what the app proves for
+# one writer at a time holds with several servers. (Read committed: each statement after the lock sees
+# everything the previous holder committed.)
+WRITE_LOCK_KEY = 7_142_001  # any fixed number; the installation's database should use it for nothing else
+MIGRATE_LOCK_KEY = WRITE_LOCK_KEY + 1
 
 
 # Threads of one process queue here for the write lock. SQLite's own busy
@@ -78,7 +96,13 @@ def transaction(db: sqlite_utils.Database):
         key = id(db.conn)
         depth = _depth.get(key, 0)
         name = f"nested_{depth}"
-        db.conn.execute(f"SAVEPOINT {name}" if depth else "BEGIN IMMEDIATE")
+        if depth:
+            db.conn.execute(f"SAVEPOINT {name}")
+        elif is_postgres(db):
+            db.conn.execute("BEGIN")
+            db.conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK_KEY])
+        else:
+            db.conn.execute("BEGIN IMMEDIATE")
         _depth[key] = depth + 1
         try:
             yield db
@@ -104,6 +128,8 @@ def migrate(path: str | os.PathLike) -> list[str]:
     A lock file beside the database keeps several gunicorn workers starting
     at once from applying the same migration twice.
     """
+    if postgres.is_url(path):
+        return _migrate_postgres(str(path))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".migrate-lock"), "w") as lock:
@@ -116,6 +142,20 @@ def migrate(path: str | os.PathLike) -> list[str]:
             return pending
         finally:
             db.close()
+
+
+def _migrate_postgres(url: str) -> list[str]:
+    """As :func:`migrate`, with an advisory lock in place of the lock file: servers starting at once
+    apply each migration once."""
+    db = connect(url)
+    try:
+        db.execute("SELECT pg_advisory_lock(?)", [MIGRATE_LOCK_KEY])
+        try:
+            return migrations.apply(db)
+        finally:
+            db.execute("SELECT pg_advisory_unlock(?)", [MIGRATE_LOCK_KEY])
+    finally:
+        db.close()
 
 
 def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progress=None) -> int:

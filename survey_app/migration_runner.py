@@ -40,6 +40,16 @@ def statements(script: str) -> list[str]:
     return [statement.strip() for statement in found if statement.strip().rstrip(";").strip()]
 
 
+def _table_exists(db, name: str) -> bool:
+    if hasattr(db, "table_exists"):  # PostgreSQL (postgres.py)
+        return db.table_exists(name)
+    return bool(
+        db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone()[
+            0
+        ]
+    )
+
+
 class _InTransaction:
     """The database as a migration sees it: ``executescript`` stays inside the transaction."""
 
@@ -79,10 +89,7 @@ class Migrations:
 
     def applied(self, db) -> list[str]:
         """The names applied, in the order they were."""
-        exists = db.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [TABLE]
-        ).fetchone()[0]
-        if not exists:
+        if not _table_exists(db, TABLE):
             return []
         return [
             row[0]

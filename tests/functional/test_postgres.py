@@ -1,0 +1,108 @@
+"""PostgreSQL as the shared database: the same migrations make the same schema and reference data
+as on SQLite, servers starting at once apply each migration once, and writers on different
+connections take turns as SQLite's writers do."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from survey_app.db import connect, migrate, transaction
+from survey_app.migrations import migrations
+from tests.postgres_server import postgres_cluster_fixture  # noqa: F401  (the fixture postgres_cluster)
+
+REFERENCE = {
+    "region": "SELECT id, name, code, valid_from, valid_to FROM region ORDER BY id",
+    "municipality": "SELECT code, name FROM municipality ORDER BY code",
+    "municipality_region": "SELECT municipality_code, region_id, valid_from, valid_to FROM municipality_region"
+    " ORDER BY municipality_code, valid_from",
+    "cluster": "SELECT cluster.name, cluster_municipality.municipality_code FROM cluster"
+    " JOIN cluster_municipality ON cluster_municipality.cluster_id = cluster.id ORDER BY 1, 2",
+}
+
+
+def _sqlite_columns(db) -> dict[str, list[str]]:
+    tables = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {table: sorted(row[1] for row in db.execute(f'PRAGMA table_info("{table}")')) for table in tables}
+
+
+def _postgres_columns(db) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for table, column in db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+    ):
+        columns.setdefault(table, []).append(column)
+    return {table: sorted(names) for table, names in columns.items()}
+
+
+def test_the_migrations_make_the_same_schema_and_reference_data_on_both(postgres_cluster, tmp_path):
+    url = postgres_cluster.new_database()
+    assert migrate(url) == migrations.names
+    assert migrate(url) == []
+    migrate(tmp_path / "survey.db")
+    pg, lite = connect(url), connect(tmp_path / "survey.db")
+    try:
+        assert _postgres_columns(pg) == _sqlite_columns(lite)
+        for name, sql in REFERENCE.items():
+            rows = [tuple(row) for row in pg.execute(sql)]
+            assert rows == [tuple(row) for row in lite.execute(sql)], name
+            assert rows, name
+        assert migrations.applied(pg) == migrations.names
+    finally:
+        pg.close()
+        lite.close()
+
+
+def test_servers_starting_at_once_apply_each_migration_once(postgres_cluster):
+    url = postgres_cluster.new_database()
+    results: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: results.append(migrate(url))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results, key=len) == [[], [], migrations.names]
+    db = connect(url)
+    try:
+        assert db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == len(migrations.names)
+    finally:
+        db.close()
+
+
+def test_writers_on_two_connections_take_turns(postgres_cluster):
+    """The second writer's transaction starts only when the first has committed, and then sees its row."""
+    url = postgres_cluster.new_database()
+    migrate(url)
+    first, second = connect(url), connect(url)
+    events: list[str] = []
+    holding = threading.Event()
+
+    def write_first():
+        with transaction(first):
+            first.execute("INSERT INTO cluster (name) VALUES (?)", ["Først"])
+            holding.set()
+            time.sleep(0.5)
+            events.append("first commits")
+
+    def write_second():
+        holding.wait(10)
+        with transaction(second):
+            events.append("second begins")
+            seen = second.execute("SELECT COUNT(*) FROM cluster WHERE name = ?", ["Først"]).fetchone()[0]
+            events.append(f"second sees {seen}")
+
+    threads = [threading.Thread(target=write_first), threading.Thread(target=write_second)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert events == ["first commits", "second begins", "second sees 1"]
+    finally:
+        first.close()
+        second.close()
