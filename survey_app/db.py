@@ -26,6 +26,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -68,6 +69,19 @@ def data_version(database: sqlite_utils.Database) -> tuple[int, int]:
 
 def is_postgres(database) -> bool:
     return getattr(database, "dialect", "sqlite") == "postgresql"
+
+
+def integrity_errors() -> tuple[type[Exception], ...]:
+    """What a broken UNIQUE or foreign key raises, on either database: ``except integrity_errors():``.
+    (psycopg's is there once a PostgreSQL connection imported it.)"""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.IntegrityError, psycopg.IntegrityError) if psycopg else (sqlite3.IntegrityError,)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """Any error of either database."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error, psycopg.Error) if psycopg else (sqlite3.Error,)
 
 
 # On PostgreSQL every outermost write transaction takes this advisory lock first: writers on every

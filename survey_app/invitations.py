@@ -143,9 +143,9 @@ def create_invitation(
         row["id"] = db.execute(
             "INSERT INTO invitation (participant_id, questionnaire_id, questionnaire_version,"
             " nonce, created_at, expires_at) VALUES (:participant_id, :questionnaire_id,"
-            " :questionnaire_version, :nonce, :created_at, :expires_at)",
+            " :questionnaire_version, :nonce, :created_at, :expires_at) RETURNING id",
             row,
-        ).lastrowid
+        ).fetchone()[0]
         audit.record(db, "link_created", actor=actor, target=audit.participant_target(participant))
         if early:
             audit.record(

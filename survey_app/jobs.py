@@ -97,9 +97,9 @@ def start_run(
                 ],
             )
         run_id = db.execute(
-            "INSERT INTO job_run (job, trigger, host, pid, started_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO job_run (job, trigger, host, pid, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
             [job, trigger, holder.host, holder.pid, clock.isoformat(now)],
-        ).lastrowid
+        ).fetchone()[0]
         db.execute(
             "INSERT INTO job_lock (job, holder, host, pid, run_id, taken_at, expires_at)"
             " VALUES (:job, :holder, :host, :pid, :run, :now, :expires)"

@@ -182,8 +182,9 @@ def add_participant(
             )
         columns = ", ".join(row)
         row["id"] = db.execute(
-            f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in row)})", row
-        ).lastrowid
+            f"INSERT INTO participant ({columns}) VALUES ({', '.join(':' + c for c in row)}) RETURNING id",
+            row,
+        ).fetchone()[0]
         audit.record(db, "participant_added", actor=actor, target=audit.participant_target(row))
     return row | {"municipality_name": places.municipality(db, row["municipality_code"])["name"]}
 

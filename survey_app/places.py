@@ -193,7 +193,9 @@ def save_cluster(
         if clash:
             raise UserError(N_("There is already a cluster called %(name)s."), name=name)
         if cluster_id is None:
-            cluster_id = db.execute("INSERT INTO cluster (name) VALUES (?)", [name]).lastrowid
+            cluster_id = db.execute("INSERT INTO cluster (name) VALUES (?) RETURNING id", [name]).fetchone()[
+                0
+            ]
         else:
             db.execute("UPDATE cluster SET name = ? WHERE id = ?", [name, cluster_id])
         db.execute("DELETE FROM cluster_municipality WHERE cluster_id = ?", [cluster_id])

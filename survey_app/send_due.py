@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import sqlite3
 import threading
 from collections import Counter
 
@@ -28,6 +27,7 @@ from flask.helpers import get_debug_flag
 from werkzeug.serving import is_running_from_reloader
 
 from . import audit, clock, config, context, jobs, logs, messaging, retention
+from .db import database_errors
 from .questionnaires import PARTICIPANT_QUESTIONNAIRE
 from .scheduling import Schedule
 
@@ -101,7 +101,7 @@ def run(trigger: str) -> dict | None:
     except BaseException as error:
         if db.conn.in_transaction:
             db.conn.rollback()
-        with contextlib.suppress(sqlite3.Error):  # then the next run takes the lock over
+        with contextlib.suppress(*database_errors()):  # then the next run takes the lock over
             jobs.finish_run(db, run_id, clock.now(), error=logs.mask(f"{type(error).__name__}: {error}"))
         raise
     jobs.finish_run(db, run_id, clock.now(), counts=counts)

@@ -55,12 +55,26 @@ def _push_request_context():
     yield
 
 
+# SURVEY_APP_TEST_DATABASE=postgresql runs the tests on PostgreSQL: each test's app gets a new
+# database on a throw-away cluster of Debian's PostgreSQL (tests/postgres_server.py), not a file.
+TEST_DATABASE = os.environ.get("SURVEY_APP_TEST_DATABASE", "sqlite")
+
+
+def test_database(tmp_path) -> str:
+    """A fresh database for one test: a file in ``tmp_path``, or a PostgreSQL database."""
+    if TEST_DATABASE == "postgresql":
+        from tests.postgres_server import shared_database
+
+        return shared_database()
+    return str(tmp_path / "survey.db")
+
+
 def app_settings(tmp_path, **settings) -> dict:
     """The tests' app settings: a fresh database and questionnaire overrides in ``tmp_path``."""
     return {
         "TESTING": True,
         "SECRET_KEY": secrets.token_urlsafe(32),
-        "DATABASE": str(tmp_path / "survey.db"),
+        "DATABASE": test_database(tmp_path),
         "BASE_URL": "https://ips.example.dk",
         "QUESTIONNAIRE_OVERRIDES_DIR": str(tmp_path / "questionnaires"),
         **settings,

@@ -96,6 +96,28 @@ class PostgresCluster:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+_shared: dict[str, object] = {}
+
+
+def shared_database() -> str:
+    """A new database for one test, copied from one migrated once per run, on a cluster started
+    at the first call and stopped when the run ends (for ``SURVEY_APP_TEST_DATABASE=postgresql``)."""
+    import atexit
+
+    from survey_app.db import migrate
+
+    if "cluster" not in _shared:
+        programs = postgres_programs()
+        if programs is None:
+            raise RuntimeError("SURVEY_APP_TEST_DATABASE=postgresql needs PostgreSQL (apt-get install postgresql)")
+        cluster = PostgresCluster(programs).start()
+        atexit.register(cluster.stop)
+        template = cluster.new_database()
+        migrate(template)
+        _shared["cluster"], _shared["template"] = cluster, template.split("@/", 1)[1].split("?")[0]
+    return _shared["cluster"].new_database(template=_shared["template"])
+
+
 def _missing(why: str):
     if os.environ.get("CI") == "true":
         pytest.fail(f"{why}, and the PostgreSQL tests must run in CI")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,7 +9,7 @@ from datetime import date
 import sqlite_utils
 
 from .. import audit, clock, dates, participants, places
-from ..db import transaction
+from ..db import integrity_errors, transaction
 from ..languages import N_, UserError
 from ..questionnaires import DEFAULT_LANGUAGE, localise
 from .matching import Review
@@ -246,7 +245,7 @@ def store_review(db: sqlite_utils.Database, row: dict, *, created_by: int | None
     try:
         cursor = db.execute(
             "INSERT INTO fidelity_review (municipality_code, review_date, scale, reviewers, total,"
-            " ips25_equivalent, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " ips25_equivalent, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 row["municipality_code"],
                 row["review_date"],
@@ -258,10 +257,11 @@ def store_review(db: sqlite_utils.Database, row: dict, *, created_by: int | None
                 created_by,
             ],
         )
-    except sqlite3.IntegrityError:
+        review_id = cursor.fetchone()[0]
+    except integrity_errors():
         raise UserError(N_("This review was just stored by someone else.")) from None
-    _write_scores(db, cursor.lastrowid, row["scores"])
-    return cursor.lastrowid
+    _write_scores(db, review_id, row["scores"])
+    return review_id
 
 
 def update_review(
@@ -297,7 +297,7 @@ def _update(db: sqlite_utils.Database, review_id: int, row: dict) -> None:
                 review_id,
             ],
         )
-    except sqlite3.IntegrityError:
+    except integrity_errors():
         raise UserError(N_("This review was just stored by someone else.")) from None
     db.execute("DELETE FROM fidelity_score WHERE review_id = ?", [review_id])
     _write_scores(db, review_id, row["scores"])

@@ -189,9 +189,9 @@ def open_round(
         moment = clock.isoformat(now)
         round_id = db.execute(
             "INSERT INTO round (name, questionnaire_id, questionnaire_version, deadline, created_at,"
-            " created_by) VALUES (?, ?, ?, ?, ?, ?)",
+            " created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [name, questionnaire.id, questionnaire.version, deadline.isoformat(), moment, actor.user_id],
-        ).lastrowid
+        ).fetchone()[0]
         for code in codes:
             db.execute(
                 "INSERT INTO round_team (round_id, municipality_code, nonce, created_at) VALUES (?, ?, ?, ?)",
