@@ -137,6 +137,13 @@ class _Connection:
     def close(self) -> None:
         self.raw.close()
 
+    # ``with db.conn:`` (tests): every statement outside transaction() is committed as it runs.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
 
 def _params(params):
     if params is None:
@@ -144,6 +151,36 @@ def _params(params):
     if isinstance(params, dict):
         return params
     return list(params)
+
+
+class Table:
+    """``db["name"]``: sqlite-utils' few table helpers that the tests' worlds use to lay out rows."""
+
+    def __init__(self, db: Database, name: str):
+        self.db, self.name, self.last_pk = db, name, None
+
+    def insert(self, record: dict) -> Table:
+        columns = ", ".join(f'"{column}"' for column in record)
+        marks = ", ".join(f":{column}" for column in record)
+        row = self.db.execute(f'INSERT INTO "{self.name}" ({columns}) VALUES ({marks}) RETURNING *', record)
+        names = [column.name for column in row.description]
+        self.last_pk = dict(zip(names, row.fetchone(), strict=True)).get("id")
+        return self
+
+    def insert_all(self, records) -> Table:
+        for record in records:
+            self.insert(record)
+        return self
+
+    def update(self, pk, values: dict) -> Table:
+        assignments = ", ".join(f'"{column}" = :{column}' for column in values)
+        self.db.execute(f'UPDATE "{self.name}" SET {assignments} WHERE id = :pk__', {**values, "pk__": pk})
+        self.last_pk = pk
+        return self
+
+    @property
+    def count(self) -> int:
+        return self.db.execute(f'SELECT COUNT(*) FROM "{self.name}"').fetchone()[0]
 
 
 class Database:
@@ -175,6 +212,9 @@ class Database:
         with self.conn.raw.cursor(row_factory=dict_row) as cursor:
             cursor.execute(translate(sql), _params(params))
             yield from cursor
+
+    def __getitem__(self, name: str) -> Table:
+        return Table(self, name)
 
     def table_exists(self, name: str) -> bool:
         return self.execute("SELECT to_regclass(?) IS NOT NULL", [name]).fetchone()[0]
