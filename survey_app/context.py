@@ -285,7 +285,12 @@ def message_links():
     """The links messages carry, for ``messaging``."""
     from .messaging import Links
 
-    return Links(invitation=public_link, opt_out=opt_out_link, minutes=estimated_minutes)
+    return Links(
+        invitation=public_link,
+        opt_out=opt_out_link,
+        minutes=estimated_minutes,
+        privacy=external_url("participant.privacy_notice"),
+    )
 
 
 def estimated_minutes(questionnaire_id: str) -> int:

@@ -118,6 +118,7 @@ AUDIT_ACTION = {
     "team_contact_set": N_("Team contact saved"),
     "team_contacts_imported": N_("Team contacts imported"),
     "support_contact_set": N_("Support contact saved"),
+    "privacy_notice_changed": N_("Privacy notice changed"),
     "round_opened": N_("Round opened"),
     "round_closed": N_("Round closed"),
     "fidelity_review_created": N_("Fidelity review recorded"),
@@ -195,6 +196,7 @@ DETAIL_KEY = {
     "participants": (N_("Participants"), NUMBER),
     "action": (N_("Done"), TEXT),
     "years": (N_("Retention (years)"), NUMBER),
+    "removed": (N_("Own text removed (the Danish one is shown)"), YES_NO),
 }
 # Kept in the row for searching the database, but already shown by another key.
 HIDDEN_DETAIL_KEYS = frozenset({"municipality_name"})
@@ -208,6 +210,7 @@ TARGET_KIND = {
     "cluster": N_("Cluster"),
     "template": N_("Message text"),
     "fidelity_review": N_("Fidelity review"),
+    "privacy_notice": N_("Privacy notice"),
 }
 
 

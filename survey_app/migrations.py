@@ -14,7 +14,7 @@ data of a released migration stays as it is.
 
 from datetime import date, timedelta
 
-from .migration_data import m0002_geography
+from .migration_data import m0002_geography, m0013_privacy_notice
 from .migration_runner import Migrations
 
 migrations = Migrations("survey_app")
@@ -502,6 +502,27 @@ def support_contact(db):
             updated_by INTEGER REFERENCES user(id)
         )"""
     )
+
+
+@migrations(name="0013_privacy_notice")
+def privacy_notice(db):
+    # The privacy notice participants read (/privatliv), per language, editable by an admin
+    # (privacy.py). Danish is required; a language without a row shows the Danish notice. The
+    # text is the simple markup of privacy.blocks, never HTML.
+    db.execute(
+        """CREATE TABLE privacy_notice (
+            language TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES user(id)
+        )"""
+    )
+    # Seeded for the data controller to complete (the [brackets]); updated_by NULL: nobody wrote it.
+    for language, body in m0013_privacy_notice.NOTICES.items():
+        db.execute(
+            "INSERT INTO privacy_notice (language, body, updated_at) VALUES (?, ?, ?)",
+            [language, body, "2026-12-02T00:00:00+00:00"],
+        )
 
 
 @migrations(name="0014_participant_retention")

@@ -12,7 +12,8 @@ The counts here are what the admin pages and template checks show, so they
 follow the usual formula. A phone may not split an escape pair or a
 surrogate pair across two parts, so a message just at a boundary can in
 rare cases need one part more than counted; the shipped texts stay well
-within one SMS.
+within their two parts (a text of at most 160 characters, then the privacy
+notice's address, see ``templates.PRIVACY_LINES``).
 """
 
 from __future__ import annotations

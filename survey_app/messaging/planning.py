@@ -64,6 +64,7 @@ def queue(
         opt_out=links.opt_out(participant),
         minutes=links.minutes(invitation["questionnaire_id"] if invitation else PARTICIPANT_QUESTIONNAIRE),
         language=participant["language"],
+        privacy=links.privacy,
     )
     not_before = schedule.next_sms_time(now) if channel == "sms" else now
     cursor = db.execute(
@@ -97,10 +98,13 @@ class Links:
         invitation: Callable[[dict], str],
         opt_out: Callable[[dict], str],
         minutes: Callable[[str], int] | None = None,
+        privacy: str | None = None,
     ):
         self.invitation = invitation
         self.opt_out = opt_out
         self.minutes = minutes or (lambda _questionnaire_id: DEFAULT_MINUTES)
+        # The privacy notice's address, which every message ends with (``templates.with_privacy_line``).
+        self.privacy = privacy
 
 
 PARTICIPANT_SQL = (

@@ -210,6 +210,31 @@ def save_template(
         audit.record(db, "template_changed", actor=actor, target=target)
 
 
+# Every SMS and e-mail to a participant ends with the link to the privacy notice (``/privatliv``),
+# added by :func:`render` after the admin's text, so no saved text can leave it out. An SMS text
+# still has to fit 160 characters on its own; with the privacy line it is sent as two parts, never
+# three (tests/functional/test_privacy_notice.py checks the longest text with a production address).
+PRIVACY_LINES = {
+    DEFAULT_LANGUAGE: {"sms": " Privatliv: {url}", "email": "\nSådan behandler vi dine oplysninger: {url}\n"},
+    "en": {"sms": " Privacy: {url}", "email": "\nHow we process your data: {url}\n"},
+}
+
+
+def privacy_line(channel: str, url: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """What follows the text of a participant's message: the privacy notice's address."""
+    lines = PRIVACY_LINES.get(language, PRIVACY_LINES[DEFAULT_LANGUAGE])
+    return lines["sms" if channel == "sms" else "email"].format(url=url)
+
+
+def with_privacy_line(body: str, channel: str, url: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """``body`` followed by the privacy line (an e-mail's after a blank line); unchanged without ``url``."""
+    if not url:
+        return body
+    if channel == "sms":
+        return body.rstrip() + privacy_line(channel, url, language)
+    return body.rstrip("\n") + "\n" + privacy_line(channel, url, language)
+
+
 # A link as long as the ones BASE_URL gives in production, for checking lengths.
 SAMPLE_LINK = "https://ips-undersoegelse.kommune.dk/s/1a2b.AbCdEfGh.AbCdEfGhIjKlMnOpQrSt"
 
@@ -315,8 +340,10 @@ def render(
     opt_out: str,
     minutes: int,
     language: str = DEFAULT_LANGUAGE,
+    privacy: str | None = None,
 ) -> tuple[str | None, str]:
-    """The subject (e-mail only) and body of one message, in the participant's ``language``."""
+    """The subject (e-mail only) and body of one message, in the participant's ``language``,
+    ending with the link to the privacy notice when ``privacy`` (its address) is given."""
     values = {
         "kommune": municipality,
         "link": link or "",
@@ -325,9 +352,11 @@ def render(
         "afmeld": opt_out,
     }
     if channel == "sms":
-        return None, template(db, f"sms_{kind}", language).format(**values)
+        body = template(db, f"sms_{kind}", language).format(**values)
+        return None, with_privacy_line(body, channel, privacy, language)
     subject = template(db, f"email_{kind}_subject", language).format(**values)
-    return subject, template(db, f"email_{kind}_body", language).format(**values)
+    body = template(db, f"email_{kind}_body", language).format(**values)
+    return subject, with_privacy_line(body, channel, privacy, language)
 
 
 def render_team(db: sqlite_utils.Database, kind: str, values: dict, language: str) -> tuple[str, str]:

@@ -583,6 +583,8 @@ EXPECTED = {
     "participant.opt_out": ("GET POST", "link holder"),
     "participant.chat": ("GET", "participant session"),
     "participant.answer": ("POST", "participant session"),
+    "participant.privacy_notice": ("GET", "everyone"),
+    "participant.accessibility": ("GET", "everyone"),
     "team.welcome": ("GET", "link holder"),
     "team.start": ("POST", "link holder"),
     "team.chat": ("GET", "team session"),
@@ -642,6 +644,7 @@ EXPECTED = {
     "admin.participant_rights": ("GET POST", "admin"),
     "admin.participant_rights_file": ("POST", "admin"),
     "admin.participant_erase": ("POST", "admin"),
+    "admin.privacy_notice": ("GET POST", "admin"),
 }
 
 # Query strings a route needs to do its work (not just show a chooser).
@@ -771,6 +774,7 @@ def form_for(w: World, rule) -> dict:
         "admin.participant_rights": lambda: {"code": A, "municipality": "259"},
         "admin.participant_rights_file": lambda: {"participant_id": w.participant_id(A), "format": "json"},
         "admin.participant_erase": lambda: {"participant_id": w.participant_id(A), "code": A, "confirm": "1"},
+        "admin.privacy_notice": lambda: {"text": "## Hvem er ansvarlig\nKøge Kommune.\n\n{opbevaring}"},
     }
     return forms[rule.endpoint]()
 

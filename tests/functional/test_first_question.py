@@ -305,7 +305,8 @@ def test_the_intro_and_the_confidentiality_note_are_said_once_before_question_1(
     assert "fortrolig" not in page
     question = page.index(CSQ8.item("csq_1").text["da"])
     assert page.index(intro) < page.index(PRIVACY) < question
-    assert re.search(r'<footer class="bottom">\s*</footer>', page)  # not repeated below
+    # Not repeated below: the footer holds only the links to the privacy notice and accessibility statement.
+    assert re.search(r'<footer class="bottom">\s*<ul class="notices">', page)
     chat = client.get(first_answer(client, link, 3).location).text
     assert chat.count(intro) == 1 and chat.count(PRIVACY) == 1  # the same conversation, once
 

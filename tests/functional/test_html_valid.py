@@ -60,6 +60,8 @@ PUBLIC_PAGES = {
     "participant.chat": "first question, mid-way, free text, change, thanks, not bound",
     "participant.answer": "redirects; 400 and 413 pages; the script's fragment",
     "participant.opt_out": "asks, then done",
+    "participant.privacy_notice": "privacy notice: Danish, English, Danish fallback",
+    "participant.accessibility": "accessibility statement",
     "team.welcome": "welcome, resume, closed round",
     "team.start": "POST only; redirects",
     "team.chat": "yes/no, free text, change after finishing, not bound",
@@ -377,6 +379,8 @@ def render_anonymous_pages(app, pages: Pages, users: dict) -> None:
         )
         visitor.get(pages, "/findes-ikke", 404)
         visitor.get(pages, "/logout", 405)
+        visitor.get(pages, "/privatliv")
+        visitor.get(pages, "/tilgaengelighed")
     database = connect(app.config["DATABASE"])
     try:
         path = f"/adgangskode/{accounts.set_password_token(database, app.config['SECRET_KEY'], users['evaluator']['id'])}"
@@ -527,6 +531,8 @@ def render_forms_with_errors(pages: Pages, role: str, visitor: Visitor, world: W
             422,
             form_page="/admin/deltagere",
         )
+        visitor.post(pages, "/admin/privatliv", {"text": ""}, 422)
+        visitor.get(pages, "/admin/privatliv?sprog=en")
         visitor.post_and_follow(pages, "/admin/beskeder/sms_reminder", {"text": "Husk at svare: {link}"})
 
 

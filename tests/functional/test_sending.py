@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 
-from survey_app import audit, clock, create_app
+from survey_app import audit, clock, create_app, messaging
 from survey_app.db import connect
 from tests.conftest import PASSWORD, app_settings
 from tests.functional.test_journey import ANSWERS
@@ -155,10 +155,13 @@ def test_ten_weeks_of_send_due(sending_app, servers):
     assert sorted(m["to"][0] for m in mail.messages) == sorted(
         ["mail1@example.dk"] * 3 + ["stop@example.dk", "bad@example.dk"]
     )
-    # Every SMS went out between 09:00 and 20:00 Danish time, and each carries a link that fits one SMS.
+    # Every SMS went out between 09:00 and 20:00 Danish time, and each carries a link in a text that
+    # fits one SMS, then the privacy notice's address (the two make an SMS of two parts).
     for row in database.query("SELECT sent_at, body FROM message WHERE channel = 'sms' AND status = 'sent'"):
         assert 9 <= clock.local(clock.parse(row["sent_at"])).hour < 20
-        assert len(row["body"]) <= 160 and LINK.search(row["body"])
+        text, privacy = row["body"].rsplit(" Privatliv: ", 1)
+        assert len(text) <= 160 and LINK.search(text) and privacy == "https://ips.example.dk/privatliv"
+        assert messaging.gsm7_length(row["body"])[2] == 2
     # The e-mail carries the opt-out link and the municipality's name.
     first_mail = mail.messages[0]["message"]
     plain = first_mail.get_body(("plain",)).get_content()

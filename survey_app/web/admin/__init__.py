@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import picker, rights_pages, round_pages, routes, support_pages  # noqa: E402,F401  (routes register themselves on bp)
+from . import picker, privacy_pages, rights_pages, round_pages, routes, support_pages  # noqa: E402,F401  (routes register themselves on bp)

@@ -132,3 +132,9 @@ class ConfirmErasureForm(ParticipantRightsForm):
         _l("Type the participant's code to confirm"),
         validators=[InputRequired(_l("Give the participant's code."))],
     )
+
+
+class PrivacyNoticeForm(FlaskForm):
+    """The privacy notice in one language; checked by ``privacy.save_notice`` (Danish required)."""
+
+    text = TextAreaField(_l("Text of the privacy notice"), validators=[Optional()])

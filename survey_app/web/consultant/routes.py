@@ -377,6 +377,7 @@ def qr(participant_id: int):
                 svg=svg,
                 works_until=works_until,
                 letter_language=current_language(),
+                privacy_address=context.external_url("participant.privacy_notice"),
             )
         )
     return render_template(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("participant", __name__)
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+from . import notices, routes  # noqa: E402,F401  (routes register themselves on bp)
