@@ -60,7 +60,7 @@ PUBLIC_PAGES = {
     "participant.chat": "first question, mid-way, free text, change, thanks, not bound",
     "participant.answer": "redirects; 400 and 413 pages; the script's fragment",
     "participant.opt_out": "asks, then done",
-    "participant.privacy_notice": "privacy notice: Danish, English, Danish fallback",
+    "participant.privacy_notice": "privacy notice in Danish and English",
     "participant.accessibility": "accessibility statement",
     "team.welcome": "welcome, resume, closed round",
     "team.start": "POST only; redirects",
