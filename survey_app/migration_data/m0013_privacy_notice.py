@@ -38,6 +38,7 @@ Vi gemmer ikke dit navn eller dit CPR-nummer.
 - Din jobkonsulent kan se din kode, dine kontaktoplysninger og om du har svaret, men aldrig dine svar.
 - Evalueringen ser kun svar samlet for mange deltagere. Tal for meget få personer vises ikke, og udtræk til analyse har kun din kode, aldrig dit navn eller dine kontaktoplysninger.
 - Dine svar kan kun ses og rettes på den telefon eller i den browser, hvor du gav dem.
+- Beder du om at se eller få slettet dine oplysninger, ser en administrator hos os dine svar for at kunne give dig dem eller slette dem. Det skrives i en log, hver gang.
 - [Databehandler, der driver løsningen, fx IT-leverandør], behandler oplysningerne på vores vegne efter en databehandleraftale.
 
 Oplysningerne overføres ikke til lande uden for EU/EØS.
@@ -80,6 +81,7 @@ We do not store your name or your CPR number.
 - Your employment specialist can see your code, your contact details and whether you have answered, but never your answers.
 - The evaluation sees answers only combined for many participants. Figures for very few people are not shown, and data extracts for analysis carry only your code, never your name or contact details.
 - Your answers can only be seen and changed on the phone or in the browser where you gave them.
+- If you ask to see or erase your data, an administrator of ours sees your answers in order to give them to you or erase them. Each time is written to a log.
 - [Data processor running the service, e.g. IT supplier] processes the data on our behalf under a data processing agreement.
 
 The data are not transferred to countries outside the EU/EEA.
