@@ -56,7 +56,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -66,6 +66,8 @@ sys.path.insert(0, str(ROOT))
 from bench import answer as single  # noqa: E402  (bench/answer.py: its servers and HTTP client)
 
 PASSWORD = "bench load test 2026"
+# Every staff member's authenticator app (they log in with a code after the password).
+TOTP_SECRET = "BENCHLOADTESTBENCHLOADTESTBENCH2"
 # Region Sjælland: Køge, Stevns, Faxe, Odsherred, Ringsted, Kalundborg, Holbæk, Slagelse.
 MUNICIPALITIES = ["259", "336", "320", "306", "329", "326", "316", "330"]
 
@@ -84,7 +86,7 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
     Returns ``[(link path, invitation id)]`` and ``[(role, e-mail)]``.
     """
     os.environ.update(env)
-    from survey_app import accounts, audit, create_app, invitations, participants
+    from survey_app import accounts, audit, create_app, invitations, participants, two_factor
     from survey_app.context import get_db
 
     with contextlib.redirect_stderr(io.StringIO()):  # the first start's hints are for people
@@ -100,13 +102,17 @@ def prepare(env: dict, count: int, consultants: int, evaluators: int) -> tuple[l
             email = f"konsulent{number + 1}@bench.example.dk"
             codes = MUNICIPALITIES[number::consultants] if consultants < len(MUNICIPALITIES) else []
             codes = codes or [MUNICIPALITIES[number % len(MUNICIPALITIES)]]
-            accounts.create_user(
+            user = accounts.create_user(
                 db, actor=audit.SEED, email=email, role="consultant", municipalities=codes, password=PASSWORD
             )
+            two_factor.enrol(db, user["id"], TOTP_SECRET, actor=audit.SEED)
             staff.append(("consultant", email))
         for number in range(evaluators):
             email = f"evaluator{number + 1}@bench.example.dk"
-            accounts.create_user(db, actor=audit.SEED, email=email, role="evaluator", password=PASSWORD)
+            user = accounts.create_user(
+                db, actor=audit.SEED, email=email, role="evaluator", password=PASSWORD
+            )
+            two_factor.enrol(db, user["id"], TOTP_SECRET, actor=audit.SEED)
             staff.append(("evaluator", email))
         for number in range(count):
             participant = participants.add_participant(
@@ -273,6 +279,8 @@ async def participant(
 
 
 async def staff_member(client: Client, role: str, email: str, stop_at: float, every: float, rng):
+    from survey_app import two_factor  # the code their app would show
+
     kind, path = ("consultant home", "/konsulent/") if role == "consultant" else ("dashboard", "/evaluering/")
     cookies: dict[str, str] = {}
     try:
@@ -280,6 +288,12 @@ async def staff_member(client: Client, role: str, email: str, stop_at: float, ev
         token = CSRF.search(page).group(1).decode()
         form = {"csrf_token": token, "email": email, "password": PASSWORD}
         await client.request("login", "POST", "/login", cookies, 303, form)
+        page = await client.request("login", "GET", "/login/kode", cookies, 200)
+        token = CSRF.search(page).group(1).decode()
+        code = two_factor.code_at(TOTP_SECRET, two_factor.current_step(datetime.now(UTC)))
+        await client.request(
+            "login", "POST", "/login/kode", cookies, 303, {"csrf_token": token, "code": code}
+        )
     except Failed:
         return
     while time.monotonic() < stop_at:

@@ -48,6 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.check_secret_key(app.config["SECRET_KEY"])
     retention.check_retention(app.config["RETENTION_YEARS"], app.config["RETENTION_ACTION"])
+    app.config["STAFF_TWO_FACTOR_CONSULTANTS"] = config.two_factor_consultants(
+        app.config["STAFF_TWO_FACTOR_CONSULTANTS"]
+    )
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")

@@ -42,6 +42,9 @@ FIRST_PAUSE = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=15)
 FORGET_FAILURES_AFTER = timedelta(days=1)
 SET_PASSWORD_LINK_HOURS = 72
+# Roles that always log in with a code as well (two_factor.py); consultants when the installation
+# says so (STAFF_TWO_FACTOR_CONSULTANTS).
+SECOND_FACTOR_ALWAYS = ("admin", "evaluator")
 
 # Compared against when the e-mail is unknown (or has no password yet), so a
 # wrong e-mail costs the same time as a wrong password and does not reveal
@@ -295,7 +298,67 @@ def pause_after(failures: int) -> timedelta:
     return min(FIRST_PAUSE * 2 ** min(failures - THROTTLE_AFTER, 16), LONGEST_PAUSE)
 
 
-def authenticate(db: sqlite_utils.Database, email: str, password: str, *, address: str | None = None) -> dict:
+def needs_second_factor(user: dict, *, consultants: bool) -> bool:
+    """Whether the user logs in with a code too (``two_factor``): admins and evaluators always,
+    consultants when ``STAFF_TWO_FACTOR_CONSULTANTS`` says so (``consultants``)."""
+    return user["role"] in SECOND_FACTOR_ALWAYS or (user["role"] == "consultant" and consultants)
+
+
+def throttle_state(user: dict, now) -> tuple[int, bool]:
+    """``(failures, pausing)``: the account's failed attempts in a row, and whether it is in its pause.
+
+    ``locked_until`` holds the end of the pause; failures older than
+    ``FORGET_FAILURES_AFTER`` are forgotten.
+    """
+    failures, pause_until = user["failed_logins"], None
+    if user["locked_until"]:
+        pause_until = clock.parse(user["locked_until"])
+        if now - pause_until > FORGET_FAILURES_AFTER:
+            failures, pause_until = 0, None
+    return failures, pause_until is not None and now < pause_until
+
+
+def count_failure(
+    db: sqlite_utils.Database, user: dict, now, *, address: str | None, detail: dict | None = None
+) -> None:
+    """A refused attempt for a known account: counted unless it came in the pause, and logged."""
+    failures, pausing = throttle_state(user, now)
+    with transaction(db):
+        if not pausing:
+            failures += 1
+            db.execute(
+                "UPDATE user SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                [failures, clock.isoformat(now + pause_after(failures)), user["id"]],
+            )
+        audit.record(
+            db,
+            "login_failed",
+            actor=audit.Actor(user["email"], None, address),
+            target=f"user:{user['id']}",
+            detail=detail,
+        )
+
+
+def record_login(
+    db: sqlite_utils.Database, user: dict, now, *, address: str | None, detail: dict | None = None
+) -> None:
+    """A login that succeeded: the failures are forgotten, the time kept, the audit row written."""
+    with transaction(db):
+        db.execute(
+            "UPDATE user SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?",
+            [clock.isoformat(now), user["id"]],
+        )
+        audit.record(db, "login", actor=audit.Actor(user["email"], user["id"], address), detail=detail)
+
+
+def authenticate(
+    db: sqlite_utils.Database,
+    email: str,
+    password: str,
+    *,
+    address: str | None = None,
+    two_factor_consultants: bool = True,
+) -> dict:
     """The user with these credentials, or LoginRefused (with the failure counted); the login or the
     refusal is written to the audit log with the count, from ``address`` (never what was typed).
 
@@ -305,8 +368,13 @@ def authenticate(db: sqlite_utils.Database, email: str, password: str, *, addres
     ``THROTTLE_AFTER`` failures in a row an account accepts an attempt
     only after a pause (``pause_after``); attempts during the pause are
     refused without counting, so guessing slows down while the owner can
-    log in once the pause is over. ``locked_until`` holds the end of the
-    pause; failures older than ``FORGET_FAILURES_AFTER`` are forgotten.
+    log in once the pause is over (``throttle_state``).
+
+    A user who also needs a code (``needs_second_factor``, with
+    ``two_factor_consultants``) is not logged in yet: the right password
+    is returned without an audit row and without forgetting the failures,
+    which the code's attempts go on counting (``two_factor.check_code``),
+    so typing the password again buys no fresh guesses at the code.
     """
     now = clock.now()
     user = find_by_email(db, email)
@@ -323,31 +391,12 @@ def authenticate(db: sqlite_utils.Database, email: str, password: str, *, addres
         with transaction(db):
             audit.record(db, "login_failed", actor=audit.Actor("unknown account", None, address))
         raise LoginRefused(LOGIN_REFUSED)
-    actor = audit.Actor(user["email"], user["id"], address)
-    failures, pause_until = user["failed_logins"], None
-    if user["locked_until"]:
-        pause_until = clock.parse(user["locked_until"])
-        if now - pause_until > FORGET_FAILURES_AFTER:
-            failures, pause_until = 0, None
-    pausing = pause_until is not None and now < pause_until
+    _, pausing = throttle_state(user, now)
     if valid and user["password_hash"] and not pausing and not user["disabled_at"]:
-        with transaction(db):
-            db.execute(
-                "UPDATE user SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?",
-                [clock.isoformat(now), user["id"]],
-            )
-            audit.record(db, "login", actor=actor)
+        if not needs_second_factor(user, consultants=two_factor_consultants):
+            record_login(db, user, now, address=address)
         return user
-    with transaction(db):
-        if not pausing:
-            failures += 1
-            db.execute(
-                "UPDATE user SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                [failures, clock.isoformat(now + pause_after(failures)), user["id"]],
-            )
-        audit.record(
-            db, "login_failed", actor=audit.Actor(user["email"], None, address), target=f"user:{user['id']}"
-        )
+    count_failure(db, user, now, address=address)
     raise LoginRefused(LOGIN_REFUSED, account=user)
 
 

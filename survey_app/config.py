@@ -76,6 +76,9 @@ def defaults(instance_path: str) -> dict:
         # Staff sessions: logged out after an idle hour, and at the latest after a working day.
         "STAFF_IDLE_MINUTES": 60,
         "STAFF_SESSION_HOURS": 12,
+        # Admins and evaluators always log in with a code from an app as well (two_factor.py);
+        # consultants too unless this is false.
+        "STAFF_TWO_FACTOR_CONSULTANTS": True,
         # Sending (see scheduling.py and delivery.py).
         "REMINDER_DAYS": "3,7",
         "PRENOTICE_DAYS": None,
@@ -154,6 +157,13 @@ def flag(value, name: str) -> bool | None:
     if text in ("", "none", "null"):
         return None
     raise RuntimeError(f"{name} must be true or false, not {value!r}.")
+
+
+def two_factor_consultants(value) -> bool:
+    """``STAFF_TWO_FACTOR_CONSULTANTS`` as a bool: on unless set to false; anything but an on/off
+    value stops the start, since a typo must not switch a second factor off."""
+    setting = flag(value, "STAFF_TWO_FACTOR_CONSULTANTS")
+    return True if setting is None else setting
 
 
 def served_locally(base_url: str) -> bool:

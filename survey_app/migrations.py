@@ -504,6 +504,26 @@ def support_contact(db):
     )
 
 
+@migrations(name="0012_staff_two_factor")
+def staff_two_factor(db):
+    # The second factor of a staff login (two_factor.py): a TOTP secret, kept unconfirmed
+    # (enrolled_at NULL) until the user has entered a first code from it, and the last time step
+    # a code was accepted for, so that no code works twice. Recovery codes are stored as SHA-256
+    # hashes (they are random and long, so a slow hash adds nothing), each usable once.
+    db.execute("ALTER TABLE user ADD COLUMN totp_secret TEXT")
+    db.execute("ALTER TABLE user ADD COLUMN totp_enrolled_at TEXT")
+    db.execute("ALTER TABLE user ADD COLUMN totp_last_step INTEGER")
+    db.execute(
+        """CREATE TABLE recovery_code (
+            code_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            used_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX recovery_code_user ON recovery_code(user_id)")
+
+
 @migrations(name="0013_privacy_notice")
 def privacy_notice(db):
     # The privacy notice participants read (/privatliv), per language, editable by an admin

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from survey_app import audit, create_app
-from tests.helpers import register_participant
+from tests import helpers
+from tests.helpers import PASSWORD, enrol_test_app, register_participant
 from tests.servers import sms_gateway, smtp_server  # noqa: F401  (fixtures for every test)
 
 # SURVEY_APP_TEST_CLOCK="2026-12-31T23:30+01:00" runs the whole session on a
@@ -124,19 +125,26 @@ def invite(runner):
     return issue
 
 
-PASSWORD = "korrekt hest batteri"
+__all__ = ["PASSWORD"]  # many tests import it from here
 
 
 @pytest.fixture
 def make_user(app):
-    """Create a staff user directly; returns the row."""
+    """Create a staff user directly; returns the row. With ``enrolled`` (the default) the user has
+    set up their authenticator app with ``TEST_TOTP_SECRET``; ``row["recovery_codes"]`` are theirs."""
     from survey_app import accounts
     from survey_app.db import connect
 
-    def make(email="konsulent@koege.dk", role="consultant", municipalities=("259",), password=PASSWORD):
+    def make(
+        email="konsulent@koege.dk",
+        role="consultant",
+        municipalities=("259",),
+        password=PASSWORD,
+        enrolled=True,
+    ):
         database = connect(app.config["DATABASE"])
         try:
-            return accounts.create_user(
+            row = accounts.create_user(
                 database,
                 actor=audit.SEED,
                 email=email,
@@ -144,6 +152,8 @@ def make_user(app):
                 municipalities=list(municipalities),
                 password=password,
             )
+            codes = enrol_test_app(database, row["id"]) if enrolled else []
+            return {**accounts.get(database, row["id"]), "recovery_codes": codes}
         finally:
             database.close()
 
@@ -152,8 +162,8 @@ def make_user(app):
 
 @pytest.fixture
 def login(app, make_user):
-    """A test client logged in as a new user of the given role; ``client.user`` is the row."""
-    from tests.helpers import csrf_token
+    """A test client logged in (password and code) as a new user of the given role; ``client.user``
+    is the row."""
 
     def log_in(role="consultant", municipalities=("259",), email=None):
         user = make_user(
@@ -162,11 +172,7 @@ def login(app, make_user):
             municipalities=municipalities,
         )
         client = app.test_client()
-        page = client.get("/login")
-        response = client.post(
-            "/login",
-            data={"csrf_token": csrf_token(page.text), "email": user["email"], "password": PASSWORD},
-        )
+        response = helpers.log_in(client, user["email"])
         assert response.status_code == 303, response.text
         client.user = user
         return client

@@ -9,8 +9,9 @@ many people share one address (a mobile operator's, a town hall's).
 - Links (participant, team, opt-out, set-password, first admin) share one
   budget per address, ``LINK_RATE_LIMIT``; only refused links count, and
   a valid link opens even when the budget is spent.
-- ``POST /login``: ``LOGIN_RATE_LIMIT`` per address; only failed logins
-  count, and a correct password logs in even when the budget is spent.
+- ``POST /login`` and ``POST /login/kode``: one budget, ``LOGIN_RATE_LIMIT``
+  per address; only refused passwords and codes count, and a correct one
+  gets through even when the budget is spent.
 
 Over the limit a refused request gets 429 with a Danish page and
 ``Retry-After`` instead of its usual answer (so it tells a guesser nothing
@@ -47,6 +48,10 @@ LINK_ENDPOINTS = (
     "auth.set_password",
     "auth.first_admin",
 )
+
+
+# The steps of a staff login: the password, then the code (or enrolling the app).
+LOGIN_ENDPOINTS = ("auth.login", "auth.login_code")
 
 
 def _refused(response) -> bool:
@@ -114,7 +119,13 @@ def init_app(app: Flask) -> None:
     app.extensions["survey_app.limiter"] = limiter
     # One budget for every kind of link, so trying five kinds does not buy five times the guesses.
     links = limiter.shared_limit(app.config["LINK_RATE_LIMIT"], scope="links", deduct_when=_refused)
-    login = limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_refused)
-    for endpoint, limit in [*((endpoint, links) for endpoint in LINK_ENDPOINTS), ("auth.login", login)]:
+    # The password and the code after it share one budget too: a refused code counts as a failed login.
+    login = limiter.shared_limit(
+        app.config["LOGIN_RATE_LIMIT"], scope="login", methods=["POST"], deduct_when=_refused
+    )
+    for endpoint, limit in [
+        *((endpoint, links) for endpoint in LINK_ENDPOINTS),
+        *((endpoint, login) for endpoint in LOGIN_ENDPOINTS),
+    ]:
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = _valid_requests_pass(limiter, limit(view), view)

@@ -1,6 +1,10 @@
 """Checks a person would make by looking at a page: accessibility, layout, touch targets."""
 
+from urllib.parse import urlsplit
+
 from axe_playwright_python.sync_playwright import Axe
+
+from tests.helpers import app_code, totp_state
 
 _axe = Axe()
 
@@ -33,3 +37,20 @@ def assert_fits_phone(page, what: str) -> None:
               .filter(r => r.w < 44 || r.h < 44)"""
     )
     assert not small, f"{what}: touch targets under 44px: {small}"
+
+
+def submit_login(page, app, email: str) -> None:
+    """Press "Log ind" on the filled-in login page, then type the code from the user's app when asked
+    (at a first login: set the app up from the page's secret, and go on past the recovery codes)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    if urlsplit(page.url).path != "/login/kode":
+        return
+    secret, last_step = totp_state(app, email)
+    enrolling = page.get_by_role("button", name="Bekræft og log ind").count() > 0
+    page.get_by_label("Kode", exact=True).fill(app_code(secret, last_step))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Bekræft og log ind" if enrolling else "Log ind", exact=True).click()
+    if enrolling:
+        with page.expect_navigation():
+            page.get_by_role("link", name="Jeg har gemt koderne: fortsæt").click()

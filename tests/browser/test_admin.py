@@ -8,8 +8,9 @@ import pytest
 from survey_app import accounts, audit
 from survey_app.db import connect
 from tests.conftest import PASSWORD
+from tests.helpers import app_code, totp_state
 
-from .helpers import assert_accessible
+from .helpers import assert_accessible, assert_no_sideways_scroll, submit_login
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -28,7 +29,7 @@ def _log_in(page, live_app):
     page.goto(live_app.url + "/login")
     page.get_by_label("E-mail").fill("admin@example.dk")
     page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
+    submit_login(page, live_app.app, "admin@example.dk")
     page.get_by_role("heading", name="Brugere").wait_for()
 
 
@@ -128,6 +129,42 @@ def test_the_picker_and_the_link_work_without_javascript(desktop_without_js, liv
     screenshots(page, "users-without-js")
     page.get_by_role("link", name="uden-js@koege.dk").click()
     assert page.get_by_label("Køge (259)").is_checked()
+
+
+def test_setting_up_the_login_code_on_a_phone(phone, live_app, screenshots):
+    """The first login's QR page, the recovery codes and the code's page on a
+    phone: no sideways scroll, axe-core at 0 violations (the pages have no script of their own)."""
+    page = phone
+    _admin(live_app)
+    page.goto(live_app.url + "/login")
+    page.get_by_label("E-mail").fill("admin@example.dk")
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    page.get_by_role("heading", name="Opsæt login med kode").wait_for()
+    assert page.locator(".qr svg").is_visible()
+    screenshots(page, "enrol")
+    assert_accessible(page, "enrolment")
+    assert_no_sideways_scroll(page, "enrolment")
+    secret, last_step = totp_state(live_app.app, "admin@example.dk")
+    page.get_by_label("Kode", exact=True).fill(app_code(secret, last_step))
+    page.get_by_role("button", name="Bekræft og log ind").click()
+    page.get_by_role("heading", name="Dine reservekoder").wait_for()
+    assert page.locator(".recovery-codes li").count() == 10
+    screenshots(page, "recovery codes")
+    assert_accessible(page, "recovery codes")
+    assert_no_sideways_scroll(page, "recovery codes")
+    page.get_by_role("link", name="Jeg har gemt koderne: fortsæt").click()
+    page.get_by_role("heading", name="Brugere").wait_for()
+    page.get_by_role("button", name="Log ud").click()
+    page.goto(live_app.url + "/login")
+    page.get_by_label("E-mail").fill("admin@example.dk")
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind", exact=True).click()
+    page.get_by_role("heading", name="Kode fra din app").wait_for()
+    screenshots(page, "code")
+    assert_accessible(page, "the code's page")
+    assert_no_sideways_scroll(page, "the code's page")
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

@@ -8,7 +8,7 @@ from survey_app.db import connect
 from tests.conftest import PASSWORD
 from tests.helpers import register_participant
 
-from .helpers import assert_accessible
+from .helpers import assert_accessible, submit_login
 from .helpers import assert_no_sideways_scroll as assert_fits_phone  # staff pages: the width only
 
 
@@ -34,7 +34,7 @@ def test_sending_a_link_early_asks_why_on_a_phone(phone, live_app, screenshots):
     page.goto(live_app.url + "/login")
     page.get_by_label("E-mail").fill("k@koege.dk")
     page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
+    submit_login(page, live_app.app, "k@koege.dk")
     page.get_by_role("heading", name="Dagens opgaver").wait_for()
     page.goto(f"{live_app.url}/konsulent/deltagere/{participant_id}")
     main = page.get_by_role("main").inner_text()

@@ -7,15 +7,16 @@ from survey_app.db import connect
 from tests.cohort import build, demo_people
 from tests.conftest import PASSWORD
 
+from .helpers import submit_login
 from .test_consultant import check
 from .test_consultant import staff_page as staff_page  # the fixture, at desktop and phone size
 
 
-def log_in(page, url):
-    page.goto(f"{url}/login")
+def log_in(page, live_app):
+    page.goto(f"{live_app.url}/login")
     page.fill("input[name=email]", "evaluering@example.dk")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
+    submit_login(page, live_app.app, "evaluering@example.dk")
 
 
 def evaluator_with_demo_cohort(page, live_app) -> None:
@@ -32,7 +33,7 @@ def evaluator_with_demo_cohort(page, live_app) -> None:
     )
     build(database, app.extensions["questionnaires"]["csq8"], demo_people(400, clock.today()))
     database.close()
-    log_in(page, live_app.url)
+    log_in(page, live_app)
 
 
 def test_evaluator_reads_the_dashboard_and_a_municipality_report(staff_page, live_app, screenshots):  # noqa: F811

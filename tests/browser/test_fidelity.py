@@ -6,6 +6,7 @@ from tests.conftest import PASSWORD
 from tests.worlds import fidelity_history
 from tests.worlds.fidelity_history import EARLIER_REVIEWS, EVALUATOR
 
+from .helpers import submit_login
 from .test_consultant import check
 from .test_consultant import staff_page as staff_page  # the fixture, at desktop and phone size
 
@@ -16,7 +17,7 @@ def test_evaluator_records_a_review_and_sees_fidelity_over_time(staff_page, live
     page.goto(f"{live_app.url}/login")
     page.get_by_label("E-mail").fill(EVALUATOR)
     page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
+    submit_login(page, live_app.app, EVALUATOR)
     page.get_by_role("navigation").get_by_role("link", name="Fidelitet", exact=True).click()
     page.get_by_role("heading", name="Fidelitetsmålinger", level=1).wait_for()
     assert page.locator("tbody tr").count() == len(EARLIER_REVIEWS)

@@ -12,7 +12,7 @@ from survey_app.questionnaires import load_file
 from tests.conftest import PASSWORD
 
 from .conftest import PHONE
-from .helpers import assert_accessible, assert_fits_phone
+from .helpers import assert_accessible, assert_fits_phone, submit_login
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -168,11 +168,11 @@ def test_closed_round_page(phone, team_link, live_app, screenshots):
     check(phone, "closed round")
 
 
-def log_in(page, url, email):
-    page.goto(url + "/login")
+def log_in(page, live_app, email):
+    page.goto(live_app.url + "/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
+    submit_login(page, live_app.app, email)
     page.wait_for_load_state()
 
 
@@ -193,7 +193,7 @@ def test_admin_and_evaluator_round_pages_are_accessible(browser, team_link, live
     answer_all(page, lambda *args: None, with_script=True, check=lambda *args: None)
     page.get_by_text("Tak! Jeres svar er gemt.").wait_for()
 
-    log_in(page, live_app.url, "admin@example.dk")
+    log_in(page, live_app, "admin@example.dk")
     for path, name in [
         ("/admin/runder", "rounds"),
         ("/admin/runder/ny", "open-round"),
@@ -215,7 +215,7 @@ def test_admin_and_evaluator_round_pages_are_accessible(browser, team_link, live
     assert_accessible(page, "admin open round with an error")
     page.get_by_role("button", name="Log ud").click()
 
-    log_in(page, live_app.url, "evaluator@example.dk")
+    log_in(page, live_app, "evaluator@example.dk")
     page.goto(live_app.url + "/evaluering/organisation")
     assert_accessible(page, "evaluator rounds")
     page.get_by_role("link", name="Forår 2099").click()

@@ -11,14 +11,12 @@ from itsdangerous import URLSafeTimedSerializer
 from survey_app import accounts, audit, clock
 from survey_app.db import connect
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, enter_code, log_in
 
 
 def post_login(client, email, password):
-    page = client.get("/login")
-    return client.post(
-        "/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password}
-    )
+    """Log in through the real pages (the code after a right password, too); the last response."""
+    return log_in(client, email, password)
 
 
 def test_login_leads_each_role_home_and_logout_ends_the_session(app, make_user):
@@ -217,9 +215,10 @@ def test_a_new_password_ends_every_session_even_a_copied_one(app, login, runner,
         "password": "en helt anden kode",
         "repeat": "en helt anden kode",
     }
-    assert browser.post(link, data=form).status_code == 303
+    assert browser.post(link, data=form).headers["Location"] == "/login/kode"
     assert_logged_out(thief)
     assert_logged_out(client)
+    assert enter_code(browser, client.user["email"]).status_code == 303
     assert browser.get("/konsulent/").status_code == 200  # the session that set it is new
     assert db.execute("SELECT COUNT(*) FROM staff_session").fetchone()[0] == 1
 
@@ -297,7 +296,11 @@ def test_password_link_works_once(app, runner, db):
     done = client.post(
         link, data={"csrf_token": csrf_token(page.text), "password": PASSWORD, "repeat": PASSWORD}
     )
-    assert done.status_code == 303 and done.headers["Location"] == "/konsulent/"
+    # A consultant needs a code (STAFF_TWO_FACTOR_CONSULTANTS): the app is set up first.
+    assert done.status_code == 303 and done.headers["Location"] == "/login/kode"
+    enrolled = enter_code(client, "ny@naestved.dk")
+    assert "Dine reservekoder" in enrolled.text
+    assert client.get("/konsulent/").status_code == 200
     assert app.test_client().get(link).status_code == 404  # spent
     assert post_login(app.test_client(), "ny@naestved.dk", PASSWORD).status_code == 303
     assert [r["municipality_code"] for r in db.query("SELECT * FROM user_municipality")] == ["370"]
@@ -396,8 +399,10 @@ def test_first_admin_link_works_only_while_there_is_no_admin(app, db):
             "repeat": PASSWORD,
         },
     )
-    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+    assert response.status_code == 303 and response.headers["Location"] == "/login/kode"
     assert first_admin_url(app) is None
+    assert "Dine reservekoder" in enter_code(client, "admin@example.dk").text
+    assert client.get("/admin/").status_code == 200
     assert app.test_client().get(link).status_code == 404
     assert db.execute("SELECT COUNT(*) FROM installation_secret").fetchone()[0] == 0  # spent
     assert [(r["email"], r["role"]) for r in db.query("SELECT email, role FROM user")] == [

@@ -22,10 +22,9 @@ from flask.cli import FlaskGroup
 
 from survey_app import PROJECT_ROOT, clock, create_app, jobs, send_due
 from survey_app.db import connect
-from tests.conftest import PASSWORD
 from tests.functional.test_faults import ALL_DAY, due_participants
 from tests.gunicorn import FLASK, app_environment
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, log_in
 from tests.servers import free_port
 
 # Inside the SMS window (09:00-20:00 Danish time), a Wednesday.
@@ -355,11 +354,7 @@ def page(app, make_user):
 
     def get(role, path):
         client = app.test_client()
-        form = client.get("/login")
-        client.post(
-            "/login",
-            data={"csrf_token": csrf_token(form.text), "email": users[role]["email"], "password": PASSWORD},
-        )
+        log_in(client, users[role]["email"])
         response = client.get(path)
         assert response.status_code == 200, response.text
         return response.text
@@ -467,11 +462,7 @@ def test_the_status_in_english(app, runner, add_participant, make_user):
         client = app.test_client()
         form = client.get("/login").text
         client.post("/sprog", data={"csrf_token": csrf_token(form), "language": "en", "next": "/login"})
-        form = client.get("/login").text
-        client.post(
-            "/login",
-            data={"csrf_token": csrf_token(form), "email": "konsulent@koege.dk", "password": PASSWORD},
-        )
+        log_in(client, "konsulent@koege.dk")
         home = client.get("/konsulent/").text
     assert said(home) == "Automatic sending (send-due). Last run today at 10:15: 2 invitations sent."
 

@@ -42,6 +42,7 @@ from tests.gunicorn import (
     running_gunicorn,
 )
 from tests.helpers import csrf_token as page_csrf_token
+from tests.helpers import log_in
 from tests.servers import SilentServer, SmsGateway, SmtpServer, TricklingServer, free_port
 
 pytestmark = pytest.mark.slow  # the everyday run (README) leaves these out
@@ -659,11 +660,7 @@ class SendNow:
         """Seconds the consultant waited for the answer to "send now", and the page shown after."""
         client, page_url = self.client, f"/konsulent/deltagere/{self.participant_id}"
         with time_machine.travel(at(START, 12), tick=False):
-            page = client.get("/login")
-            client.post(
-                "/login",
-                data={"csrf_token": page_csrf_token(page.text), "email": "k@koege.dk", "password": PASSWORD},
-            )
+            log_in(client, "k@koege.dk")
             page = client.get(page_url)
             began = time.perf_counter()
             response = client.post(f"{page_url}/send", data={"csrf_token": page_csrf_token(page.text)})

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from survey_app import PROJECT_ROOT, accounts, create_app
+from survey_app import PROJECT_ROOT, accounts, audit, create_app
 from survey_app.db import connect
+from tests import helpers
 from tests.conftest import PASSWORD
 from tests.functional.test_fidelity_pages import IPS15_ITEMS, IPS25_ITEMS, scores_for
 from tests.functional.test_scoping import PARTICIPANT_ENDPOINTS, roles_of, url_for_rule
@@ -70,6 +71,7 @@ PUBLIC_PAGES = {
     "auth.login": "empty, errors, refused",
     "auth.logout": "POST only; 405 page on GET",
     "auth.set_password": "form, mismatch",
+    "auth.login_code": "code, refused; enrolment, refused, recovery codes",
     "auth.first_admin": "form, errors",
 }
 
@@ -201,12 +203,39 @@ def visitors(app, who: str) -> list[Visitor]:
 def log_in(app, email: str, who: str) -> list[Visitor]:
     pair = visitors(app, who)
     for visitor in pair:
-        page = visitor.client.get("/login")
-        response = visitor.client.post(
-            "/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": PASSWORD}
-        )
+        response = helpers.log_in(visitor.client, email)
         assert response.status_code == 303, response.text
     return pair
+
+
+def give_password(visitor: Visitor, email: str) -> None:
+    token = csrf_token(visitor.client.get("/login").text)
+    response = visitor.client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    assert response.headers["Location"] == "/login/kode", response.text
+
+
+def render_two_factor_pages(app, pages: Pages, users: dict) -> None:
+    """The code after the password (and a refused one); a first login's enrolment (QR code, a refused
+    code) and the recovery codes it shows."""
+    for visitor in visitors(app, "password given"):
+        give_password(visitor, users["evaluator"]["email"])
+        visitor.get(pages, "/login/kode")
+        visitor.post(pages, "/login/kode", {"code": "123"}, 401)
+    database = connect(app.config["DATABASE"])
+    try:
+        for language in LANGUAGES:
+            accounts.create_user(
+                database, actor=audit.SEED, email=f"ny-{language}@example.dk", role="admin", password=PASSWORD
+            )
+    finally:
+        database.close()
+    for visitor in visitors(app, "first login"):
+        email = f"ny-{visitor.language}@example.dk"
+        give_password(visitor, email)
+        visitor.get(pages, "/login/kode", note="setting up the app")
+        visitor.post(pages, "/login/kode", {"code": "123"}, 401)
+        secret, last_step = helpers.totp_state(app, email)
+        visitor.post(pages, "/login/kode", {"code": helpers.app_code(secret, last_step)}, 200)
 
 
 def answer(client, page_html: str, item: str, value=None, chat="/svar", skip=False, **headers):
@@ -611,6 +640,7 @@ def test_every_page_is_valid_html(app, runner, db, make_user, tmp_path):
         # Staff first: the consultant withdraws KOGE-OUT, whose link then says so.
         render_staff_pages(app, pages, world, users)
         render_anonymous_pages(app, pages, users)
+        render_two_factor_pages(app, pages, users)
         render_participant_pages(app, pages, world)
         render_team_pages(app, pages, world)
     assert len(pages.labels) > 150

@@ -8,7 +8,7 @@ import time_machine
 from survey_app import accounts, audit, create_app
 from survey_app.db import connect
 from tests.conftest import PASSWORD, app_settings
-from tests.helpers import csrf_token, register_participant
+from tests.helpers import csrf_token, enrol_test_app, log_in, register_participant
 
 TOO_MANY = "For mange forsøg"
 
@@ -40,6 +40,9 @@ def register_staff(app, email):
             role="consultant",
             municipalities=["259"],
             password=PASSWORD,
+        )
+        enrol_test_app(
+            database, database.execute("SELECT id FROM user WHERE email = ?", [email]).fetchone()[0]
         )
     finally:
         database.close()
@@ -143,8 +146,22 @@ def test_login_attempts_are_capped_per_address(limited_app):
 
 
 def post_login(client, email, password):
+    """A login through the real pages: the password, and the code when it was right."""
+    return log_in(client, email, password)
+
+
+def test_refused_codes_count_with_refused_passwords(limited_app):
+    app = limited_app()  # 4 per minute
+    register_staff(app, "konsulent@koege.dk")
+    client = client_from(app, "203.0.113.20")
+    assert post_login(client, "nobody@example.dk", "forkert").status_code == 401
     token = csrf_token(client.get("/login").text)
-    return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+    client.post("/login", data={"csrf_token": token, "email": "konsulent@koege.dk", "password": PASSWORD})
+    token = csrf_token(client.get("/login/kode").text)
+    statuses = [
+        client.post("/login/kode", data={"csrf_token": token, "code": "12345"}).status_code for _ in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
 
 
 @pytest.mark.slow
@@ -216,12 +233,10 @@ def test_login_starts_a_fresh_session_keeping_only_the_language(app, make_user, 
     with client.session_transaction() as before:
         assert "invitation" in before and before["language"] == "en"
         old_csrf = before["csrf_token"]
-    page = client.get("/login")
-    response = client.post(
-        "/login", data={"csrf_token": csrf_token(page.text), "email": user["email"], "password": PASSWORD}
-    )
+    response = log_in(client, user["email"])
     assert response.status_code == 303
     with client.session_transaction() as after:
+        assert "two_factor_pending" not in after  # nor the step between password and code
         assert "invitation" not in after
         assert after.get("csrf_token") != old_csrf
         assert after["language"] == "en"

@@ -17,7 +17,7 @@ from survey_app import audit, clock, create_app, messaging
 from survey_app.db import connect
 from tests.conftest import PASSWORD, app_settings
 from tests.functional.test_journey import ANSWERS
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, log_in
 from tests.servers import SmsGateway, SmtpServer
 
 START = date(2026, 3, 2)  # a Monday; the simulation runs ten weeks from here
@@ -294,10 +294,7 @@ def test_consultant_send_now_and_qr(sending_app, servers):
     participant_id = database.execute("SELECT id FROM participant").fetchone()[0]
     client = sending_app.test_client()
     with time_machine.travel(at(START, 12), tick=False):
-        page = client.get("/login")
-        client.post(
-            "/login", data={"csrf_token": csrf_token(page.text), "email": "k@koege.dk", "password": PASSWORD}
-        )
+        log_in(client, "k@koege.dk")  # sets up the app at this first login
         page = client.get(f"/konsulent/deltagere/{participant_id}")
         assert "Ikke forfalden endnu" in page.text
         response = client.post(

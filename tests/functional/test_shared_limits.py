@@ -24,6 +24,7 @@ from tests.conftest import PASSWORD, app_settings
 from tests.functional.test_limits import TOO_MANY, WELCOME, client_from, links_for, register_staff
 from tests.gunicorn import Phone, app_environment, csrf_token, running_gunicorn
 from tests.helpers import csrf_token as page_csrf_token
+from tests.helpers import log_in
 from tests.redis_server import redis_server_fixture  # noqa: F401  (the fixture redis_server)
 
 WRONG = "Forkert e-mail eller adgangskode."
@@ -40,15 +41,15 @@ def two_servers(tmp_path, storage_uri):
 
 
 def post_login(client, email, password):
-    token = page_csrf_token(client.get("/login").text)
-    return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+    """A login through the real pages: the password, and the code when it was right."""
+    return log_in(client, email, password)
 
 
 def counted(redis_url: str) -> dict[str, int]:
     """What Redis holds for the limits: {key: entries in its moving window}.
 
     The ``limits`` library names a key by address, scope and limit, e.g.
-    ``LIMITS:LIMITER/203.0.113.40/auth.login/4/1/minute``; a window that is
+    ``LIMITS:LIMITER/203.0.113.40/login/4/1/minute``; a window that is
     full takes no more entries, so a 429 leaves the count at the limit.
     """
     import redis  # here, not at the top: the tests without Redis run where the client is missing
@@ -81,7 +82,7 @@ def test_failed_logins_on_one_server_use_up_the_budget_the_other_sees(tmp_path, 
     assert TOO_MANY in over.text and WAIT in over.text and WRONG not in over.text
     assert 0 < int(over.headers["Retry-After"]) <= 60
     # The count is in Redis, not in either process: one window, full with the four refusals.
-    assert counted(redis_server.url) == {"LIMITS:LIMITER/203.0.113.40/auth.login/4/1/minute": 4}
+    assert counted(redis_server.url) == {"LIMITS:LIMITER/203.0.113.40/login/4/1/minute": 4}
     assert failed_logins(first, "203.0.113.40") == 5  # each attempt was still checked and audited
     # The first server sees the same spent budget; another address on the second is not affected.
     assert post_login(on_first, "gaet5@koege.dk", "forkert").status_code == 429
@@ -101,7 +102,7 @@ def test_a_correct_password_logs_in_on_the_other_server_when_the_budget_is_spent
     assert "Retry-After" not in response.headers
     assert "Dagens opgaver" in colleague.get("/konsulent/").text
     # The success took nothing off the shared count: failures stay capped on both servers.
-    assert counted(redis_server.url) == {"LIMITS:LIMITER/198.51.100.41/auth.login/4/1/minute": 4}
+    assert counted(redis_server.url) == {"LIMITS:LIMITER/198.51.100.41/login/4/1/minute": 4}
     again = post_login(client_from(second, "198.51.100.41"), "gaet9@koege.dk", "forkert")
     assert again.status_code == 429 and TOO_MANY in again.text
 
@@ -220,4 +221,4 @@ def test_two_gunicorn_servers_share_one_budget_through_redis(tmp_path, redis_ser
         for server in (first, second):
             status, headers, page = gunicorn_login(server.port, "gaet9@koege.dk")
             assert status == 429 and TOO_MANY in page and int(headers["retry-after"]) > 0
-        assert counted(redis_server.url) == {"LIMITS:LIMITER/127.0.0.1/auth.login/4/1/minute": 4}
+        assert counted(redis_server.url) == {"LIMITS:LIMITER/127.0.0.1/login/4/1/minute": 4}

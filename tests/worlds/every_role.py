@@ -24,7 +24,7 @@ from pathlib import Path
 from survey_app import accounts, audit, clock, create_app
 from survey_app.context import opt_out_link
 from survey_app.db import connect
-from tests.helpers import command, csrf_token, set_two_teams
+from tests.helpers import command, csrf_token, enrol_test_app, log_in, set_two_teams
 
 BASE_URL = "https://ips.example.dk"
 LINK_DAYS = 3
@@ -114,6 +114,8 @@ class World:
                 )
                 for role, (email, kind, codes) in STAFF.items()
             }
+            for user in self.users.values():  # each has set up their authenticator app
+                enrol_test_app(database, user["id"])
             # A Køge consultant who has not yet chosen a password: their link is the set-password link.
             self.newcomer = accounts.create_user(
                 database,
@@ -181,10 +183,7 @@ class World:
 
     def _log_in(self, email: str):
         client = self.app.test_client()
-        page = client.get("/login")
-        response = client.post(
-            "/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": PASSWORD}
-        )
+        response = log_in(client, email, PASSWORD)
         assert response.status_code == 303, response.text
         return client
 

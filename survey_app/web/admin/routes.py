@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from ... import accounts, audit, clock, labels, messaging, places
+from ... import accounts, audit, clock, labels, messaging, places, two_factor
 from ...context import external_url, get_db, set_password_url
 from ...db import transaction
 from ...languages import DEFAULT_LANGUAGE, LANGUAGES, UserError
@@ -87,7 +88,9 @@ def user(user_id: int):
         else:
             flash(_("The changes are saved."))
             return redirect(url_for(".home"), code=303)
-    return render_template("admin/user.html", form=form, user=row), 422 if form.errors else 200
+    return render_template(
+        "admin/user.html", form=form, user=row, enrolled=two_factor.is_enrolled(row)
+    ), 422 if form.errors else 200
 
 
 @bp.post("/brugere/<int:user_id>/link")
@@ -99,6 +102,26 @@ def password_link(user_id: int):
     with transaction(db):
         log_action("password_link_created", target=f"user:{user_id}", db=db)
     return render_template("admin/link.html", user=row, link=set_password_url(row))
+
+
+@bp.route("/brugere/<int:user_id>/kode", methods=["GET", "POST"])
+@role_required("admin")
+def reset_two_factor(user_id: int):
+    """Reset a user's second factor (a lost phone), after a confirmation page: their sessions end,
+    and they set up a new app at their next login."""
+    db = get_db()
+    row = _user_or_404(db, user_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        two_factor.reset(db, user_id, actor=current_actor())
+        flash(
+            _(
+                "The login code of %(email)s is reset: they set up their app again at their next login.",
+                email=row["email"],
+            )
+        )
+        return redirect(url_for(".user", user_id=user_id), code=303)
+    return render_template("admin/reset_two_factor.html", user=row, form=form)
 
 
 def _password_email(user: dict, link: str) -> tuple[str, str]:

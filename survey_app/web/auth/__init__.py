@@ -1,6 +1,7 @@
 """Logging in, roles, and scoping every staff page to what its user may see.
 
-Staff log in with e-mail and password. The session lives on the server
+Staff log in with e-mail and password, and most with a code as well
+(``two_factor_pages``). The session lives on the server
 (``accounts.start_session``): the cookie holds only its random id, checked
 on every request by the user loader. Logout, a password change and
 disabling the user end it there, and it ends after ``STAFF_IDLE_MINUTES``
@@ -134,10 +135,23 @@ def log_action(action: str, *, target: str | None = None, detail=None, db=None) 
     audit.record(db or get_db(), action, actor=current_actor(), target=target, detail=detail)
 
 
+def start_staff_session(row: dict) -> StaffUser:
+    """Log the user in: a new server-side session, and nothing kept from before it."""
+    user = StaffUser(row, accounts.start_session(get_db(), row["id"], **session_limits()))
+    # Nothing from before login survives (no session fixation): no link binding,
+    # no CSRF token, no login waiting for its code; only the language the visitor chose.
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    flask_login.login_user(user)
+    return user
+
+
 def init_app(app) -> None:
     login_manager.init_app(app)
     app.register_blueprint(bp)
 
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+from . import routes, two_factor_pages  # noqa: E402,F401  (routes register themselves on bp)
 from .routes import first_admin_url  # noqa: E402,F401  (create_app prints it at a first start)

@@ -1,11 +1,11 @@
-"""The forms of logging in, setting a password and creating the first admin."""
+"""The forms of logging in (password, then code), setting a password and creating the first admin."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -23,3 +23,9 @@ class SetPasswordForm(FlaskForm):
 
 class FirstAdminForm(SetPasswordForm):
     email = EmailField(_l("Your e-mail"), validators=[DataRequired()])
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login: a code from the app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])

@@ -19,25 +19,23 @@ from . import (
     current_actor,
     current_staff,
     public,
-    session_limits,
+    start_staff_session,
 )
 from .forms import FirstAdminForm, LoginForm, SetPasswordForm
+from .two_factor_pages import needs_code, start_pending
 
 
 def _home_url(user: StaffUser) -> str:
     return url_for(HOME_BY_ROLE[user.role])
 
 
-def _start_session(row: dict) -> StaffUser:
-    user = StaffUser(row, accounts.start_session(get_db(), row["id"], **session_limits()))
-    # Nothing from before login survives (no session fixation): no link binding,
-    # no CSRF token; only the language the visitor chose.
-    language = session.get("language")
-    session.clear()
-    if language:
-        session["language"] = language
-    flask_login.login_user(user)
-    return user
+def _logged_in(row: dict, next_path: str | None = None):
+    """Where a right password leads: the code's page when the user needs one, else logged in and home
+    (or to ``next_path``)."""
+    if needs_code(row):
+        return start_pending(row, next_path)
+    user = start_staff_session(row)
+    return redirect(local_path(next_path) or _home_url(user), code=303)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,12 +48,17 @@ def login():
     if form.validate_on_submit():
         db = get_db()
         try:
-            row = accounts.authenticate(db, form.email.data, form.password.data, address=client_address())
+            row = accounts.authenticate(
+                db,
+                form.email.data,
+                form.password.data,
+                address=client_address(),
+                two_factor_consultants=current_app.config["STAFF_TWO_FACTOR_CONSULTANTS"],
+            )
         except accounts.LoginRefused as refused:
             error = refused.translate(_)
         else:
-            user = _start_session(row)
-            return redirect(local_path(request.args.get("next")) or _home_url(user), code=303)
+            return _logged_in(row, request.args.get("next"))
     elif session.pop("staff_session_expired", None):
         error = _("You were logged out after a period of inactivity. Please log in again.")
     # 401 for refused credentials, 422 for a form sent incomplete.
@@ -91,11 +94,11 @@ def set_password(token: str):
             with transaction(db):
                 actor = audit.Actor(row["email"], row["id"], client_address())
                 accounts.set_password(db, row["id"], form.password.data, actor=actor)
-                user = _start_session(accounts.get(db, row["id"]))
+                response = _logged_in(accounts.get(db, row["id"]))
         except UserError as problem:
             error = problem.translate(_)
         else:
-            return redirect(_home_url(user), code=303)
+            return response
     return render_template("staff/set_password.html", form=form, user=row, error=error)
 
 
@@ -116,11 +119,11 @@ def first_admin(token: str):
                 row = accounts.create_first_admin(
                     db, email=form.email.data, password=form.password.data, address=client_address()
                 )
-                user = _start_session(row)
+                response = _logged_in(row)  # the code's page: an admin enrols at once
         except UserError as problem:
             error = problem.translate(_)
         else:
-            return redirect(_home_url(user), code=303)
+            return response
     return render_template("staff/first_admin.html", form=form, error=error)
 
 
