@@ -163,6 +163,7 @@ def _migrate_postgres(url: str) -> list[str]:
     apply each migration once."""
     db = connect(url)
     try:
+        postgres.check_collation(db)
         db.execute("SELECT pg_advisory_lock(?)", [MIGRATE_LOCK_KEY])
         try:
             return migrations.apply(db)

@@ -26,6 +26,27 @@ import functools
 import re
 
 SCHEMES = ("postgresql://", "postgres://")
+LOCK_TIMEOUT_SECONDS = 10
+
+# The app compares ISO dates, times and codes as text, byte by byte, as SQLite does: the database must
+# sort text in code-point order (the C collation). Checked by its behaviour, whatever the provider.
+COLLATION_PROBE = ["b", "a", "B", "-", "_", "1", "Z", "å", "æ", "ø", "T", "2026-01-01", "2026-01-01T09:00"]
+
+
+def check_collation(db: Database) -> None:
+    """Refuse a database that does not sort text in code-point order, saying how to make one that does."""
+    rows = "), (".join("?" for _ in COLLATION_PROBE)
+    found = [
+        row[0]
+        for row in db.execute(f"SELECT x FROM (VALUES ({rows})) AS probe (x) ORDER BY x", COLLATION_PROBE)
+    ]
+    if found != sorted(COLLATION_PROBE):
+        raise RuntimeError(
+            "The PostgreSQL database sorts text by a language's rules, but the app compares dates and"
+            " codes as text, byte by byte. Create it with the C collation, e.g."
+            " CREATE DATABASE survey TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"
+            " (docs/production.md)."
+        )
 
 
 def is_url(database) -> bool:
@@ -193,6 +214,9 @@ class Database:
 
         self.url = url
         self.conn = _Connection(psycopg.connect(url, autocommit=True))
+        # A writer waits this long for the write lock (db.transaction), then the visitor is asked to
+        # try again (503), as when SQLite's busy timeout runs out.
+        self.conn.raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
 
     def execute(self, sql: str, params=None):
         return self.conn.execute(sql, params)

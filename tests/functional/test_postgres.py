@@ -106,3 +106,62 @@ def test_writers_on_two_connections_take_turns(postgres_cluster):
     finally:
         first.close()
         second.close()
+
+
+def test_a_database_that_sorts_text_by_language_rules_is_refused(postgres_cluster):
+    """Dates and codes are compared as text; a Danish collation would put "å" before "b" and the app
+    would count the wrong rows. migrate (and so the start) says how to create the database instead."""
+    import psycopg
+    import pytest
+
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        admin.execute(
+            "CREATE DATABASE danish TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'da-DK' LOCALE 'C'"
+        )
+    with pytest.raises(RuntimeError, match="LC_COLLATE 'C'"):
+        migrate(postgres_cluster.url("danish"))
+    db = connect(postgres_cluster.url("danish"))
+    try:
+        assert not migrations.applied(db)  # nothing was created
+    finally:
+        db.close()
+
+
+def test_a_write_that_waits_too_long_for_the_lock_is_asked_to_try_again(
+    postgres_cluster, tmp_path, monkeypatch
+):
+    """As SQLite's busy timeout: 503 with Retry-After and the Danish page, nothing written; then it works."""
+    from survey_app import create_app, postgres
+    from survey_app.db import WRITE_LOCK_KEY
+    from tests.conftest import app_settings
+    from tests.helpers import csrf_token, register_participant
+
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_SECONDS", 1)
+    app = create_app(app_settings(tmp_path, DATABASE=postgres_cluster.new_database()))
+    runner = app.test_cli_runner()
+    register_participant(runner, "P-1")
+    link = (
+        runner.invoke(args=["invite", "P-1"])
+        .stdout.split("\t")[1]
+        .strip()
+        .removeprefix("https://ips.example.dk")
+    )
+    client = app.test_client()
+    token = csrf_token(client.get(link).text)
+    holder = connect(app.config["DATABASE"])
+    try:
+        holder.execute("BEGIN")
+        holder.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK_KEY])
+        refused = client.post(link, data={"csrf_token": token})
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+        assert "Dine tidligere svar er gemt. Prøv igen om lidt." in refused.text
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+    started = client.post(link, data={"csrf_token": token})
+    assert started.status_code in (302, 303)
+    db = connect(app.config["DATABASE"])
+    try:
+        assert db.execute("SELECT opened_at IS NOT NULL FROM invitation").fetchone()[0] is True
+    finally:
+        db.close()
