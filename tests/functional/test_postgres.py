@@ -165,3 +165,51 @@ def test_a_write_that_waits_too_long_for_the_lock_is_asked_to_try_again(
         assert db.execute("SELECT opened_at IS NOT NULL FROM invitation").fetchone()[0] is True
     finally:
         db.close()
+
+
+def test_backup_is_a_pg_dump_and_restores_every_answer(postgres_cluster, tmp_path):
+    """backup on PostgreSQL writes a pg_dump (0600); pg_restore of it into a new database brings back
+    every participant, answer and audit row, and the app starts on it with nothing to migrate."""
+    import stat
+
+    from survey_app import create_app, postgres
+    from tests.cohort import Person, build
+    from tests.conftest import app_settings
+
+    app = create_app(app_settings(tmp_path, DATABASE=postgres_cluster.new_database()))
+    db = connect(app.config["DATABASE"])
+    copy = tmp_path / "kopi.dump"
+    try:
+        questionnaire = app.extensions["questionnaires"]["csq8"]
+        build(
+            db,
+            questionnaire,
+            [Person(f"B{n}", "259", "2025-01-01", "completed", 20 + n % 10) for n in range(30)],
+        )
+        result = app.test_cli_runner().invoke(args=["backup", str(copy)])
+        assert result.exit_code == 0, result.output
+        assert "Sikkerhedskopi (pg_dump) skrevet til" in result.output
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+        counts = {
+            table: db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            for table in ("participant", "invitation", "answer", "audit", "municipality")
+        }
+        totals = [row[0] for row in db.execute("SELECT total_score FROM invitation ORDER BY id")]
+    finally:
+        db.close()
+    assert counts["answer"] == 30 * 8
+    restored_url = postgres_cluster.new_database()
+    postgres.restore(restored_url, copy)
+    assert migrate(restored_url) == []
+    restored = connect(restored_url)
+    try:
+        for table, count in counts.items():
+            assert restored.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] == count, table
+        assert [
+            row[0] for row in restored.execute("SELECT total_score FROM invitation ORDER BY id")
+        ] == totals
+        # New rows get new ids after the restored ones (the identity sequences came along).
+        new_id = restored.execute("INSERT INTO cluster (name) VALUES (?) RETURNING id", ["Ny"]).fetchone()[0]
+        assert new_id > restored.execute("SELECT MAX(id) FROM cluster WHERE name <> 'Ny'").fetchone()[0]
+    finally:
+        restored.close()
