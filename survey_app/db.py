@@ -163,6 +163,7 @@ def _migrate_postgres(url: str) -> list[str]:
     apply each migration once."""
     db = connect(url)
     try:
+        postgres.check_collation(db)
         db.execute("SELECT pg_advisory_lock(?)", [MIGRATE_LOCK_KEY])
         try:
             return migrations.apply(db)
@@ -183,6 +184,8 @@ def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progr
     """
     target = Path(target_path)
     partial = target.with_name(f".{target.name}.partial")
+    if postgres.is_url(source_path):
+        return _backup_postgres(str(source_path), target, partial)
     source = sqlite3.connect(str(source_path), timeout=BUSY_TIMEOUT_SECONDS)
     try:
         partial.unlink(missing_ok=True)  # left by a backup that was killed
@@ -202,4 +205,17 @@ def backup(source_path: str | os.PathLike, target_path: str | os.PathLike, progr
         return pages
     finally:
         source.close()
+        partial.unlink(missing_ok=True)
+
+
+def _backup_postgres(url: str, target: Path, partial: Path) -> int:
+    """As :func:`backup`, by ``pg_dump`` (a consistent snapshot while the app runs); the number of
+    entries in the dump's table of contents."""
+    partial.unlink(missing_ok=True)
+    private_files.create(partial)
+    try:
+        entries = postgres.dump(url, partial)
+        os.replace(partial, target)
+        return entries
+    finally:
         partial.unlink(missing_ok=True)

@@ -23,9 +23,35 @@ servers queue as SQLite's writers do on one machine (``db.py``).
 from __future__ import annotations
 
 import functools
+import glob
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 SCHEMES = ("postgresql://", "postgres://")
+LOCK_TIMEOUT_SECONDS = 10
+
+# The app compares ISO dates, times and codes as text, byte by byte, as SQLite does: the database must
+# sort text in code-point order (the C collation). Checked by its behaviour, whatever the provider.
+COLLATION_PROBE = ["b", "a", "B", "-", "_", "1", "Z", "å", "æ", "ø", "T", "2026-01-01", "2026-01-01T09:00"]
+
+
+def check_collation(db: Database) -> None:
+    """Refuse a database that does not sort text in code-point order, saying how to make one that does."""
+    rows = "), (".join("?" for _ in COLLATION_PROBE)
+    found = [
+        row[0]
+        for row in db.execute(f"SELECT x FROM (VALUES ({rows})) AS probe (x) ORDER BY x", COLLATION_PROBE)
+    ]
+    if found != sorted(COLLATION_PROBE):
+        raise RuntimeError(
+            "The PostgreSQL database sorts text by a language's rules, but the app compares dates and"
+            " codes as text, byte by byte. Create it with the C collation, e.g."
+            " CREATE DATABASE survey TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"
+            " (docs/production.md)."
+        )
 
 
 def is_url(database) -> bool:
@@ -193,6 +219,9 @@ class Database:
 
         self.url = url
         self.conn = _Connection(psycopg.connect(url, autocommit=True))
+        # A writer waits this long for the write lock (db.transaction), then the visitor is asked to
+        # try again (503), as when SQLite's busy timeout runs out.
+        self.conn.raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
 
     def execute(self, sql: str, params=None):
         return self.conn.execute(sql, params)
@@ -221,3 +250,73 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _program(name: str) -> str:
+    """``pg_dump`` or ``pg_restore``: on the PATH, else the newest of Debian's."""
+    found = shutil.which(name) or next(
+        iter(
+            sorted(
+                glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                key=lambda path: int(path.split("/")[4]),
+                reverse=True,
+            )
+        ),
+        None,
+    )
+    if found is None:
+        raise RuntimeError(
+            f"{name} is missing: install PostgreSQL's client programs (apt-get install postgresql-client)"
+        )
+    return found
+
+
+def _client(url: str) -> tuple[str, dict]:
+    """The address without its password, and the environment that gives the password to libpq: a
+    password in a program's arguments could be read by anyone on the machine (ps)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    parts = conninfo_to_dict(url)
+    password = parts.pop("password", None)
+    environment = dict(os.environ)
+    if password is not None:
+        environment["PGPASSWORD"] = str(password)
+    return make_conninfo(**parts), environment
+
+
+def dump(url: str, target: Path) -> int:
+    """``pg_dump`` of the whole database into ``target`` (custom format, for ``pg_restore``), checked
+    by reading its table of contents; the number of entries in it."""
+    conninfo, environment = _client(url)
+    subprocess.run(
+        [_program("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), "--dbname", conninfo],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    listing = subprocess.run(
+        [_program("pg_restore"), "--list", str(target)], check=True, capture_output=True, text=True
+    )
+    return sum(1 for line in listing.stdout.splitlines() if line and not line.startswith(";"))
+
+
+def restore(url: str, source: Path) -> None:
+    """Load a :func:`dump` into the (empty, or to be replaced) database at ``url``."""
+    conninfo, environment = _client(url)
+    subprocess.run(
+        [
+            _program("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--exit-on-error",
+            "--dbname",
+            conninfo,
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )

@@ -19,6 +19,7 @@ from .. import (
     db,
     jobs,
     messaging,
+    postgres,
     retention,
     send_due,
 )
@@ -218,12 +219,22 @@ def init_db_command():
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def backup_command(file):
-    """Copy the database to FILE while the app runs (SQLite online backup).
+    """Copy the database to FILE while the app runs (SQLite online backup; pg_dump on PostgreSQL).
 
     Restore: stop the app, copy FILE over the DATABASE file, delete the
-    database's -wal and -shm files if any, start the app (see README).
+    database's -wal and -shm files if any, start the app (see README). On
+    PostgreSQL: pg_restore --clean --if-exists --no-owner -d DATABASE FILE.
     """
     database = current_app.config["DATABASE"]
+    if postgres.is_url(database):
+        try:
+            entries = db.backup(database, file)
+        except (subprocess.CalledProcessError, RuntimeError, OSError) as error:
+            why = getattr(error, "stderr", None) or error
+            raise click.ClickException(f"Sikkerhedskopien mislykkedes: {why}") from None
+        size = Path(file).stat().st_size
+        click.echo(f"Sikkerhedskopi (pg_dump) skrevet til {file} ({entries} dele, {size / 2**20:.1f} MiB).")
+        return
     if Path(file).resolve() == Path(database).resolve():
         raise click.ClickException("Sikkerhedskopien må ikke skrives oven i selve databasen.")
 

@@ -70,7 +70,7 @@ def queue(
     cursor = db.execute(
         "INSERT INTO message (participant_id, invitation_id, kind, channel, recipient, subject, body,"
         " dedupe_key, requested_by, created_at, status, next_attempt_at, fallback_of)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id",
         [
             participant["id"],
             invitation["id"] if invitation else None,
@@ -86,7 +86,8 @@ def queue(
             fallback_of,
         ],
     )
-    return cursor.lastrowid if cursor.rowcount else None
+    created = cursor.fetchone()  # nothing when the message was already planned
+    return created[0] if created else None
 
 
 class Links:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .. import postgres
 from . import UPLOAD_ENDPOINTS
 
 # Staff pages (and any error a logged-in staff member meets) name no support contact: it is
@@ -114,6 +115,16 @@ def handle_database_busy(error: sqlite3.OperationalError):
     """
     if not _database_busy(error):
         raise error
+    return _busy_page()
+
+
+def handle_write_lock_timeout(error):
+    """PostgreSQL: the write lock (``db.transaction``) was held longer than the lock timeout
+    (``postgres.LOCK_TIMEOUT_SECONDS``); as SQLite's busy timeout, nothing was written."""
+    return _busy_page()
+
+
+def _busy_page():
     # The endpoint, never the path: a participant's path holds their link.
     log.warning("database locked for longer than the busy timeout: %s %s", request.method, request.endpoint)
     body, status = _page(
@@ -129,5 +140,9 @@ def handle_database_busy(error: sqlite3.OperationalError):
 def init_app(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(sqlite3.OperationalError, handle_database_busy)
+    if postgres.is_url(app.config["DATABASE"]):
+        from psycopg.errors import LockNotAvailable
+
+        app.register_error_handler(LockNotAvailable, handle_write_lock_timeout)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_server_error)

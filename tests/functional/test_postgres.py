@@ -106,3 +106,110 @@ def test_writers_on_two_connections_take_turns(postgres_cluster):
     finally:
         first.close()
         second.close()
+
+
+def test_a_database_that_sorts_text_by_language_rules_is_refused(postgres_cluster):
+    """Dates and codes are compared as text; a Danish collation would put "å" before "b" and the app
+    would count the wrong rows. migrate (and so the start) says how to create the database instead."""
+    import psycopg
+    import pytest
+
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        admin.execute(
+            "CREATE DATABASE danish TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'da-DK' LOCALE 'C'"
+        )
+    with pytest.raises(RuntimeError, match="LC_COLLATE 'C'"):
+        migrate(postgres_cluster.url("danish"))
+    db = connect(postgres_cluster.url("danish"))
+    try:
+        assert not migrations.applied(db)  # nothing was created
+    finally:
+        db.close()
+
+
+def test_a_write_that_waits_too_long_for_the_lock_is_asked_to_try_again(
+    postgres_cluster, tmp_path, monkeypatch
+):
+    """As SQLite's busy timeout: 503 with Retry-After and the Danish page, nothing written; then it works."""
+    from survey_app import create_app, postgres
+    from survey_app.db import WRITE_LOCK_KEY
+    from tests.conftest import app_settings
+    from tests.helpers import csrf_token, register_participant
+
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT_SECONDS", 1)
+    app = create_app(app_settings(tmp_path, DATABASE=postgres_cluster.new_database()))
+    runner = app.test_cli_runner()
+    register_participant(runner, "P-1")
+    link = (
+        runner.invoke(args=["invite", "P-1"])
+        .stdout.split("\t")[1]
+        .strip()
+        .removeprefix("https://ips.example.dk")
+    )
+    client = app.test_client()
+    token = csrf_token(client.get(link).text)
+    holder = connect(app.config["DATABASE"])
+    try:
+        holder.execute("BEGIN")
+        holder.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK_KEY])
+        refused = client.post(link, data={"csrf_token": token})
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+        assert "Dine tidligere svar er gemt. Prøv igen om lidt." in refused.text
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+    started = client.post(link, data={"csrf_token": token})
+    assert started.status_code in (302, 303)
+    db = connect(app.config["DATABASE"])
+    try:
+        assert db.execute("SELECT opened_at IS NOT NULL FROM invitation").fetchone()[0] is True
+    finally:
+        db.close()
+
+
+def test_backup_is_a_pg_dump_and_restores_every_answer(postgres_cluster, tmp_path):
+    """backup on PostgreSQL writes a pg_dump (0600); pg_restore of it into a new database brings back
+    every participant, answer and audit row, and the app starts on it with nothing to migrate."""
+    import stat
+
+    from survey_app import create_app, postgres
+    from tests.cohort import Person, build
+    from tests.conftest import app_settings
+
+    app = create_app(app_settings(tmp_path, DATABASE=postgres_cluster.new_database()))
+    db = connect(app.config["DATABASE"])
+    copy = tmp_path / "kopi.dump"
+    try:
+        questionnaire = app.extensions["questionnaires"]["csq8"]
+        build(
+            db,
+            questionnaire,
+            [Person(f"B{n}", "259", "2025-01-01", "completed", 20 + n % 10) for n in range(30)],
+        )
+        result = app.test_cli_runner().invoke(args=["backup", str(copy)])
+        assert result.exit_code == 0, result.output
+        assert "Sikkerhedskopi (pg_dump) skrevet til" in result.output
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+        counts = {
+            table: db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            for table in ("participant", "invitation", "answer", "audit", "municipality")
+        }
+        totals = [row[0] for row in db.execute("SELECT total_score FROM invitation ORDER BY id")]
+    finally:
+        db.close()
+    assert counts["answer"] == 30 * 8
+    restored_url = postgres_cluster.new_database()
+    postgres.restore(restored_url, copy)
+    assert migrate(restored_url) == []
+    restored = connect(restored_url)
+    try:
+        for table, count in counts.items():
+            assert restored.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] == count, table
+        assert [
+            row[0] for row in restored.execute("SELECT total_score FROM invitation ORDER BY id")
+        ] == totals
+        # New rows get new ids after the restored ones (the identity sequences came along).
+        new_id = restored.execute("INSERT INTO cluster (name) VALUES (?) RETURNING id", ["Ny"]).fetchone()[0]
+        assert new_id > restored.execute("SELECT MAX(id) FROM cluster WHERE name <> 'Ny'").fetchone()[0]
+    finally:
+        restored.close()
