@@ -72,7 +72,7 @@ def get(db: sqlite_utils.Database, user_id: int) -> dict | None:
 
 
 def find_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
-    row = next(db.query("SELECT * FROM user WHERE email = ?", [(email or "").strip()]), None)
+    row = next(db.query("SELECT * FROM user WHERE lower(email) = lower(?)", [(email or "").strip()]), None)
     if row is not None:
         row["municipalities"] = municipalities_of(db, row["id"])
     return row
@@ -143,13 +143,13 @@ def create_user(
     password_hash = generate_password_hash(check_password(password)) if password else None
     now = clock.isoformat(clock.now())
     with transaction(db):
-        if db.execute("SELECT 1 FROM user WHERE email = ?", [email]).fetchone():
+        if db.execute("SELECT 1 FROM user WHERE lower(email) = lower(?)", [email]).fetchone():
             raise UserError(N_("A user with the e-mail %(email)s already exists."), email=email)
         user_id = db.execute(
             "INSERT INTO user (email, name, role, password_hash, created_at, password_changed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [email, (name or "").strip() or None, role, password_hash, now, now if password_hash else None],
-        ).lastrowid
+        ).fetchone()[0]
         for code in codes:
             db.execute(
                 "INSERT INTO user_municipality (user_id, municipality_code) VALUES (?, ?)", [user_id, code]
@@ -442,7 +442,7 @@ def first_admin_token(db: sqlite_utils.Database, secret_key: str) -> str:
     """
     with transaction(db):
         db.execute(
-            "INSERT OR IGNORE INTO installation_secret (name, value) VALUES ('first_admin', ?)",
+            "INSERT INTO installation_secret (name, value) VALUES ('first_admin', ?) ON CONFLICT DO NOTHING",
             [secrets.token_urlsafe(16)],
         )
     value = db.execute("SELECT value FROM installation_secret WHERE name = 'first_admin'").fetchone()[0]

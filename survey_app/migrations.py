@@ -551,3 +551,11 @@ def participant_retention(db):
     # replaced, their dates coarsened to the month. Reports go on counting the row.
     db.execute("ALTER TABLE participant ADD COLUMN anonymised_at TEXT")
     db.execute("CREATE INDEX audit_target ON audit (target)")
+
+
+@migrations(name="0015_user_email_folded")
+def user_email_folded(db):
+    # An e-mail is one login whatever its case: SQLite's COLLATE NOCASE said so for user.email, and
+    # this index says it on PostgreSQL too, where the column's collation is left out (postgres.py).
+    # Logins compare lower(email) = lower(?) on both.
+    db.execute("CREATE UNIQUE INDEX user_email_folded ON user (lower(email))")
