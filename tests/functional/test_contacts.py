@@ -182,37 +182,37 @@ def test_contacts_at_the_same_moment_are_told_apart_as_before(app, db):
             code: db.execute("SELECT id FROM invitation WHERE participant_id = ?", [ids[code]]).fetchone()[0]
             for code in completed
         }
-        for code, done in completed.items():
+        with db.conn:  # committed on SQLite; PostgreSQL commits each statement
+            for code, done in completed.items():
+                db.execute(
+                    "UPDATE invitation SET created_at = ?, opened_at = ?, completed_at = ? WHERE id = ?",
+                    [stamp(0, "09:00"), stamp(0, "09:30"), stamp(*done), invitation[code]],
+                )
+            at = stamp(0, "10:00")
+            # T1: an SMS invitation and the QR code shown at the same moment.
+            _message(db, ids["T1"], invitation["T1"], "invitation", "sms", at)
             db.execute(
-                "UPDATE invitation SET created_at = ?, opened_at = ?, completed_at = ? WHERE id = ?",
-                [stamp(0, "09:00"), stamp(0, "09:30"), stamp(*done), invitation[code]],
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, 'k@koege.dk', 'link_shown', ?, '{}')",
+                [at, f"participant:{ids['T1']}:T1"],
             )
-        at = stamp(0, "10:00")
-        # T1: an SMS invitation and the QR code shown at the same moment.
-        _message(db, ids["T1"], invitation["T1"], "invitation", "sms", at)
-        db.execute(
-            "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, 'k@koege.dk', 'link_shown', ?, '{}')",
-            [at, f"participant:{ids['T1']}:T1"],
-        )
-        # T2: an e-mail invitation, then an SMS one, at the same moment.
-        _message(db, ids["T2"], invitation["T2"], "invitation", "email", at)
-        _message(db, ids["T2"], invitation["T2"], "invitation", "sms", at)
-        # T3: the invitation, then two reminders at the same moment on day 3.
-        _message(db, ids["T3"], invitation["T3"], "invitation", "sms", at)
-        _message(db, ids["T3"], invitation["T3"], "reminder", "sms", stamp(3, "09:00"))
-        _message(db, ids["T3"], invitation["T3"], "reminder", "sms", stamp(3, "09:00"))
-        # T4: a reminder at the very moment of the invitation.
-        _message(db, ids["T4"], invitation["T4"], "reminder", "email", at)
-        _message(db, ids["T4"], invitation["T4"], "invitation", "email", at)
-        # T5: no contact; a second invitation, made on day 1, completed at the same moment as the first.
-        db.execute(
-            "INSERT INTO invitation (participant_id, questionnaire_id, questionnaire_version, nonce, created_at,"
-            " expires_at, opened_at, completed_at, total_score)"
-            " SELECT participant_id, questionnaire_id, questionnaire_version, 'second', ?, expires_at, ?, ?, 28"
-            " FROM invitation WHERE id = ?",
-            [stamp(1, "09:00"), stamp(1, "09:30"), stamp(2, "12:00"), invitation["T5"]],
-        )
-        db.conn.commit()
+            # T2: an e-mail invitation, then an SMS one, at the same moment.
+            _message(db, ids["T2"], invitation["T2"], "invitation", "email", at)
+            _message(db, ids["T2"], invitation["T2"], "invitation", "sms", at)
+            # T3: the invitation, then two reminders at the same moment on day 3.
+            _message(db, ids["T3"], invitation["T3"], "invitation", "sms", at)
+            _message(db, ids["T3"], invitation["T3"], "reminder", "sms", stamp(3, "09:00"))
+            _message(db, ids["T3"], invitation["T3"], "reminder", "sms", stamp(3, "09:00"))
+            # T4: a reminder at the very moment of the invitation.
+            _message(db, ids["T4"], invitation["T4"], "reminder", "email", at)
+            _message(db, ids["T4"], invitation["T4"], "invitation", "email", at)
+            # T5: no contact; a second invitation, made on day 1, completed at the same moment as the first.
+            db.execute(
+                "INSERT INTO invitation (participant_id, questionnaire_id, questionnaire_version, nonce, created_at,"
+                " expires_at, opened_at, completed_at, total_score)"
+                " SELECT participant_id, questionnaire_id, questionnaire_version, 'second', ?, expires_at, ?, ?, 28"
+                " FROM invitation WHERE id = ?",
+                [stamp(1, "09:00"), stamp(1, "09:30"), stamp(2, "12:00"), invitation["T5"]],
+            )
         query = reporting.Query(questionnaire_id="csq8", as_of=TODAY.date())
         sql, params = _sql(
             query,
