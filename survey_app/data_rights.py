@@ -179,7 +179,8 @@ def erase(db: sqlite_utils.Database, participant: dict, *, actor: audit.Actor, a
     with transaction(db):
         messages = db.execute("SELECT COUNT(*) FROM message WHERE participant_id = ?", [pid]).fetchone()[0]
         contact = db.execute(
-            "SELECT phone IS NOT NULL OR email IS NOT NULL FROM participant WHERE id = ?", [pid]
+            "SELECT CASE WHEN phone IS NOT NULL OR email IS NOT NULL THEN 1 ELSE 0 END FROM participant WHERE id = ?",
+            [pid],
         ).fetchone()[0]
         invitation_ids, marks = delete_messages(db, pid)
         answers = 0

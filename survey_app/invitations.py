@@ -268,7 +268,7 @@ def store_answer(
             " ON CONFLICT (invitation_id, item_id) DO UPDATE SET score = excluded.score,"
             " text = excluded.text, questionnaire_version = excluded.questionnaire_version,"
             " answered_at = excluded.answered_at"
-            " WHERE answer.score IS NOT excluded.score OR answer.text IS NOT excluded.text",
+            " WHERE answer.score IS DISTINCT FROM excluded.score OR answer.text IS DISTINCT FROM excluded.text",
             [invitation_id, item.id, score, text, questionnaire.version, moment, answered_by],
         )
         given = answers(db, invitation_id)

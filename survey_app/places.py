@@ -188,7 +188,7 @@ def save_cluster(
                     cluster=other["name"],
                 )
         clash = db.execute(
-            "SELECT 1 FROM cluster WHERE name = ? AND id IS NOT ?", [name, cluster_id]
+            "SELECT 1 FROM cluster WHERE name = ? AND id IS DISTINCT FROM ?", [name, cluster_id]
         ).fetchone()
         if clash:
             raise UserError(N_("There is already a cluster called %(name)s."), name=name)

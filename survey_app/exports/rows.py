@@ -19,7 +19,12 @@ def export_query(questionnaire: Questionnaire) -> tuple[str, list]:
 
     ``CROSS JOIN`` keeps invitation as the outer loop in rowid order, so
     SQLite groups and orders as it scans, without a temporary B-tree, and
-    rows come out while the scan goes on. The municipality's name, region
+    rows come out while the scan goes on (the participant, one row per
+    invitation, is in GROUP BY and ORDER BY after it, which changes
+    neither). The join condition is in WHERE and the participant's key in
+    GROUP BY so that PostgreSQL runs the same text: it has no
+    ``CROSS JOIN ... ON`` and wants the selected participant columns
+    grouped (their primary key is enough). The municipality's name, region
     and cluster are not joined here: :func:`iter_rows` adds them from
     :mod:`survey_app.places`, read once.
     """
@@ -34,11 +39,12 @@ def export_query(questionnaire: Questionnaire) -> tuple[str, list]:
                {", ".join(pivots)},
                invitation.total_score, invitation.questionnaire_version
         FROM invitation
-        CROSS JOIN participant ON participant.id = invitation.participant_id
+        CROSS JOIN participant
         LEFT JOIN answer ON answer.invitation_id = invitation.id
-        WHERE invitation.questionnaire_id = ? AND participant.withdrawn_at IS NULL
-        GROUP BY invitation.id
-        ORDER BY invitation.id
+        WHERE participant.id = invitation.participant_id
+          AND invitation.questionnaire_id = ? AND participant.withdrawn_at IS NULL
+        GROUP BY invitation.id, participant.id
+        ORDER BY invitation.id, participant.id
     """
     return sql, [*params, questionnaire.id]
 

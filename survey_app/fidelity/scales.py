@@ -356,4 +356,4 @@ def band_sql(value_expr: str, bands: Sequence[Band] = BANDS) -> str:
     such as :func:`matched_review_sql`: it is selected in a one-row derived table.
     """
     whens = " ".join(f"WHEN {band.condition_sql('band_value')} THEN '{band.key}'" for band in bands)
-    return f"(SELECT CASE {whens} END FROM (SELECT {value_expr} AS band_value))"
+    return f"(SELECT CASE {whens} END FROM (SELECT {value_expr} AS band_value) AS banded)"

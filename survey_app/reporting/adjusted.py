@@ -124,7 +124,7 @@ def adjusted_mean(people: Iterable[tuple[Person, int]]) -> Adjusted:
 _PEOPLE = """
 SELECT cohort.municipality_code, COALESCE(membership.region_id, ''), cohort.gender, cohort.birth_year,
        CAST(substr(date(cohort.baseline_date, :followup_modifier), 1, 4) AS INTEGER),
-       CASE WHEN cohort.completed THEN cohort.total END, COUNT(*)
+       CASE WHEN cohort.completed = 1 THEN cohort.total END, COUNT(*)
 FROM cohort
 LEFT JOIN municipality_region AS membership ON membership.municipality_code = cohort.municipality_code
   AND membership.valid_from <= cohort.region_date

@@ -42,10 +42,11 @@ CONTACTS = {
     "none": N_("Not completed after a contact"),
 }
 
-# Every contact of every participant: (participant_id, at, kind, channel, number), ``number`` the
-# contact's place among the participant's contacts of its kind (reminder 1, 2, …).
+# Every contact of every participant: (participant_id, at, kind, channel, id, number), ``id`` the
+# message's id or minus the audit row's, ``number`` the contact's place among the participant's
+# contacts of its kind (reminder 1, 2, …).
 _EVENTS = (
-    "(SELECT participant_id, at, kind, channel,"
+    "(SELECT participant_id, at, kind, channel, id,"
     " ROW_NUMBER() OVER (PARTITION BY participant_id, kind ORDER BY at, id) AS number FROM ("
     " SELECT message.participant_id, message.sent_at AS at, message.kind, message.channel, message.id"
     " FROM message JOIN invitation AS contact_invitation ON contact_invitation.id = message.invitation_id"
@@ -55,7 +56,7 @@ _EVENTS = (
     " UNION ALL"
     " SELECT CAST(substr(audit.target, 13, instr(substr(audit.target, 13), ':') - 1) AS INTEGER),"
     " audit.at, 'handover', 'qr', -audit.id"
-    " FROM audit WHERE audit.action = 'link_shown' AND audit.target LIKE 'participant:%'))"
+    " FROM audit WHERE audit.action = 'link_shown' AND substr(audit.target, 1, 12) = 'participant:') AS contact_event)"
 )
 
 # The participant's first completion of the questionnaire.
@@ -64,39 +65,48 @@ _COMPLETION = (
     " WHERE questionnaire_id = :questionnaire AND completed_at IS NOT NULL GROUP BY participant_id)"
 )
 
-# SQLite gives a bare column the value of the row that holds the MIN() or MAX().
+# The earliest contact; of several at the same moment the first by kind ('handover', 'invitation',
+# 'reminder'), then by id: the row SQLite's bare column beside MIN(at) gave, now said in SQL that
+# PostgreSQL runs too.
 FIRST_CONTACT_JOIN = (
-    " LEFT JOIN (SELECT participant_id, channel AS first_channel, MIN(at) AS first_at FROM "
+    " LEFT JOIN (SELECT participant_id, channel AS first_channel, at AS first_at FROM"
+    " (SELECT events.participant_id, events.channel, events.at, ROW_NUMBER() OVER"
+    " (PARTITION BY events.participant_id ORDER BY events.at, events.kind, events.id) AS place FROM "
     + _EVENTS
-    + " GROUP BY participant_id) AS first_contact ON first_contact.participant_id = cohort.participant_id"
+    + " AS events) AS ranked_contact WHERE ranked_contact.place = 1)"
+    " AS first_contact ON first_contact.participant_id = cohort.participant_id"
 )
 FIRST_CHANNEL = "COALESCE(first_contact.first_channel, 'none')"
 
+# The latest contact at or before the completion; ties as in FIRST_CONTACT_JOIN (the row SQLite's
+# bare column beside MAX(at) gave).
 CONTACT_BEFORE_JOIN = (
-    " LEFT JOIN (SELECT events.participant_id,"
+    " LEFT JOIN (SELECT participant_id, contact FROM (SELECT events.participant_id,"
     " CASE events.kind WHEN 'invitation' THEN 'invitation' WHEN 'handover' THEN 'handed_over'"
     " ELSE CASE WHEN events.number = 1 THEN 'reminder_1' ELSE 'reminder_2' END END AS contact,"
-    " MAX(events.at) AS at FROM "
+    " ROW_NUMBER() OVER (PARTITION BY events.participant_id ORDER BY events.at DESC, events.kind, events.id)"
+    " AS place FROM "
     + _EVENTS
     + " AS events JOIN "
     + _COMPLETION
     + " AS completion ON completion.participant_id = events.participant_id"
-    " WHERE events.at <= completion.completed_at GROUP BY events.participant_id)"
-    " AS last_contact ON last_contact.participant_id = cohort.participant_id AND cohort.completed"
+    " WHERE events.at <= completion.completed_at) AS ranked_before WHERE ranked_before.place = 1)"
+    " AS last_contact ON last_contact.participant_id = cohort.participant_id AND cohort.completed = 1"
 )
 CONTACT_BEFORE = "COALESCE(last_contact.contact, 'none')"
 
 
 # The completed participants of the cohort: when they were first contacted (else when their
-# completed invitation was made) and when they completed.
+# completed invitation was made) and when they completed. Of two invitations completed at the same
+# moment, the first made (the lower id: the row SQLite's bare column under GROUP BY gave).
 CURVE_ROWS = (
     "SELECT COALESCE(first_contact.first_at, completion_invitation.created_at), completion.completed_at"
     " FROM cohort JOIN " + _COMPLETION + " AS completion ON completion.participant_id = cohort.participant_id"
-    " JOIN invitation AS completion_invitation ON completion_invitation.participant_id = cohort.participant_id"
-    " AND completion_invitation.questionnaire_id = :questionnaire"
-    " AND completion_invitation.completed_at = completion.completed_at"
+    " JOIN invitation AS completion_invitation ON completion_invitation.id = (SELECT MIN(completed.id)"
+    " FROM invitation AS completed WHERE completed.participant_id = cohort.participant_id"
+    " AND completed.questionnaire_id = :questionnaire AND completed.completed_at = completion.completed_at)"
     + FIRST_CONTACT_JOIN
-    + " WHERE cohort.completed GROUP BY cohort.participant_id"
+    + " WHERE cohort.completed = 1"
 )
 
 

@@ -46,12 +46,13 @@ WITH cohort AS (
     SELECT participant.id AS participant_id, participant.municipality_code, participant.baseline_date,
            participant.gender, participant.birth_year,
            CASE WHEN :region_basis = 'current' THEN :as_of ELSE participant.baseline_date END AS region_date,
-           MAX(invitation.id IS NOT NULL) AS invited,
-           MAX(invitation.opened_at IS NOT NULL) AS opened,
-           MAX(invitation.completed_at IS NOT NULL) AS completed,
+           MAX(CASE WHEN invitation.id IS NOT NULL THEN 1 ELSE 0 END) AS invited,
+           MAX(CASE WHEN invitation.opened_at IS NOT NULL THEN 1 ELSE 0 END) AS opened,
+           MAX(CASE WHEN invitation.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS completed,
            MAX(CASE WHEN invitation.completed_at IS NOT NULL THEN invitation.total_score END) AS total,
            MAX(CASE WHEN invitation.completed_at IS NULL AND invitation.opened_at IS NOT NULL
-                    THEN EXISTS (SELECT 1 FROM answer WHERE answer.invitation_id = invitation.id)
+                    THEN CASE WHEN EXISTS (SELECT 1 FROM answer WHERE answer.invitation_id = invitation.id)
+                              THEN 1 ELSE 0 END
                     ELSE 0 END) AS answered
     FROM participant
     LEFT JOIN invitation ON invitation.participant_id = participant.id
@@ -80,7 +81,7 @@ FROM cohort
 JOIN invitation ON invitation.participant_id = cohort.participant_id
   AND invitation.questionnaire_id = :questionnaire
   AND invitation.completed_at IS NOT NULL AND invitation.total_score IS NOT NULL
-  AND cohort.completed
+  AND cohort.completed = 1
 JOIN answer ON answer.invitation_id = invitation.id
 {joins}
 WHERE answer.score IS NOT NULL

@@ -50,14 +50,14 @@ PART = "\x00part"  # the cells of a municipality's part in one region: never pub
 # invitations, with the participant's municipality and region (on the query's basis).
 _ANSWERS = """
 SELECT {key} AS key, {label} AS label, cohort.participant_id, invitation.id,
-       invitation.completed_at IS NOT NULL AS completed, answer.item_id,
-       (answer.score IS NOT NULL OR COALESCE(answer.text, '') != '') AS given
+       CASE WHEN invitation.completed_at IS NOT NULL THEN 1 ELSE 0 END AS completed, answer.item_id,
+       CASE WHEN answer.score IS NOT NULL OR COALESCE(answer.text, '') != '' THEN 1 ELSE 0 END AS given
 FROM cohort
 {joins}
 JOIN invitation ON invitation.participant_id = cohort.participant_id
   AND invitation.questionnaire_id = :questionnaire AND invitation.opened_at IS NOT NULL
 LEFT JOIN answer ON answer.invitation_id = invitation.id
-WHERE cohort.opened
+WHERE cohort.opened = 1
 """
 
 

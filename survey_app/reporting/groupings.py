@@ -88,7 +88,7 @@ _FIXED = (
     Grouping("region", "region.id", "region.name", _REGION_JOIN),
     Grouping(
         "cluster",
-        "COALESCE(cluster.id, '')",
+        "COALESCE(CAST(cluster.id AS TEXT), '')",
         "cluster.name",
         " LEFT JOIN cluster_municipality ON cluster_municipality.municipality_code = cohort.municipality_code"
         " LEFT JOIN cluster ON cluster.id = cluster_municipality.cluster_id",
@@ -114,7 +114,7 @@ _FIXED = (
     Grouping("gender", "COALESCE(cohort.gender, '')", names=GENDER_LABELS, order=tuple(GENDER_LABELS)),
     Grouping(
         "birth_decade",
-        "COALESCE(cohort.birth_year / 10 * 10, '')",
+        "COALESCE(CAST(cohort.birth_year / 10 * 10 AS TEXT), '')",
         by_key=True,
         describe=lambda key, translate: f"{key}–{int(key) + 9}" if key else translate(NOT_STATED),
     ),
@@ -205,7 +205,9 @@ def _org_item(name: str, item_id: str) -> Grouping:
     answer = _nearest(
         answered, "team", "{t}.municipality_code = cohort.municipality_code", "deadline", "''", "{t}.score"
     )
-    return Grouping(name, f"COALESCE({answer}, '')", names=ORG_ANSWERS, order=tuple(ORG_ANSWERS))
+    return Grouping(
+        name, f"COALESCE(CAST({answer} AS TEXT), '')", names=ORG_ANSWERS, order=tuple(ORG_ANSWERS)
+    )
 
 
 def _sql_text(value: str) -> str:

@@ -188,7 +188,7 @@ def import_contacts(
             db.execute(
                 "INSERT INTO team_contact (municipality_code, email, name, language, updated_at, updated_by)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (municipality_code) DO UPDATE SET email = excluded.email,"
-                " name = excluded.name, language = COALESCE(?, language), updated_at = excluded.updated_at,"
+                " name = excluded.name, language = COALESCE(?, team_contact.language), updated_at = excluded.updated_at,"
                 " updated_by = excluded.updated_by",
                 [
                     row.code,

@@ -96,7 +96,7 @@ def team_statuses(db: sqlite_utils.Database, round_id: int) -> list[dict]:
         db.query(
             TEAM_SELECT + ", (SELECT MAX(at) FROM (SELECT answered_at AS at FROM round_answer"
             "   WHERE round_answer.round_team_id = round_team.id UNION ALL SELECT changed_at FROM"
-            "   round_answer_change WHERE round_answer_change.round_team_id = round_team.id)) AS last_change"
+            "   round_answer_change WHERE round_answer_change.round_team_id = round_team.id) AS changes) AS last_change"
             + TEAM_FROM
             + " WHERE round_team.round_id = ? ORDER BY municipality.name",
             [round_id],

@@ -157,3 +157,86 @@ def test_reminder_marks_on_a_line_chart():
         )
     )
     assert svg.count('class="chart-band"') == 1 and "Reminder 1" in svg
+
+
+def test_contacts_at_the_same_moment_are_told_apart_as_before(app, db):
+    """Contacts at one moment (a frozen clock makes them): the first by kind ('handover',
+    'invitation', 'reminder'), then by id, as SQLite's bare column beside MIN()/MAX() picked them
+    before the SQL said it with ROW_NUMBER(); the curve starts at the first made invitation."""
+    from survey_app.reporting.figures import _sql, figures
+    from tests.cohort import Person
+    from tests.cohort import build as build_cohort
+    from tests.worlds.contact_cohort import KOEGE, _message, stamp
+
+    completed = {
+        "T1": (1, "08:00"),
+        "T2": (2, "08:00"),
+        "T3": (4, "08:00"),
+        "T4": (1, "08:00"),
+        "T5": (2, "12:00"),
+    }
+    people = [Person(code, KOEGE, "2027-01-04", state="completed", total=28) for code in completed]
+    with time_machine.travel(TODAY, tick=False):
+        ids = build_cohort(db, app.extensions["questionnaires"]["csq8"], people)
+        invitation = {
+            code: db.execute("SELECT id FROM invitation WHERE participant_id = ?", [ids[code]]).fetchone()[0]
+            for code in completed
+        }
+        with db.conn:  # committed on SQLite; PostgreSQL commits each statement
+            for code, done in completed.items():
+                db.execute(
+                    "UPDATE invitation SET created_at = ?, opened_at = ?, completed_at = ? WHERE id = ?",
+                    [stamp(0, "09:00"), stamp(0, "09:30"), stamp(*done), invitation[code]],
+                )
+            at = stamp(0, "10:00")
+            # T1: an SMS invitation and the QR code shown at the same moment.
+            _message(db, ids["T1"], invitation["T1"], "invitation", "sms", at)
+            db.execute(
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, 'k@koege.dk', 'link_shown', ?, '{}')",
+                [at, f"participant:{ids['T1']}:T1"],
+            )
+            # T2: an e-mail invitation, then an SMS one, at the same moment.
+            _message(db, ids["T2"], invitation["T2"], "invitation", "email", at)
+            _message(db, ids["T2"], invitation["T2"], "invitation", "sms", at)
+            # T3: the invitation, then two reminders at the same moment on day 3.
+            _message(db, ids["T3"], invitation["T3"], "invitation", "sms", at)
+            _message(db, ids["T3"], invitation["T3"], "reminder", "sms", stamp(3, "09:00"))
+            _message(db, ids["T3"], invitation["T3"], "reminder", "sms", stamp(3, "09:00"))
+            # T4: a reminder at the very moment of the invitation.
+            _message(db, ids["T4"], invitation["T4"], "reminder", "email", at)
+            _message(db, ids["T4"], invitation["T4"], "invitation", "email", at)
+            # T5: no contact; a second invitation, made on day 1, completed at the same moment as the first.
+            db.execute(
+                "INSERT INTO invitation (participant_id, questionnaire_id, questionnaire_version, nonce, created_at,"
+                " expires_at, opened_at, completed_at, total_score)"
+                " SELECT participant_id, questionnaire_id, questionnaire_version, 'second', ?, expires_at, ?, ?, 28"
+                " FROM invitation WHERE id = ?",
+                [stamp(1, "09:00"), stamp(1, "09:30"), stamp(2, "12:00"), invitation["T5"]],
+            )
+        query = reporting.Query(questionnaire_id="csq8", as_of=TODAY.date())
+        sql, params = _sql(
+            query,
+            "total",
+            "SELECT cohort.participant_id, "
+            + contacts.FIRST_CHANNEL
+            + ", "
+            + contacts.CONTACT_BEFORE
+            + " FROM cohort"
+            + contacts.FIRST_CONTACT_JOIN
+            + contacts.CONTACT_BEFORE_JOIN,
+        )
+        found = {code: row[1:] for row in db.execute(sql, params) for code in ids if ids[code] == row[0]}
+        assert found == {
+            "T1": ("qr", "handed_over"),
+            "T2": ("email", "invitation"),
+            "T3": ("sms", "reminder_1"),
+            "T4": ("email", "invitation"),
+            "T5": ("none", "none"),
+        }
+        channels = {row.key: (row.eligible, row.completed) for row in figures(db, query, "channel")}
+        assert channels == {"sms": (1, 1), "email": (2, 2), "qr": (1, 1), "none": (1, 1)}
+        contact_counts = {row.key: row.completed for row in figures(db, query, "contact")}
+        assert contact_counts == {"handed_over": 1, "invitation": 2, "reminder_1": 1, "none": 1}
+        # Days to completion: T1 1, T2 2, T3 4, T4 1, T5 2 (from its first invitation, made on day 0).
+        curve = contacts.completion_curve(db, query, (3,))
+        assert list(curve.points) == [0, 2, 4, 4, 5]
