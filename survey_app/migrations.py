@@ -559,3 +559,32 @@ def user_email_folded(db):
     # this index says it on PostgreSQL too, where the column's collation is left out (postgres.py).
     # Logins compare lower(email) = lower(?) on both.
     db.execute("CREATE UNIQUE INDEX user_email_folded ON user (lower(email))")
+
+
+@migrations(name="0016_postgresql_functions")
+def postgresql_functions(db):
+    # PostgreSQL only (SQLite has them built in): the four SQLite functions the reports' SQL uses,
+    # with SQLite's meaning for the values the app stores (ISO dates and UTC times as text), so the
+    # same SQL runs on both. Nothing on SQLite.
+    if getattr(db, "dialect", "sqlite") != "postgresql":
+        return
+    db.executescript(
+        """
+        -- Days since noon on 24 November 4714 BC, as a fraction; a date alone is its midnight UTC.
+        CREATE FUNCTION julianday(text) RETURNS double precision
+            LANGUAGE sql IMMUTABLE STRICT SET timezone = 'UTC'
+            AS $$ SELECT EXTRACT(EPOCH FROM CAST($1 AS timestamptz)) / 86400.0 + 2440587.5 $$;
+        -- date(value, '+182 days'): the day, moved by the modifier, as YYYY-MM-DD.
+        CREATE FUNCTION date(text, text) RETURNS text
+            LANGUAGE sql IMMUTABLE STRICT
+            AS $$ SELECT CAST(CAST(CAST($1 AS date) + CAST($2 AS interval) AS date) AS text) $$;
+        -- Where the second text first occurs in the first, from 1; 0 when it does not.
+        CREATE FUNCTION instr(text, text) RETURNS integer
+            LANGUAGE sql IMMUTABLE STRICT
+            AS $$ SELECT strpos($1, $2) $$;
+        -- printf('%0Nd', number): the number with leading zeros to N digits (the only format used).
+        CREATE FUNCTION printf(text, bigint) RETURNS text
+            LANGUAGE sql IMMUTABLE STRICT
+            AS $$ SELECT lpad(CAST($2 AS text), CAST(substring($1 FROM '^%0([0-9]+)d$') AS integer), '0') $$;
+        """
+    )

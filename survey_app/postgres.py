@@ -173,7 +173,7 @@ class _Connection:
 
 def _params(params):
     if params is None:
-        return None
+        return []  # so psycopg reads the %% that translate() wrote as one %, as with parameters
     if isinstance(params, dict):
         return params
     return list(params)
@@ -222,6 +222,8 @@ class Database:
         # A writer waits this long for the write lock (db.transaction), then the visitor is asked to
         # try again (503), as when SQLite's busy timeout runs out.
         self.conn.raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
+        # Times are stored as UTC text; the server's own zone must not colour any conversion.
+        self.conn.raw.execute("SET TIME ZONE 'UTC'")
 
     def execute(self, sql: str, params=None):
         return self.conn.execute(sql, params)

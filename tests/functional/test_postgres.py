@@ -213,3 +213,32 @@ def test_backup_is_a_pg_dump_and_restores_every_answer(postgres_cluster, tmp_pat
         assert new_id > restored.execute("SELECT MAX(id) FROM cluster WHERE name <> 'Ny'").fetchone()[0]
     finally:
         restored.close()
+
+
+def test_the_sqlite_functions_the_reports_use_mean_the_same_on_postgresql(postgres_cluster):
+    import sqlite3
+
+    url = postgres_cluster.new_database()
+    migrate(url)
+    pg, lite = connect(url), sqlite3.connect(":memory:")
+    try:
+        for expression in [
+            "julianday('2026-01-01')",
+            "julianday('2026-03-01T12:00:00+00:00') - julianday('2026-01-01')",
+            "julianday('2026-03-01T12:00:00+01:00')",
+            "date('2025-05-01', '+182 days')",
+            "date('2024-08-31T23:30:00+00:00', '+182 days')",
+            "date('2025-05-01', '-7 days')",
+            "instr('participant:12:P-1', ':')",
+            "instr('abc', 'z')",
+            "printf('%07d', 42)",
+            "printf('%012d', 123456)",
+            "'50%' || printf('%07d', 7)",
+        ]:
+            assert (
+                pg.execute(f"SELECT {expression}").fetchone()[0]
+                == lite.execute(f"SELECT {expression}").fetchone()[0]
+            ), expression
+    finally:
+        pg.close()
+        lite.close()
