@@ -153,6 +153,11 @@ class _Connection:
     def rollback(self) -> None:
         self.raw.execute("ROLLBACK")
 
+    def commit(self) -> None:
+        """Nothing to do: outside transaction() every statement is committed as it runs."""
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
     def execute(self, sql: str, params=None):
         return self.raw.execute(translate(sql), _params(params))
 

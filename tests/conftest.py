@@ -39,11 +39,6 @@ def _test_clock():
         yield
 
 
-def pytest_report_header(config):
-    if TEST_CLOCK:
-        return f"SURVEY_APP_TEST_CLOCK: the clock starts at {travelled_start(TEST_CLOCK).isoformat()}"
-
-
 @pytest.fixture(autouse=True)
 def _push_request_context():
     """Replace pytest-flask's test-wide request context with none.
@@ -59,6 +54,23 @@ def _push_request_context():
 # SURVEY_APP_TEST_DATABASE=postgresql runs the tests on PostgreSQL: each test's app gets a new
 # database on a throw-away cluster of Debian's PostgreSQL (tests/postgres_server.py), not a file.
 TEST_DATABASE = os.environ.get("SURVEY_APP_TEST_DATABASE", "sqlite")
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DATABASE == "postgresql":
+        skip = pytest.mark.skip(reason="about SQLite itself (SURVEY_APP_TEST_DATABASE=postgresql)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    lines = []
+    if TEST_CLOCK:
+        lines.append(f"SURVEY_APP_TEST_CLOCK: the clock starts at {travelled_start(TEST_CLOCK).isoformat()}")
+    if TEST_DATABASE != "sqlite":
+        lines.append(f"SURVEY_APP_TEST_DATABASE: {TEST_DATABASE}")
+    return lines
 
 
 def test_database(tmp_path) -> str:

@@ -114,3 +114,12 @@ def log_in(client, email: str, password: str = PASSWORD, *, next_path: str | Non
     if response.status_code != 303 or urlsplit(response.location).path != "/login/kode":
         return response
     return enter_code(client, email, **request)
+
+
+def table_names(db) -> list[str]:
+    """The app's tables, sorted, on SQLite or PostgreSQL (``SURVEY_APP_TEST_DATABASE``)."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    return sorted(row[0] for row in db.execute(sql))

@@ -962,7 +962,7 @@ def test_the_first_admin_link_needs_a_token_and_works_once(app, db):
     link = f"/opsaetning/{token}"
     page = client.get(link)
     assert page.status_code == 200
-    before = rows_of(db.conn)
+    before = rows_of(db)
     form = {
         "email": "forste@example.dk",
         "password": "lang og sikker frase",
@@ -972,15 +972,15 @@ def test_the_first_admin_link_needs_a_token_and_works_once(app, db):
     for forged_form in (form, {**form, "csrf_token": other_session}):
         assert client.post(link, data=forged_form).status_code == 400
         assert client.post(f"/opsaetning/{forged['truncated']}", data=forged_form).status_code == 400
-    assert rows_of(db.conn) == before
+    assert rows_of(db) == before
     assert client.post(link, data={**form, "csrf_token": csrf_token(page.text)}).status_code == 303
-    created = rows_of(db.conn)
+    created = rows_of(db)
     assert db.execute("SELECT role FROM user WHERE email = 'forste@example.dk'").fetchone()[0] == "admin"
     # Once an admin exists, the link is dead for everyone.
     again = app.test_client()
     assert again.get(link).status_code == 404
     assert again.post(link, data={**form, "csrf_token": csrf_token(again.get("/").text)}).status_code == 404
-    assert rows_of(db.conn) == created
+    assert rows_of(db) == created
 
 
 # -- 4. the session cookie's flags ---------------------------------------------------------------

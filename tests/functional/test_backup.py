@@ -5,9 +5,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
+
 from survey_app import create_app
 from survey_app.db import connect
 from tests.cohort import Person, build
+
+# SQLite's online backup of a file; PostgreSQL's pg_dump is tests/functional/test_postgres.py's.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_backup_while_writing_and_restore(app, db, runner, tmp_path):

@@ -83,12 +83,9 @@ NOTHING_IMPORTED = "Intet blev importeret. Ret disse linjer, og upload filen ige
 
 
 def _tables(db) -> list[str]:
-    return [
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
+    from tests.helpers import table_names
+
+    return table_names(db)
 
 
 def snapshot(db) -> dict[str, list[tuple]]:

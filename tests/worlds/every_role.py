@@ -24,7 +24,7 @@ from pathlib import Path
 from survey_app import accounts, audit, clock, create_app
 from survey_app.context import opt_out_link
 from survey_app.db import connect
-from tests.helpers import command, csrf_token, enrol_test_app, log_in, set_two_teams
+from tests.helpers import command, csrf_token, enrol_test_app, log_in, set_two_teams, table_names
 
 BASE_URL = "https://ips.example.dk"
 LINK_DAYS = 3
@@ -45,7 +45,7 @@ STAFF = {
 
 def rows_of(connection) -> dict[str, list]:
     """Every row of every table, in an order that does not depend on how they were written."""
-    tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = table_names(connection)
     return {
         table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr) for table in tables
     }
