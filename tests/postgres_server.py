@@ -109,9 +109,7 @@ def shared_database() -> str:
     if "cluster" not in _shared:
         programs = postgres_programs()
         if programs is None:
-            raise RuntimeError(
-                "SURVEY_APP_TEST_DATABASE=postgresql needs PostgreSQL (apt-get install postgresql)"
-            )
+            _missing("PostgreSQL is not installed (apt-get install postgresql)")
         cluster = PostgresCluster(programs).start()
         atexit.register(cluster.stop)
         template = cluster.new_database()
