@@ -204,8 +204,9 @@ class Load:
 
 
 def check_database(database_path: str, journeys: list[Journey]) -> None:
-    """Every acknowledged answer stored once with its score; nothing never sent; right totals."""
-    database = sqlite3.connect(database_path)
+    """Every acknowledged answer stored once with its score; nothing never sent; right totals.
+    (``database_path``: a file, or a PostgreSQL address.)"""
+    database = connect(database_path)
     try:
         doubles = database.execute(
             "SELECT invitation_id, item_id FROM answer GROUP BY invitation_id, item_id HAVING COUNT(*) > 1"
@@ -489,7 +490,7 @@ def wait_until(condition, timeout: float = 30, what: str = "") -> None:
 
 
 def messages(database_path: str) -> dict[int, tuple[str, str | None]]:
-    database = sqlite3.connect(database_path)
+    database = connect(database_path)
     try:
         return {row[0]: (row[1], row[2]) for row in database.execute("SELECT id, status, error FROM message")}
     finally:
