@@ -50,7 +50,6 @@ import os
 import random
 import re
 import secrets
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -499,10 +498,12 @@ def print_latencies(latencies: dict[str, list[float]]) -> None:
 def check_database(database_path: str, journeys: list[tuple], items: int) -> list[str]:
     """Problems found: an acknowledged answer missing, stored twice or with another score; a wrong total."""
     problems = []
-    database = sqlite3.connect(database_path)
+    from survey_app.db import connect
+
+    database = connect(database_path)
     try:
         doubles = database.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM answer GROUP BY invitation_id, item_id HAVING COUNT(*) > 1)"
+            "SELECT COUNT(*) FROM (SELECT 1 FROM answer GROUP BY invitation_id, item_id HAVING COUNT(*) > 1) AS doubled"
         ).fetchone()[0]
         if doubles:
             problems.append(f"{doubles} answers stored more than once")
@@ -656,8 +657,53 @@ def main() -> None:
         help="further participants with links for the saturation rounds (default 2000)",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the simulated choices")
+    parser.add_argument(
+        "--database",
+        help="also run on PostgreSQL, after SQLite, in the same run: an empty database's"
+        " postgresql://... address, or 'postgresql' for a throw-away cluster of Debian's PostgreSQL",
+    )
     args = parser.parse_args()
+    database = args.database
+    cluster = None
+    if database == "postgresql":
+        cluster, database = throwaway_postgresql()
+    try:
+        results = [run(args, None)]
+        if database:
+            results.append(run(args, database))
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    if len(results) == 2:
+        print("\nSQLite and PostgreSQL in this run:")
+        print(f"  {'':<36}{'SQLite':>12}{'PostgreSQL':>12}")
+        for key in results[0]["summary"]:
+            values = [result["summary"].get(key) for result in results]
+            print(
+                f"  {key:<36}"
+                + "".join(
+                    f"{value:>12.2f}" if isinstance(value, float) else f"{value!s:>12}" for value in values
+                )
+            )
+    if any(result["failed"] for result in results):
+        sys.exit(1)
 
+
+def throwaway_postgresql():
+    """A new cluster of Debian's PostgreSQL with its default durability (fsync and synchronous
+    commit on), on a Unix socket in a temporary directory, and an empty database on it."""
+    from tests.postgres_server import PostgresCluster, postgres_programs
+
+    programs = postgres_programs()
+    if programs is None:
+        raise SystemExit("--database postgresql needs Debian's postgresql (apt-get install postgresql)")
+    cluster = PostgresCluster(programs, durable=True).start()
+    return cluster, cluster.new_database()
+
+
+def run(args, database: str | None) -> dict:
+    """One load run on a fresh database: SQLite in a temporary folder, or ``database``; its figures."""
+    summary: dict = {}
     with tempfile.TemporaryDirectory(prefix="survey-load-") as tmp:
         tmp_path = Path(tmp)
         env = {
@@ -665,6 +711,10 @@ def main() -> None:
             "SURVEY_APP_INSTANCE_PATH": str(tmp_path / "instance"),
             "SURVEY_APP_SECRET_KEY": secrets.token_urlsafe(32),
         }
+        database_path = str(tmp_path / "instance" / "survey.db")
+        if database:
+            env["SURVEY_APP_DATABASE"] = database_path = database
+        print(f"\n=== {'PostgreSQL' if database else 'SQLite'} ===", flush=True)
         warm = 200
         saturation = args.saturation_participants if args.saturation_rounds else 0
         total = warm + args.participants + saturation
@@ -679,7 +729,6 @@ def main() -> None:
         warm_links = links[:warm]
         load_links = links[warm : warm + args.participants]
         saturation_links = links[warm + args.participants :]
-        database_path = str(tmp_path / "instance" / "survey.db")
         from survey_app import PROJECT_ROOT
         from survey_app.questionnaires import load_file
 
@@ -733,6 +782,18 @@ def main() -> None:
             print_errors(load["errors"])
             print_latencies(load["latencies"])
             failed = bool(load["errors"])
+            summary = {
+                "completed": completed,
+                "requests/s": load["requests"] / elapsed,
+                "answers/s": answers / elapsed,
+                "cores": load["cpu"] / elapsed,
+                "answer p50 ms": percentile(load["latencies"]["answer"], 0.5) * 1000,
+                "answer p95 ms": percentile(load["latencies"]["answer"], 0.95) * 1000,
+                "dashboard p50 ms": percentile(load["latencies"].get("dashboard") or [0], 0.5) * 1000,
+                "errors": sum(load["errors"].values())
+                if isinstance(load["errors"], dict)
+                else len(load["errors"]),
+            }
 
             ratios = []
             if args.saturation_rounds:
@@ -780,8 +841,10 @@ def main() -> None:
                     f" with the score chosen; nothing is stored that was not sent;"
                     f" {sum(1 for j in journeys if j[3])} completed invitations carry the right total"
                 )
+            summary["database problems"] = len(problems)
             if ratios:
                 answer_ratio = statistics.median(r[0] for r in ratios)
+                summary["saturated answers/s ÷ hello req/s"] = answer_ratio
                 request_ratio = statistics.median(r[1] for r in ratios)
                 verdict = "meets" if answer_ratio >= 0.5 else "MISSES"
                 print(
@@ -794,8 +857,7 @@ def main() -> None:
                 if process is not None:
                     process.terminate()
                     process.wait(timeout=10)
-        if failed:
-            sys.exit(1)
+        return {"summary": summary, "failed": failed}
 
 
 if __name__ == "__main__":

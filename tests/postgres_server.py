@@ -33,8 +33,10 @@ def postgres_programs() -> Path | None:
 
 
 class PostgresCluster:
-    def __init__(self, programs: Path):
+    def __init__(self, programs: Path, *, durable: bool = False):
+        """``durable``: PostgreSQL's own defaults (fsync, synchronous commit), as a benchmark wants."""
         self.programs = programs
+        self.durable = durable
         # Not under pytest's tmp_path: that is private to root, and the cluster runs as postgres.
         self.directory = Path(tempfile.mkdtemp(prefix="survey-app-pg-"))
         self.data = self.directory / "data"
@@ -64,10 +66,9 @@ class PostgresCluster:
             "--locale=C",
             "--no-sync",
         )
-        options = (
-            f"-k {self.directory} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-            " -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-k {self.directory} -c listen_addresses='' -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start"
         )
