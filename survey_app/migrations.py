@@ -1,6 +1,9 @@
 """Numbered schema migrations, applied at start (see ``db.migrate``).
 
-Never change what a released migration does; add a new one. (How one is written may change when the
+Never change what a released migration does; add a new one. A new migration only adds (tables,
+columns that may be NULL or have a default, indexes): with several servers (docs/production.md)
+old and new code serve the same schema while they are upgraded one at a time, so a column or a
+table is removed only in a later release, once no running code uses it. (How one is written may change when the
 schema and data it makes are shown to stay the same, as 0002 and 0003 did for the product's own
 runner, ``migration_runner.py``.)
 
