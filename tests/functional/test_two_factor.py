@@ -207,6 +207,9 @@ def test_an_admin_resets_a_users_second_factor(app, login, make_user, db, frozen
     assert log_in(theirs, user["email"]).status_code == 303
     page = admin.get(f"/admin/brugere/{user['id']}")
     assert "Nulstil loginkoden (mistet telefon)" in page.text
+    # Once, in the page; the title is the user's e-mail and nothing else.
+    assert page.text.count("Nulstil loginkoden (mistet telefon)") == 1
+    assert re.search(r"<title>(.*?)</title>", page.text, re.S).group(1) == "e@example.dk · IPS-spørgeskema"
     confirm = admin.get(f"/admin/brugere/{user['id']}/kode")
     assert "Nulstil loginkoden for e@example.dk?" in confirm.text
     assert admin.post(f"/admin/brugere/{user['id']}/kode", data={}).status_code == 400  # no CSRF token
