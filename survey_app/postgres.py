@@ -176,12 +176,18 @@ class _Connection:
         return None
 
 
+def _text(value):
+    """PostgreSQL's text cannot hold the NUL character, which SQLite stores: a NUL typed or pasted
+    into a form becomes U+FFFD (the replacement character) instead of an error."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
 def _params(params):
     if params is None:
         return []  # so psycopg reads the %% that translate() wrote as one %, as with parameters
     if isinstance(params, dict):
-        return params
-    return list(params)
+        return {key: _text(value) for key, value in params.items()}
+    return [_text(value) for value in params]
 
 
 class Table:

@@ -56,3 +56,12 @@ def test_table_definitions_are_spelt_the_postgresql_way():
 def test_a_database_address_is_told_from_a_path():
     assert is_url("postgresql://app@db.region.dk/survey") and is_url("postgres://app@/survey?host=/run")
     assert not is_url("/var/lib/survey_app/survey.db") and not is_url("instance/postgresql.db")
+
+
+def test_a_nul_character_is_kept_as_the_replacement_character_on_postgresql():
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a pasted NUL must not turn a form into a 500."""
+    from survey_app.postgres import _params
+
+    assert _params(["Klynge\x00 Nord", 7, None]) == ["Klynge\ufffd Nord", 7, None]
+    assert _params({"text": "a\x00b", "n": 1}) == {"text": "a\ufffdb", "n": 1}
+    assert _params(None) == []
