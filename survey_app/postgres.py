@@ -265,18 +265,16 @@ class Database:
         self.conn.close()
 
 
+def debian_programs() -> Path | None:
+    """The ``bin`` folder of the newest PostgreSQL Debian installed (``/usr/lib/postgresql/N/bin``)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
+    return Path(found[-1]).parent if found else None
+
+
 def _program(name: str) -> str:
     """``pg_dump`` or ``pg_restore``: on the PATH, else the newest of Debian's."""
-    found = shutil.which(name) or next(
-        iter(
-            sorted(
-                glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                key=lambda path: int(path.split("/")[4]),
-                reverse=True,
-            )
-        ),
-        None,
-    )
+    programs = debian_programs()
+    found = shutil.which(name) or (str(programs / name) if programs and (programs / name).exists() else None)
     if found is None:
         raise RuntimeError(
             f"{name} is missing: install PostgreSQL's client programs (apt-get install postgresql-client)"

@@ -14,7 +14,6 @@ failure, never a skip. :meth:`PostgresCluster.new_database` makes an empty datab
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import secrets
@@ -28,8 +27,9 @@ import pytest
 
 def postgres_programs() -> Path | None:
     """The directory of Debian's initdb and pg_ctl (the newest version installed), or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda path: int(path.split("/")[4]))
-    return Path(found[-1]).parent if found else None
+    from survey_app.postgres import debian_programs
+
+    return debian_programs()
 
 
 class PostgresCluster:
