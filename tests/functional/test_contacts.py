@@ -59,13 +59,12 @@ def test_completions_count_for_the_contact_before_them(runner, cohort_db):
     assert rows["Ikke besvaret efter en kontakt"]["eligible"] == 4  # S6, E4, E5, N1
 
 
-def test_the_attribution_per_participant(app, cohort_db):
-    ids = dict(cohort_db.execute("SELECT code, id FROM participant"))
-    query = reporting.Query(questionnaire_id="csq8", as_of=TODAY.date())
+def _attribution(db) -> list[tuple]:
+    """(participant id, first channel, contact before completion) for the whole cohort."""
     from survey_app.reporting.figures import _sql
 
     sql, params = _sql(
-        query,
+        reporting.Query(questionnaire_id="csq8", as_of=TODAY.date()),
         "total",
         "SELECT cohort.participant_id, "
         + contacts.FIRST_CHANNEL
@@ -75,7 +74,12 @@ def test_the_attribution_per_participant(app, cohort_db):
         + contacts.FIRST_CONTACT_JOIN
         + contacts.CONTACT_BEFORE_JOIN,
     )
-    found = {row[0]: (row[1], row[2]) for row in cohort_db.execute(sql, params)}
+    return list(db.execute(sql, params))
+
+
+def test_the_attribution_per_participant(app, cohort_db):
+    ids = dict(cohort_db.execute("SELECT code, id FROM participant"))
+    found = {row[0]: (row[1], row[2]) for row in _attribution(cohort_db)}
     assert found[ids["S3"]] == ("sms", "reminder_1")
     assert found[ids["S5"]] == ("sms", "reminder_2")
     assert found[ids["E2"]] == ("email", "handed_over")
@@ -163,7 +167,7 @@ def test_contacts_at_the_same_moment_are_told_apart_as_before(app, db):
     """Contacts at one moment (a frozen clock makes them): the first by kind ('handover',
     'invitation', 'reminder'), then by id, as SQLite's bare column beside MIN()/MAX() picked them
     before the SQL said it with ROW_NUMBER(); the curve starts at the first made invitation."""
-    from survey_app.reporting.figures import _sql, figures
+    from survey_app.reporting.figures import figures
     from tests.cohort import Person
     from tests.cohort import build as build_cohort
     from tests.worlds.contact_cohort import KOEGE, _message, stamp
@@ -214,18 +218,7 @@ def test_contacts_at_the_same_moment_are_told_apart_as_before(app, db):
                 [stamp(1, "09:00"), stamp(1, "09:30"), stamp(2, "12:00"), invitation["T5"]],
             )
         query = reporting.Query(questionnaire_id="csq8", as_of=TODAY.date())
-        sql, params = _sql(
-            query,
-            "total",
-            "SELECT cohort.participant_id, "
-            + contacts.FIRST_CHANNEL
-            + ", "
-            + contacts.CONTACT_BEFORE
-            + " FROM cohort"
-            + contacts.FIRST_CONTACT_JOIN
-            + contacts.CONTACT_BEFORE_JOIN,
-        )
-        found = {code: row[1:] for row in db.execute(sql, params) for code in ids if ids[code] == row[0]}
+        found = {code: row[1:] for row in _attribution(db) for code in ids if ids[code] == row[0]}
         assert found == {
             "T1": ("qr", "handed_over"),
             "T2": ("email", "invitation"),
